@@ -1,0 +1,264 @@
+// The program: from the command line to an exit status, as a list of steps. It takes its
+// world (argv, env, cwd, writers) as an argument; only `start()` at the bottom touches
+// `process`, so the steps stay testable.
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { buildCollection, type Collection } from "./collection.ts";
+import { completeWords, completionScript } from "./completion.ts";
+import { resolveConfig, findConfigFile, type Config, type ConfigFile, type RawConfig } from "./config.ts";
+import { coreHelp, coreOptionShapes, parseCoreOptions, type CoreOptions } from "./core-options.ts";
+import { checkStartDir, checkTasksFile, findTasksFile, projectDir } from "./discover.ts";
+import { UserError } from "./errors.ts";
+import { executeSerial, runExitStatus, type TaskRun } from "./executor.ts";
+import { listJson, listText, taskHelpText } from "./help.ts";
+import { displayPath, loadTasks } from "./load.ts";
+import {
+  colorEnabled,
+  failureMessage,
+  headerLine,
+  makeStyle,
+  serialOutput,
+  statusLine,
+  summaryLines,
+  type Io,
+} from "./output.ts";
+import { didYouMean } from "./names.ts";
+import { splitArgs, scanLeadingCore } from "./parse-args.ts";
+import { describeStep, planRun, type Step } from "./plan.ts";
+
+declare const RUNNER_VERSION: string;
+
+export interface World extends Io {
+  readonly argv: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly isTTY: boolean;
+}
+
+interface Loaded {
+  readonly collection: Collection;
+  readonly configFile: ConfigFile | undefined;
+}
+
+export async function main(world: World): Promise<number> {
+  const shapes = coreOptionShapes();
+  const leading = parseCoreOptions(scanLeadingCore(world.argv, shapes));
+  if (leading.version) {
+    world.stdout(`${RUNNER_VERSION}\n`);
+    return 0;
+  }
+  if (leading.completion !== undefined) {
+    world.stdout(completionScript(leading.completion));
+    return 0;
+  }
+
+  if (leading.complete) {
+    // Completion must never print an error into the user's prompt: no tasks file, no tasks.
+    const loaded = await loadProject(world, leading).catch(() => undefined);
+    const at = world.argv.indexOf("--");
+    world.stdout(completeWords(loaded?.collection, shapes, at === -1 ? [] : world.argv.slice(at + 1)));
+    return 0;
+  }
+
+  const loaded = await loadProject(world, leading);
+  if (loaded === undefined) {
+    // No tasks file: core help still works.
+    world.stdout(`${coreHelp()}\nNo tasks file here yet: create tasks.ts (see runner's README).\n`);
+    return 0;
+  }
+  const { collection, configFile } = loaded;
+
+  const split = splitArgs(world.argv, collection, shapes);
+  const core = parseCoreOptions(split.coreTokens);
+  const config = resolveConfig({
+    file: configFile,
+    env: world.env,
+    cli: cliConfig(core),
+    cliNames: { jobs: "--jobs", timeout: "--timeout", retries: "--retries", echo: "--echo", color: "--color" },
+  });
+  const style = makeStyle(colorEnabled({ flag: core.color, config: config.color, env: world.env, isTTY: world.isTTY }));
+
+  if (typeof core.help === "string") {
+    const task = collection.find(core.help);
+    if (task === undefined) {
+      throw new UserError(`Unknown task "${core.help}".${didYouMean(core.help, collection.names)}`);
+    }
+    world.stdout(taskHelpText(task, style));
+    return 0;
+  }
+  if (core.help === true) {
+    world.stdout(`${coreHelp()}\n${listText(collection, undefined, style)}`);
+    return 0;
+  }
+  if (core.list !== undefined) {
+    const namespace = typeof core.list === "string" ? core.list : undefined;
+    world.stdout(core.json ? listJson(collection, namespace) : listText(collection, namespace, style));
+    return 0;
+  }
+
+  let invocations = split.invocations;
+  if (invocations.length === 0) {
+    if (collection.defaultTask === undefined) {
+      world.stdout(listText(collection, undefined, style));
+      return 0;
+    }
+    invocations = [{ task: collection.defaultTask, given: new Map(), args: [], rest: [...split.rest] }];
+  }
+  const steps = planRun(invocations, core.dedupe);
+  if (core.plan) {
+    world.stdout(core.json ? planJson(steps) : planText(steps));
+    return 0;
+  }
+  return runSteps(world, steps, core, config, collection, style);
+}
+
+async function loadProject(world: World, leading: CoreOptions): Promise<Loaded | undefined> {
+  const startDir = leading.cwd === undefined ? world.cwd : checkStartDir(resolve(world.cwd, leading.cwd));
+  const loadTs = async (path: string): Promise<unknown> => {
+    const loaded = await loadTasks(path, world.env);
+    return loaded.exports.default ?? loaded.exports;
+  };
+  let configFile = await findConfigFile(startDir, loadTs);
+  let file: string;
+  if (leading.file !== undefined) file = checkTasksFile(resolve(world.cwd, leading.file), "--file");
+  else if (world.env.RUNNER_FILE) file = checkTasksFile(resolve(world.cwd, world.env.RUNNER_FILE), "RUNNER_FILE");
+  else if (typeof configFile?.values.file === "string") {
+    file = checkTasksFile(resolve(dirname(configFile.path), configFile.values.file), `file in ${configFile.path}`);
+  } else {
+    try {
+      file = findTasksFile(startDir);
+    } catch (error) {
+      if (leading.help === true) return undefined;
+      throw error;
+    }
+  }
+  const tasksDir = projectDir(file);
+  if (tasksDir !== startDir) configFile = await findConfigFile(tasksDir, loadTs);
+  const { exports, docs } = await loadTasks(file, world.env);
+  return { collection: buildCollection(file, displayPath(file), exports, docs), configFile };
+}
+
+function cliConfig(core: CoreOptions): RawConfig {
+  const raw: RawConfig = {};
+  if (core.jobs !== undefined) raw.jobs = core.jobs;
+  if (core.timeout !== undefined) raw.timeout = core.timeout;
+  if (core.retries !== undefined) raw.retries = core.retries;
+  if (core.echo !== undefined) raw.echo = core.echo ? "true" : "false";
+  if (core.color !== undefined) raw.color = core.color ? "true" : "false";
+  return raw;
+}
+
+function planText(steps: readonly Step[]): string {
+  return steps.map((step, index) => `${index + 1}. ${describeStep(step)}\n`).join("");
+}
+
+function planJson(steps: readonly Step[]): string {
+  const json = steps.map((step) => ({
+    name: step.task.name,
+    options: step.options,
+    args: step.args,
+    rest: step.rest,
+    deps: step.deps.map((dep) => steps.indexOf(dep) + 1),
+  }));
+  return `${JSON.stringify({ steps: json }, null, 2)}\n`;
+}
+
+async function loadDotenv(paths: readonly string[], base: string): Promise<Record<string, string>> {
+  if (paths.length === 0) return {};
+  const { parse } = await import("dotenv");
+  const values: Record<string, string> = {};
+  for (const path of paths) {
+    const full = resolve(base, path);
+    let text: string;
+    try {
+      text = readFileSync(full, "utf8");
+    } catch {
+      throw new UserError(`The dotenv file ${path} does not exist (from the dotenv setting).`);
+    }
+    Object.assign(values, parse(text));
+  }
+  return values;
+}
+
+async function runSteps(
+  world: World,
+  steps: readonly Step[],
+  core: CoreOptions,
+  config: Config,
+  collection: Collection,
+  style: ReturnType<typeof makeStyle>,
+): Promise<number> {
+  const cwd = projectDir(collection.file);
+  const colored = style.level > 0;
+  const env: Record<string, string | undefined> = {
+    ...world.env,
+    ...(await loadDotenv(config.dotenv, cwd)),
+    ...config.env,
+  };
+  if (colored && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
+  const many = steps.length > 1;
+  const say = (line: string): void => world.stderr(`${line}\n`);
+  const started = performance.now();
+  const runs: TaskRun[] = await executeSerial(steps, {
+    settings: {
+      cwd,
+      config: config as unknown as Record<string, unknown>,
+      env,
+      shell: config.shell,
+      echo: config.echo || core.verbose,
+      dryRun: core.dryRun,
+      warnOnly: core.warnOnly,
+      killGraceMs: config.killGrace,
+      captureLimit: config.captureLimit,
+      inheritStdin: true,
+    },
+    keepGoing: core.keepGoing,
+    timeoutMs: core.timeout !== undefined ? config.timeout : undefined,
+    defaultTimeoutMs: config.timeout,
+    retries: core.retries !== undefined ? config.retries : undefined,
+    defaultRetries: config.retries,
+    output: serialOutput(world),
+    onStart: (step) => {
+      if (many && !core.quiet) say(headerLine(style, describeStep(step)));
+    },
+    onEnd: (run) => {
+      if (run.status.kind === "skipped") return;
+      const failure = failureMessage(style, run);
+      if (failure !== undefined) say(failure);
+      if (many && !core.quiet) say(statusLine(style, run));
+    },
+  });
+  const exitCode = runExitStatus(runs);
+  if (!core.quiet && (many || exitCode !== 0)) {
+    say("");
+    for (const line of summaryLines(style, runs, performance.now() - started)) say(line);
+  }
+  return exitCode;
+}
+
+/** The real world: process.argv and friends. The only place that touches `process`. */
+export async function start(): Promise<void> {
+  const world: World = {
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: process.stdout.isTTY === true,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  };
+  try {
+    process.exitCode = await main(world);
+  } catch (error) {
+    if (error instanceof UserError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exitCode = error.exitCode;
+      return;
+    }
+    process.stderr.write(
+      `runner: internal error (please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 70;
+  }
+}
+
+await start();

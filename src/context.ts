@@ -1,0 +1,224 @@
+// The real `ctx` a task receives: run/exec/$ on top of the process module, with echo,
+// dry-run, warn, hide, env and cwd handled here, and every command recorded for reports.
+import { resolve } from "node:path";
+import { format } from "node:util";
+import type { Context, Result, RunOptions } from "./context-types.ts";
+import { parseDuration } from "./duration.ts";
+import { CommandError } from "./errors.ts";
+import { runCommand, type Outcome } from "./process.ts";
+import type { TaskOutput } from "./output.ts";
+
+export interface CommandRecord {
+  readonly command: string;
+  readonly exitCode: number | null;
+  readonly durationMs: number;
+}
+
+export interface ContextSettings {
+  readonly name: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly args: readonly string[];
+  readonly rest: readonly string[];
+  readonly cwd: string;
+  readonly signal: AbortSignal;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly output: TaskOutput;
+  /** Environment for commands: the runner's, plus dotenv, config `env`, FORCE_COLOR. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly shell: string;
+  readonly echo: boolean;
+  readonly dryRun: boolean;
+  readonly warnOnly: boolean;
+  readonly killGraceMs: number;
+  readonly captureLimit: number;
+  readonly inheritStdin: boolean;
+  /** Every command run, in order, for the report. */
+  readonly commands: CommandRecord[];
+}
+
+const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGILL: 4,
+  SIGTRAP: 5,
+  SIGABRT: 6,
+  SIGBUS: 7,
+  SIGFPE: 8,
+  SIGKILL: 9,
+  SIGUSR1: 10,
+  SIGSEGV: 11,
+  SIGUSR2: 12,
+  SIGPIPE: 13,
+  SIGALRM: 14,
+  SIGTERM: 15,
+};
+
+/** A shell-safe rendering of an argument list, for echo and error texts. */
+export function quoteArgs(parts: readonly string[]): string {
+  return parts.map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replace(/'/g, `'\\''`)}'`)).join(" ");
+}
+
+/** execa's template semantics: literal text splits on whitespace, each value is one argument. */
+export function templateToArgs(strings: TemplateStringsArray, values: readonly unknown[]): string[] {
+  const args: string[] = [];
+  let open = false;
+  const append = (piece: string): void => {
+    if (open) args[args.length - 1] += piece;
+    else args.push(piece);
+    open = true;
+  };
+  strings.forEach((literal, index) => {
+    literal.split(/\s+/).forEach((piece, k) => {
+      if (k > 0) open = false;
+      if (piece !== "") append(piece);
+    });
+    if (index >= values.length) return;
+    const value = values[index];
+    const items = Array.isArray(value) ? value.map(valueToArg) : [valueToArg(value)];
+    items.forEach((item, k) => {
+      if (k > 0) open = false;
+      append(item);
+    });
+  });
+  return args;
+}
+
+function valueToArg(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+  if (typeof value === "object" && value !== null && "stdout" in value && typeof value.stdout === "string") {
+    return value.stdout.replace(/\r?\n$/, "");
+  }
+  throw new TypeError(`ctx.$: cannot use ${value === null ? "null" : typeof value} as a command argument`);
+}
+
+function resultOf(
+  command: string,
+  end: { outcome: Outcome; stdout: string; stderr: string; all: string; durationMs: number },
+): Result {
+  const { outcome } = end;
+  let exitCode: number | null = null;
+  let signal: string | null = null;
+  let { stderr, all } = end;
+  switch (outcome.kind) {
+    case "exit":
+      exitCode = outcome.code;
+      break;
+    case "signal":
+      signal = outcome.signal;
+      break;
+    case "timeout":
+    case "cancelled":
+      signal = "SIGTERM";
+      break;
+    case "spawn-error":
+      exitCode = 127;
+      stderr += `${outcome.message}\n`;
+      all += `${outcome.message}\n`;
+      break;
+    default: {
+      const never: never = outcome;
+      throw new Error(`unhandled outcome ${JSON.stringify(never)}`);
+    }
+  }
+  const ok = exitCode === 0;
+  return {
+    command,
+    stdout: end.stdout,
+    stderr,
+    all,
+    exitCode,
+    signal,
+    ok,
+    failed: !ok,
+    timedOut: outcome.kind === "timeout",
+    durationMs: Math.round(end.durationMs),
+  };
+}
+
+/** The exit status a failed command gives its task: its own code, or 128 + signal number. */
+export function commandExitStatus(result: Result): number {
+  if (result.timedOut) return 124;
+  if (result.exitCode !== null) return result.exitCode;
+  return 128 + (SIGNAL_NUMBERS[result.signal ?? ""] ?? 15);
+}
+
+export function createContext(settings: ContextSettings): Context {
+  const { output } = settings;
+
+  const execute = async (
+    display: string,
+    file: string,
+    args: readonly string[],
+    shell: string | false,
+    options: RunOptions = {},
+  ): Promise<Result> => {
+    if (settings.signal.aborted) throw new Error(`Task "${settings.name}" was stopped; not running: ${display}`);
+    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+    if (options.timeout !== undefined && timeoutMs === undefined) {
+      throw new TypeError(
+        `Invalid timeout ${JSON.stringify(options.timeout)} for command ${display}: expected a duration like "90s", "5m" or milliseconds.`,
+      );
+    }
+    if (settings.dryRun) {
+      output.log(`[dry-run] ${display}`);
+      const result: Result = {
+        command: display,
+        stdout: "",
+        stderr: "",
+        all: "",
+        exitCode: 0,
+        signal: null,
+        ok: true,
+        failed: false,
+        timedOut: false,
+        durationMs: 0,
+      };
+      settings.commands.push({ command: display, exitCode: 0, durationMs: 0 });
+      return result;
+    }
+    if (options.echo ?? settings.echo) output.log(`$ ${display}`);
+    const hide =
+      options.hide === true || options.hide === "both" ? "both" : options.hide === false ? undefined : options.hide;
+    const end = await runCommand({
+      display,
+      file,
+      args,
+      shell,
+      cwd: resolve(settings.cwd, options.cwd ?? "."),
+      env: { ...settings.env, ...options.env },
+      input: options.input,
+      responders: options.responders ?? [],
+      timeoutMs,
+      killGraceMs: settings.killGraceMs,
+      captureLimit: settings.captureLimit,
+      signal: settings.signal,
+      inheritStdin: settings.inheritStdin,
+      onStdout: hide === "both" || hide === "stdout" ? () => {} : (chunk) => output.stdout(chunk),
+      onStderr: hide === "both" || hide === "stderr" ? () => {} : (chunk) => output.stderr(chunk),
+    });
+    const result = resultOf(display, end);
+    settings.commands.push({ command: display, exitCode: result.exitCode, durationMs: result.durationMs });
+    if (result.failed && !(options.warn ?? settings.warnOnly)) throw new CommandError(result, hide !== undefined);
+    return result;
+  };
+
+  return {
+    run: (command, options) => execute(command, command, [], settings.shell, options),
+    exec: (file, args = [], options) => execute(quoteArgs([file, ...args]), file, args, false, options),
+    $: (strings, ...values) => {
+      const [file, ...args] = templateToArgs(strings, values);
+      if (file === undefined) return Promise.reject(new TypeError("ctx.$: empty command"));
+      return execute(quoteArgs([file, ...args]), file, args, false);
+    },
+    log: (...values) => output.log(format(...values)),
+    name: settings.name,
+    options: settings.options,
+    args: settings.args,
+    rest: settings.rest,
+    cwd: settings.cwd,
+    signal: settings.signal,
+    config: settings.config,
+  };
+}

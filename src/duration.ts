@@ -1,0 +1,20 @@
+// Durations as users write them: `90s`, `5m`, `1h`, `250ms` or plain milliseconds.
+const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds, or undefined when the text is not a duration. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
+  if (match === null) return undefined;
+  return Math.round(Number(match[1]) * (UNITS[match[2] ?? "ms"] ?? 1));
+}
+
+/** `1.2s`, `340ms`, `2m05s`: short and readable, for status lines and the summary. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  return `${minutes}m${String(seconds).padStart(2, "0")}s`;
+}

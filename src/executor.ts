@@ -1,0 +1,166 @@
+// The executor: runs the plan's steps one at a time, with time limits and retries, and
+// turns each task's end into a status (a typed union, never an exception).
+import { CommandError } from "./errors.ts";
+import type { Context } from "./context-types.ts";
+import { commandExitStatus, createContext, type CommandRecord, type ContextSettings } from "./context.ts";
+import type { Step } from "./plan.ts";
+import type { TaskOutput } from "./output.ts";
+
+export type TaskStatus =
+  | { readonly kind: "passed" }
+  | { readonly kind: "failed"; readonly exitCode: number; readonly message: string; readonly commandFailed: boolean }
+  | { readonly kind: "timed-out"; readonly afterMs: number; readonly message: string }
+  | { readonly kind: "cancelled" }
+  | { readonly kind: "skipped"; readonly reason: string };
+
+export interface Attempt {
+  readonly status: TaskStatus;
+  readonly durationMs: number;
+}
+
+export interface TaskRun {
+  readonly step: Step;
+  readonly status: TaskStatus;
+  readonly durationMs: number;
+  readonly attempts: readonly Attempt[];
+  readonly commands: readonly CommandRecord[];
+}
+
+/** What every task's context shares; the executor adds the per-task parts. */
+export type SharedSettings = Omit<
+  ContextSettings,
+  "name" | "options" | "args" | "rest" | "signal" | "output" | "commands"
+>;
+
+export interface ExecuteOptions {
+  readonly settings: SharedSettings;
+  readonly keepGoing: boolean;
+  /** --timeout, overriding each task's own. */
+  readonly timeoutMs: number | undefined;
+  /** The configured time limit, for tasks that declare none. */
+  readonly defaultTimeoutMs: number | undefined;
+  /** --retries (or config), used when the task declares none. */
+  readonly retries: number | undefined;
+  readonly defaultRetries: number;
+  readonly output: TaskOutput;
+  readonly onStart: (step: Step) => void;
+  readonly onEnd: (run: TaskRun) => void;
+}
+
+export function exitStatusOf(status: TaskStatus): number {
+  switch (status.kind) {
+    case "passed":
+    case "skipped":
+      return 0;
+    case "failed":
+      return status.exitCode;
+    case "timed-out":
+      return 124;
+    case "cancelled":
+      return 130;
+    default: {
+      const never: never = status;
+      throw new Error(`unhandled status ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The run's exit status: that of the first task that failed, else 0. */
+export function runExitStatus(runs: readonly TaskRun[]): number {
+  const failed = runs.find((run) => run.status.kind !== "passed" && run.status.kind !== "skipped");
+  return failed === undefined ? 0 : exitStatusOf(failed.status);
+}
+
+export async function executeSerial(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
+  const runs: TaskRun[] = [];
+  const ended = new Map<Step, TaskRun>();
+  let stopped = false;
+  for (const step of steps) {
+    const failedDep = step.deps.find((dep) => ended.get(dep)?.status.kind !== "passed");
+    let run: TaskRun;
+    if (stopped) {
+      run = skipped(step, "an earlier task failed");
+    } else if (failedDep !== undefined) {
+      run = skipped(step, `it depends on ${failedDep.task.name}`);
+    } else {
+      options.onStart(step);
+      run = await runWithRetries(step, options);
+      if (run.status.kind !== "passed" && !options.keepGoing) stopped = true;
+    }
+    ended.set(step, run);
+    runs.push(run);
+    options.onEnd(run);
+  }
+  return runs;
+}
+
+function skipped(step: Step, reason: string): TaskRun {
+  return { step, status: { kind: "skipped", reason }, durationMs: 0, attempts: [], commands: [] };
+}
+
+async function runWithRetries(step: Step, options: ExecuteOptions): Promise<TaskRun> {
+  const retries = options.retries ?? step.task.retries ?? options.defaultRetries;
+  const attempts: Attempt[] = [];
+  const commands: CommandRecord[] = [];
+  const started = performance.now();
+  for (let attempt = 0; ; attempt++) {
+    const attemptStarted = performance.now();
+    const status = await runOnce(step, options, commands);
+    attempts.push({ status, durationMs: performance.now() - attemptStarted });
+    if (status.kind === "passed" || attempt >= retries) {
+      return { step, status, durationMs: performance.now() - started, attempts, commands };
+    }
+    options.output.log(`retrying ${step.task.name} (attempt ${attempt + 2} of ${retries + 1})`);
+  }
+}
+
+async function runOnce(step: Step, options: ExecuteOptions, commands: CommandRecord[]): Promise<TaskStatus> {
+  const controller = new AbortController();
+  const ctx: Context = createContext({
+    ...options.settings,
+    name: step.task.name,
+    options: step.options,
+    args: step.args,
+    rest: step.rest,
+    signal: controller.signal,
+    output: options.output,
+    commands,
+  });
+  const timeoutMs = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
+  const work = Promise.resolve().then(() => step.task.run(ctx, step.options as Record<string, unknown>));
+  const settled = work.then(
+    (): TaskStatus => ({ kind: "passed" }),
+    (error: unknown): TaskStatus => statusOfError(error),
+  );
+  if (timeoutMs === undefined) return settled;
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<"expired">((resolve) => {
+    timer = setTimeout(() => resolve("expired"), timeoutMs);
+  });
+  const first = await Promise.race([settled, expired]);
+  clearTimeout(timer);
+  if (first !== "expired") return first;
+  // Stop the task's commands (their process groups) and give them the grace period to end.
+  controller.abort();
+  await Promise.race([settled, delay(options.settings.killGraceMs + 1000)]);
+  return { kind: "timed-out", afterMs: timeoutMs, message: `Task timed out after ${timeoutMs} ms` };
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+function isCommandError(error: unknown): error is CommandError {
+  return (
+    error instanceof CommandError || (error instanceof Error && error.name === "CommandError" && "result" in error)
+  );
+}
+
+export function statusOfError(error: unknown): TaskStatus {
+  if (isCommandError(error)) {
+    if (error.result.timedOut) return { kind: "timed-out", afterMs: error.result.durationMs, message: error.message };
+    return { kind: "failed", exitCode: commandExitStatus(error.result), message: error.message, commandFailed: true };
+  }
+  const message = error instanceof Error ? error.message : `Task threw ${String(error)}`;
+  return { kind: "failed", exitCode: 1, message, commandFailed: false };
+}

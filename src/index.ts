@@ -1,0 +1,15 @@
+// The library entry: what a tasks file imports. It must stay light (no process or CLI code).
+export { task, isTaskDefinition } from "./task.ts";
+export type {
+  Duration,
+  OptionSpec,
+  OptionSpecs,
+  OptionType,
+  OptionValues,
+  TaskConfig,
+  TaskDefinition,
+  TaskRef,
+  AnyTaskDefinition,
+} from "./task.ts";
+export type { Context, Responder, Result, RunOptions } from "./context-types.ts";
+export { CommandError } from "./errors.ts";

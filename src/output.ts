@@ -1,0 +1,139 @@
+// The runner's own output: colour choice, where a task's output goes, and the header,
+// status and summary lines (SPEC §5). Task output goes to stdout/stderr as the task
+// wrote it; the runner's own lines go to stderr, so `runner x > file` keeps only output.
+import { Chalk, type ChalkInstance } from "chalk";
+import { formatDuration } from "./duration.ts";
+import { lastLines } from "./errors.ts";
+import type { TaskRun, TaskStatus } from "./executor.ts";
+import { describeStep } from "./plan.ts";
+
+export interface Io {
+  readonly stdout: (text: string | Uint8Array) => void;
+  readonly stderr: (text: string | Uint8Array) => void;
+}
+
+/** Where one task's output goes. */
+export interface TaskOutput {
+  stdout(chunk: string | Uint8Array): void;
+  stderr(chunk: string | Uint8Array): void;
+  /** A line of the runner's attributed to the task: `ctx.log`, echoed commands. */
+  log(line: string): void;
+}
+
+export interface ColorInputs {
+  readonly flag: boolean | undefined;
+  readonly config: boolean | undefined;
+  readonly env: NodeJS.ProcessEnv;
+  readonly isTTY: boolean;
+}
+
+/** --color/--no-color > config > NO_COLOR > FORCE_COLOR > is stdout a terminal. */
+export function colorEnabled({ flag, config, env, isTTY }: ColorInputs): boolean {
+  if (flag !== undefined) return flag;
+  if (config !== undefined) return config;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR !== undefined) return !["0", "false"].includes(env.FORCE_COLOR);
+  return isTTY && env.TERM !== "dumb";
+}
+
+export function makeStyle(enabled: boolean): ChalkInstance {
+  return new Chalk({ level: enabled ? 1 : 0 });
+}
+
+export function serialOutput(io: Io): TaskOutput {
+  return {
+    stdout: (chunk) => io.stdout(chunk),
+    stderr: (chunk) => io.stderr(chunk),
+    log: (line) => io.stdout(`${line}\n`),
+  };
+}
+
+export function statusText(status: TaskStatus): string {
+  switch (status.kind) {
+    case "passed":
+      return "passed";
+    case "failed":
+      return status.commandFailed ? `failed (exit ${status.exitCode})` : "failed";
+    case "timed-out":
+      return "timed out";
+    case "cancelled":
+      return "cancelled";
+    case "skipped":
+      return "skipped";
+    default: {
+      const never: never = status;
+      return String(never);
+    }
+  }
+}
+
+function symbol(style: ChalkInstance, status: TaskStatus): string {
+  switch (status.kind) {
+    case "passed":
+      return style.green("✔");
+    case "failed":
+    case "timed-out":
+      return style.red("✖");
+    case "cancelled":
+      return style.yellow("⊘");
+    case "skipped":
+      return style.dim("○");
+    default: {
+      const never: never = status;
+      return String(never);
+    }
+  }
+}
+
+export function headerLine(style: ChalkInstance, text: string): string {
+  return `${style.bold.cyan("▶")} ${style.bold(text)}`;
+}
+
+export function statusLine(style: ChalkInstance, run: TaskRun): string {
+  const name = describeStep(run.step);
+  const time = style.dim(formatDuration(run.durationMs));
+  if (run.status.kind === "passed") return `${symbol(style, run.status)} ${name} ${time}`;
+  return `${symbol(style, run.status)} ${name} ${style.red(statusText(run.status))} ${time}`;
+}
+
+/** The message of a failure, one block: what went wrong, as the task's error said it. */
+export function failureMessage(style: ChalkInstance, run: TaskRun): string | undefined {
+  const { status } = run;
+  if (status.kind !== "failed" && status.kind !== "timed-out") return undefined;
+  return `${style.red("✖")} ${style.bold(run.step.task.name)}: ${status.message}`;
+}
+
+export function summaryLines(style: ChalkInstance, runs: readonly TaskRun[], totalMs: number): string[] {
+  const width = Math.max(...runs.map((run) => describeStep(run.step).length));
+  const lines = runs.map((run) => {
+    const name = describeStep(run.step).padEnd(width);
+    const status = statusText(run.status);
+    const colored =
+      run.status.kind === "passed"
+        ? style.green(status)
+        : run.status.kind === "skipped"
+          ? style.dim(status)
+          : run.status.kind === "cancelled"
+            ? style.yellow(status)
+            : style.red(status);
+    const attempts = run.attempts.length > 1 ? style.dim(` (${run.attempts.length} attempts)`) : "";
+    const time = run.status.kind === "skipped" ? "" : ` ${style.dim(formatDuration(run.durationMs))}`;
+    return `  ${symbol(style, run.status)} ${name}  ${colored}${time}${attempts}`;
+  });
+  const counts = new Map<string, number>();
+  for (const run of runs) {
+    const key = run.status.kind === "failed" ? "failed" : statusText(run.status);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const parts = [...counts].map(([status, count]) => `${count} ${status}`);
+  const noun = runs.length === 1 ? "task" : "tasks";
+  lines.push(`${style.bold(`${runs.length} ${noun}:`)} ${parts.join(", ")} in ${formatDuration(totalMs)}`);
+  return lines;
+}
+
+export function tailBlock(text: string, count: number): string {
+  return lastLines(text, count)
+    .split("\n")
+    .map((line) => `    ${line}`)
+    .join("\n");
+}

@@ -1,0 +1,241 @@
+// Splitting the command line (SPEC §2): core options wherever they stand (after a task
+// name only when that task has no option of that name), task invocations with their
+// options and positionals, and `--`.
+import type { Collection, Task } from "./collection.ts";
+import type { CoreOptionShape } from "./core-options.ts";
+import { UserError } from "./errors.ts";
+import { closest, didYouMean, kebabCase } from "./names.ts";
+import { coerceValue, type OptionDef, type OptionValue } from "./options.ts";
+
+export interface Invocation {
+  readonly task: Task;
+  /** Option key → value, only what the command line set. */
+  readonly given: Map<string, OptionValue>;
+  readonly args: string[];
+  rest: string[];
+}
+
+export interface SplitArgs {
+  readonly coreTokens: readonly string[];
+  readonly invocations: readonly Invocation[];
+  /** Words after `--` when no task was named (for the default task). */
+  readonly rest: readonly string[];
+}
+
+/** Core options before the first bare word: enough to find and load the tasks file. */
+export function scanLeadingCore(argv: readonly string[], shapes: readonly CoreOptionShape[]): string[] {
+  const tokens: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === "--" || !token.startsWith("-") || token === "-") break;
+    const match = matchCore(token, shapes);
+    if (match === undefined) break;
+    const taken = takeCoreValue(match, token, argv, i);
+    tokens.push(...taken.tokens);
+    i += taken.consumed;
+  }
+  return tokens;
+}
+
+interface CoreMatch {
+  readonly shape: CoreOptionShape;
+  /** Value written into the same token (`--jobs=4`, `-j4`). */
+  readonly attached: string | undefined;
+}
+
+function matchCore(token: string, shapes: readonly CoreOptionShape[]): CoreMatch | undefined {
+  if (token.startsWith("--")) {
+    const eq = token.indexOf("=");
+    const long = eq === -1 ? token : token.slice(0, eq);
+    const shape = shapes.find((s) => s.long === long);
+    if (shape === undefined) return undefined;
+    return { shape, attached: eq === -1 ? undefined : token.slice(eq + 1) };
+  }
+  const shape = shapes.find((s) => s.short === token.slice(0, 2));
+  if (shape === undefined) return undefined;
+  return { shape, attached: token.length > 2 ? token.slice(2) : undefined };
+}
+
+/** The tokens to hand to commander for one core option, and how many extra words it ate. */
+function takeCoreValue(
+  match: CoreMatch,
+  token: string,
+  argv: readonly string[],
+  i: number,
+): { tokens: string[]; consumed: number } {
+  const { shape, attached } = match;
+  if (shape.value === "none") {
+    if (attached !== undefined && token.startsWith("--")) {
+      throw new UserError(`Option ${shape.long} takes no value.`);
+    }
+    if (attached !== undefined) {
+      // Combined short flags: -pk → -p -k.
+      return { tokens: [token.slice(0, 2), `-${attached}`], consumed: 0 };
+    }
+    return { tokens: [shape.long], consumed: 0 };
+  }
+  if (attached !== undefined) return { tokens: [`${shape.long}=${attached}`], consumed: 0 };
+  const next = argv[i + 1];
+  const nextIsValue = next !== undefined && next !== "--" && !next.startsWith("-");
+  if (shape.value === "required") {
+    if (!nextIsValue) throw new UserError(`Option ${shape.long} needs a value.`);
+    return { tokens: [`${shape.long}=${next}`], consumed: 1 };
+  }
+  return nextIsValue ? { tokens: [`${shape.long}=${next}`], consumed: 1 } : { tokens: [shape.long], consumed: 0 };
+}
+
+export function splitArgs(
+  argv: readonly string[],
+  collection: Collection,
+  shapes: readonly CoreOptionShape[],
+): SplitArgs {
+  const coreTokens: string[] = [];
+  const invocations: Invocation[] = [];
+  let current: Invocation | undefined;
+  let rest: string[] = [];
+
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i]!;
+    if (token === "--") {
+      rest = argv.slice(i + 1);
+      if (current !== undefined) current.rest = rest;
+      break;
+    }
+    if (token.startsWith("-") && token !== "-" && !(current !== undefined && isNegativeNumberFor(current, token))) {
+      if (current !== undefined) {
+        const consumed = takeTaskOption(current, token, argv, i);
+        if (consumed !== undefined) {
+          i += consumed;
+          continue;
+        }
+      }
+      // Combined short flags (-pk) expand to single ones before matching.
+      const expanded = expandShortFlags(token, shapes);
+      const match = matchCore(expanded[0]!, shapes);
+      if (match === undefined) throw unknownOption(token, current, shapes);
+      if (current !== undefined && (match.shape.long === "--file" || match.shape.long === "--cwd")) {
+        throw new UserError(`Option ${match.shape.long} must come before the first task name.`);
+      }
+      if (current !== undefined && match.shape.long === "--help" && match.attached === undefined) {
+        coreTokens.push(`--help=${current.task.name}`);
+        continue;
+      }
+      if (expanded.length > 1) {
+        for (const flag of expanded) {
+          const single = matchCore(flag, shapes);
+          if (single === undefined) throw unknownOption(flag, current, shapes);
+          coreTokens.push(single.shape.long);
+        }
+        continue;
+      }
+      const taken = takeCoreValue(match, token, argv, i);
+      coreTokens.push(...taken.tokens);
+      i += taken.consumed;
+      continue;
+    }
+    if (current !== undefined && fillPositional(current, token)) continue;
+    const task = collection.find(token);
+    if (task === undefined) {
+      if (current !== undefined && current.task.kind === "function") {
+        current.args.push(token);
+        continue;
+      }
+      const visible = collection.tasks.filter((t) => !t.hidden).flatMap((t) => [t.name, ...t.aliases]);
+      throw new UserError(`Unknown task "${token}".${didYouMean(token, visible)}`);
+    }
+    current = { task, given: new Map(), args: [], rest: [] };
+    invocations.push(current);
+  }
+  return { coreTokens, invocations, rest };
+}
+
+function expandShortFlags(token: string, shapes: readonly CoreOptionShape[]): string[] {
+  if (token.startsWith("--") || token.length <= 2) return [token];
+  const letters = [...token.slice(1)];
+  const flags = letters.map((letter) => shapes.find((s) => s.short === `-${letter}`));
+  if (flags.every((shape) => shape !== undefined && shape.value === "none")) {
+    return letters.map((letter) => `-${letter}`);
+  }
+  return [token];
+}
+
+function isNegativeNumberFor(invocation: Invocation, token: string): boolean {
+  if (!/^-\d/.test(token)) return false;
+  const next = nextPositional(invocation);
+  return next !== undefined && next.type === "number";
+}
+
+function nextPositional(invocation: Invocation): OptionDef | undefined {
+  return invocation.task.options.find((def) => def.positional && (def.multiple || !invocation.given.has(def.key)));
+}
+
+function fillPositional(invocation: Invocation, word: string): boolean {
+  const def = nextPositional(invocation);
+  if (def === undefined) return false;
+  setValue(invocation, def, coerceValue(word, def, invocation.task.name));
+  return true;
+}
+
+function setValue(invocation: Invocation, def: OptionDef, value: string | number | boolean): void {
+  if (def.multiple) {
+    const list = (invocation.given.get(def.key) as (string | number | boolean)[] | undefined) ?? [];
+    invocation.given.set(def.key, [...list, value]);
+  } else {
+    invocation.given.set(def.key, value);
+  }
+}
+
+/** How many words after `token` a task option used, or undefined when it is not one. */
+function takeTaskOption(invocation: Invocation, token: string, argv: readonly string[], i: number): number | undefined {
+  const defs = invocation.task.options;
+  const taskName = invocation.task.name;
+  let def: OptionDef | undefined;
+  let attached: string | undefined;
+  let negated = false;
+  if (token.startsWith("--")) {
+    const eq = token.indexOf("=");
+    const name = kebabCase(eq === -1 ? token.slice(2) : token.slice(2, eq));
+    attached = eq === -1 ? undefined : token.slice(eq + 1);
+    def = defs.find((d) => d.flag === name && !d.positional) ?? defs.find((d) => d.flag === name);
+    if (def === undefined && name.startsWith("no-")) {
+      def = defs.find((d) => d.flag === name.slice(3) && d.type === "boolean");
+      negated = def !== undefined;
+    }
+  } else {
+    def = defs.find((d) => d.short !== undefined && d.short === token[1]);
+    attached = token.length > 2 ? token.slice(2) : undefined;
+  }
+  if (def === undefined) return undefined;
+  const flag = `--${def.flag}`;
+  if (def.type === "boolean") {
+    if (negated) {
+      if (attached !== undefined) throw new UserError(`Option --no-${def.flag} of task "${taskName}" takes no value.`);
+      setValue(invocation, def, false);
+    } else {
+      setValue(invocation, def, attached === undefined ? true : coerceValue(attached, def, taskName));
+    }
+    return 0;
+  }
+  if (attached !== undefined) {
+    setValue(invocation, def, coerceValue(attached, def, taskName));
+    return 0;
+  }
+  const next = argv[i + 1];
+  const looksLikeValue =
+    next !== undefined && next !== "--" && (!next.startsWith("-") || (def.type === "number" && /^-\d/.test(next)));
+  if (!looksLikeValue) throw new UserError(`Option ${flag} of task "${taskName}" needs a value.`);
+  setValue(invocation, def, coerceValue(next, def, taskName));
+  return 1;
+}
+
+function unknownOption(token: string, current: Invocation | undefined, shapes: readonly CoreOptionShape[]): UserError {
+  const name = token.includes("=") ? token.slice(0, token.indexOf("=")) : token;
+  const core = shapes.filter((s) => s.long !== "--complete").map((s) => s.long);
+  if (current === undefined) return new UserError(`Unknown option "${name}".${didYouMean(name, core)}`);
+  const own = current.task.options.flatMap((d) =>
+    d.type === "boolean" ? [`--${d.flag}`, `--no-${d.flag}`] : d.positional ? [] : [`--${d.flag}`],
+  );
+  const suggestion = closest(name, own) ?? closest(name, core);
+  const hint = suggestion === undefined ? "" : ` Did you mean "${suggestion}"?`;
+  return new UserError(`Unknown option "${name}" for task "${current.task.name}".${hint}`);
+}

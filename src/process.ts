@@ -1,0 +1,174 @@
+// One child process: spawned (by execa) in its own process group, its output streamed to
+// sinks and kept as a bounded tail, answered by responders, and ended by a time limit or
+// cancellation. Its end is a typed outcome, never an exception.
+//
+// Why process groups: a shell command's work is often done by grandchildren (`sh -c
+// "npm test"` → npm → node). Killing only the direct child would leave them running, so
+// each command leads its own group and we signal the whole group (`kill(-pid)`).
+import type { Responder } from "./context-types.ts";
+import { Tail } from "./tail.ts";
+
+export type Outcome =
+  | { readonly kind: "exit"; readonly code: number }
+  | { readonly kind: "signal"; readonly signal: string }
+  | { readonly kind: "timeout"; readonly afterMs: number }
+  | { readonly kind: "cancelled" }
+  | { readonly kind: "spawn-error"; readonly message: string };
+
+export interface CommandSpec {
+  /** How the command is shown (echo, errors, reports). */
+  readonly display: string;
+  readonly file: string;
+  readonly args: readonly string[];
+  /** A shell path to run `file` through, or false for no shell. */
+  readonly shell: string | false;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly input: string | undefined;
+  readonly responders: readonly Responder[];
+  readonly timeoutMs: number | undefined;
+  readonly killGraceMs: number;
+  readonly captureLimit: number;
+  readonly signal: AbortSignal;
+  /** Whether the child may read the runner's stdin (serial runs). */
+  readonly inheritStdin: boolean;
+  readonly onStdout: (chunk: Buffer) => void;
+  readonly onStderr: (chunk: Buffer) => void;
+}
+
+export interface CommandEnd {
+  readonly outcome: Outcome;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly all: string;
+  readonly durationMs: number;
+}
+
+/** Groups still running, killed if the runner exits first. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+  });
+}
+
+export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
+  const { execa } = await import("execa");
+  installExitHook();
+  const started = performance.now();
+  const stdout = new Tail(spec.captureLimit);
+  const stderr = new Tail(spec.captureLimit);
+  const all = new Tail(spec.captureLimit);
+  const needsStdin = spec.input !== undefined || spec.responders.length > 0;
+
+  const subprocess = execa(spec.file, [...spec.args], {
+    shell: spec.shell,
+    cwd: spec.cwd,
+    env: spec.env,
+    extendEnv: false,
+    stdin: needsStdin ? "pipe" : spec.inheritStdin ? "inherit" : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    encoding: "buffer",
+    detached: true,
+    reject: false,
+    stripFinalNewline: false,
+    windowsHide: true,
+  });
+  const pid = subprocess.pid;
+  if (pid !== undefined) liveGroups.add(pid);
+
+  const answer = respond(spec.responders, (text) => subprocess.stdin?.write(text));
+  subprocess.stdout?.on("data", (chunk: Buffer) => {
+    stdout.push(chunk);
+    all.push(chunk);
+    spec.onStdout(chunk);
+    answer(chunk);
+  });
+  subprocess.stderr?.on("data", (chunk: Buffer) => {
+    stderr.push(chunk);
+    all.push(chunk);
+    spec.onStderr(chunk);
+    answer(chunk);
+  });
+  if (spec.input !== undefined) subprocess.stdin?.write(spec.input);
+  if (needsStdin && spec.responders.length === 0) subprocess.stdin?.end();
+  subprocess.stdin?.on("error", () => {
+    // The command exited without reading all its input: not our failure.
+  });
+
+  let ending: "timeout" | "cancelled" | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const stop = (why: "timeout" | "cancelled"): void => {
+    if (ending !== undefined || pid === undefined) return;
+    ending = why;
+    killGroup(pid, "SIGTERM");
+    graceTimer = setTimeout(() => killGroup(pid, "SIGKILL"), spec.killGraceMs);
+  };
+  const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), spec.timeoutMs);
+  const onAbort = (): void => stop("cancelled");
+  if (spec.signal.aborted) onAbort();
+  else spec.signal.addEventListener("abort", onAbort, { once: true });
+
+  const result = await subprocess;
+  clearTimeout(timer);
+  clearTimeout(graceTimer);
+  spec.signal.removeEventListener("abort", onAbort);
+  if (pid !== undefined) liveGroups.delete(pid);
+  if (needsStdin) subprocess.stdin?.destroy();
+
+  const durationMs = performance.now() - started;
+  let outcome: Outcome;
+  if (ending === "timeout") outcome = { kind: "timeout", afterMs: spec.timeoutMs ?? 0 };
+  else if (ending === "cancelled") outcome = { kind: "cancelled" };
+  else if (pid === undefined || (result.exitCode === undefined && result.signal === undefined)) {
+    outcome = { kind: "spawn-error", message: spawnMessage(result, spec) };
+  } else if (result.signal !== undefined) outcome = { kind: "signal", signal: result.signal };
+  else outcome = { kind: "exit", code: result.exitCode ?? 0 };
+  return { outcome, stdout: stdout.text(), stderr: stderr.text(), all: all.text(), durationMs };
+}
+
+function spawnMessage(
+  result: { code?: string | undefined; shortMessage?: string | undefined },
+  spec: CommandSpec,
+): string {
+  if (result.code === "ENOENT") return `${spec.file}: command not found`;
+  return result.shortMessage ?? `could not start ${spec.display}`;
+}
+
+/** Watches output for responder patterns and writes each answer once per match. */
+function respond(responders: readonly Responder[], write: (text: string) => void): (chunk: Buffer) => void {
+  if (responders.length === 0) return () => {};
+  const seen = responders.map(() => "");
+  return (chunk) => {
+    const text = chunk.toString("utf8");
+    responders.forEach((responder, index) => {
+      let window = (seen[index] ?? "") + text;
+      const pattern =
+        typeof responder.pattern === "string"
+          ? new RegExp(responder.pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+          : new RegExp(responder.pattern.source, responder.pattern.flags.replace("g", ""));
+      let match = pattern.exec(window);
+      while (match !== null) {
+        write(responder.response);
+        window = window.slice(match.index + Math.max(match[0].length, 1));
+        match = pattern.exec(window);
+      }
+      // Keep a bounded window so a prompt split across chunks still matches.
+      seen[index] = window.slice(-4096);
+    });
+  };
+}

@@ -1,0 +1,26 @@
+// The last `limit` bytes of a stream: captured output stays bounded however much a
+// command prints (chunks are kept as they come; no per-line work on the hot path).
+export class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  /** Whether anything was dropped from the front. */
+  truncated = false;
+
+  constructor(private readonly limit: number) {}
+
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.limit) {
+      this.size -= this.chunks.shift()!.length;
+      this.truncated = true;
+    }
+  }
+
+  text(): string {
+    const joined = Buffer.concat(this.chunks);
+    if (joined.length <= this.limit) return joined.toString("utf8");
+    this.truncated = true;
+    return joined.subarray(joined.length - this.limit).toString("utf8");
+  }
+}

@@ -1,0 +1,57 @@
+// This project's own tasks, run by runner itself: `npm test` is `runner check`.
+import { task } from "runner";
+import { bundle } from "./bundle.mjs";
+
+/** Print the local time */
+export function mytime() {
+  console.log("Local time is", new Date().toString());
+}
+
+/**
+ * Build dist/ from src/ (esbuild bundle plus type declarations)
+ *
+ * `npm install` runs the same build through the prepare script.
+ */
+export const build = task({
+  options: {
+    types: { type: "boolean", default: true, help: "also emit .d.ts declarations" },
+  },
+  async run(_ctx, opts) {
+    await bundle({ types: opts.types });
+  },
+});
+
+/** Check formatting (prettier) and lint (eslint, type-aware) */
+export const lint = task({
+  async run(ctx) {
+    await ctx.run("./node_modules/.bin/prettier --check --log-level warn .");
+    await ctx.run("./node_modules/.bin/eslint --max-warnings 0 .");
+  },
+});
+
+/** Type-check everything with tsc (strict, noUncheckedIndexedAccess) */
+export const typecheck = task({
+  run: (ctx) => ctx.run("./node_modules/.bin/tsc --noEmit -p ."),
+});
+
+/** Run the test suite (vitest) against a fresh build */
+export const test = task({
+  deps: [build],
+  options: {
+    file: { type: "string", positional: true, multiple: true, help: "only these test files" },
+  },
+  run: (ctx, opts) => ctx.exec("./node_modules/.bin/vitest", ["run", ...opts.file]),
+});
+
+/** Format the code with prettier */
+export const format = task({
+  run: (ctx) => ctx.run("./node_modules/.bin/prettier --write --log-level warn ."),
+});
+
+/** Everything CI checks: lint, typecheck, test */
+export const check = task({
+  deps: [lint, typecheck, test],
+  run: () => {},
+});
+
+export default check;
