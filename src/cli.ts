@@ -38,6 +38,7 @@ export interface World extends Io {
 interface Loaded {
   readonly collection: Collection;
   readonly configFile: ConfigFile | undefined;
+  readonly fromCache: boolean;
 }
 
 export async function main(world: World): Promise<number> {
@@ -70,6 +71,12 @@ export async function main(world: World): Promise<number> {
 
   const split = splitArgs(world.argv, collection, shapes);
   const core = parseCoreOptions(split.coreTokens);
+  if (core.verbose) {
+    const how = loaded.fromCache ? "from the cache" : "transpiled";
+    world.stderr(
+      `runner: tasks from ${displayPath(collection.file)} (${how})${configFile ? `, config from ${displayPath(configFile.path)}` : ""}\n`,
+    );
+  }
   const config = resolveConfig({
     file: configFile,
     env: world.env,
@@ -134,8 +141,8 @@ async function loadProject(world: World, leading: CoreOptions): Promise<Loaded |
   }
   const tasksDir = projectDir(file);
   if (tasksDir !== startDir) configFile = await findConfigFile(tasksDir, loadTs);
-  const { exports, docs } = await loadTasks(file, world.env);
-  return { collection: buildCollection(file, displayPath(file), exports, docs), configFile };
+  const { exports, docs, fromCache } = await loadTasks(file, world.env);
+  return { collection: buildCollection(file, displayPath(file), exports, docs), configFile, fromCache };
 }
 
 function cliConfig(core: CoreOptions): RawConfig {

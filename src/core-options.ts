@@ -8,10 +8,8 @@ export interface CoreOptions {
   readonly version: boolean;
   readonly file: string | undefined;
   readonly cwd: string | undefined;
-  readonly parallel: boolean;
   readonly jobs: string | undefined;
   readonly keepGoing: boolean;
-  readonly output: string | undefined;
   readonly echo: boolean | undefined;
   readonly warnOnly: boolean;
   readonly timeout: string | undefined;
@@ -19,8 +17,6 @@ export interface CoreOptions {
   readonly dryRun: boolean;
   readonly plan: boolean;
   readonly json: boolean;
-  readonly report: string | undefined;
-  readonly junit: string | undefined;
   readonly color: boolean | undefined;
   readonly quiet: boolean;
   readonly verbose: boolean;
@@ -47,10 +43,8 @@ function program(): Command {
     .option("-h, --help [task]", "show this help, or a task's options")
     .option("-f, --file <path>", "the tasks file to use (before any task name)")
     .option("-C, --cwd <dir>", "where the search for the tasks file starts (before any task name)")
-    .option("-p, --parallel", "run the named tasks concurrently (deps still come first)")
-    .option("-j, --jobs <n>", "at most n tasks at once (default: available CPUs)")
+    .option("-j, --jobs <n>", "at most n tasks at once (used by parallel runs; default: available CPUs)")
     .option("-k, --keep-going", "after a failure, keep running what does not depend on it")
-    .option("--output <mode>", "prefixed, grouped, interleaved or quiet")
     .option("-e, --echo", "print each command before it runs")
     .option("--no-echo", "do not print commands (overrides config)")
     .option("-w, --warn-only", "a failing command does not fail its task")
@@ -59,8 +53,6 @@ function program(): Command {
     .option("-n, --dry-run", "run task code but print commands instead of running them")
     .option("--plan", "print what would run, in order, and run nothing")
     .option("--json", "machine-readable output for --list and --plan")
-    .option("--report <file>", "write a JSON report of the run")
-    .option("--junit <file>", "write JUnit XML, one testcase per task")
     .option("--color", "force colours on")
     .option("--no-color", "force colours off")
     .option("-q, --quiet", "fewer of the runner's own lines")
@@ -103,10 +95,8 @@ export function parseCoreOptions(tokens: readonly string[]): CoreOptions {
     version: o.version === true,
     file: o.file as string | undefined,
     cwd: o.cwd as string | undefined,
-    parallel: o.parallel === true,
     jobs: o.jobs as string | undefined,
     keepGoing: o.keepGoing === true,
-    output: o.output as string | undefined,
     echo: o.echo as boolean | undefined,
     warnOnly: o.warnOnly === true,
     timeout: o.timeout as string | undefined,
@@ -114,8 +104,6 @@ export function parseCoreOptions(tokens: readonly string[]): CoreOptions {
     dryRun: o.dryRun === true,
     plan: o.plan === true,
     json: o.json === true,
-    report: o.report as string | undefined,
-    junit: o.junit as string | undefined,
     color: o.color as boolean | undefined,
     quiet: o.quiet === true,
     verbose: o.verbose === true,

@@ -53,5 +53,3 @@ export const check = task({
   deps: [lint, typecheck, test],
   run: () => {},
 });
-
-export default check;
