@@ -166,7 +166,10 @@ async function importBundle(bundlePath: string, query = ""): Promise<Record<stri
 
 /** `tasks.ts:3:7: boom (thrown while loading the tasks file)`, with no runner stack. */
 function loadError(error: unknown, file: string, meta: CacheMeta): UserError {
-  const message = error instanceof Error ? error.message : String(error);
+  // Node names the importer of a missing module: that is the bundle, but the user wrote the tasks file.
+  const message = (error instanceof Error ? error.message : String(error))
+    .replaceAll(pathToFileURL(meta.bundle).href, displayPath(file))
+    .replaceAll(meta.bundle, displayPath(file));
   const stack = error instanceof Error ? (error.stack ?? "") : "";
   // The innermost frame in one of the user's own files (the tasks file or what it imports).
   const own = new Set(meta.inputs.map((input) => input.path));
