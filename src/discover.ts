@@ -37,7 +37,9 @@ export function findTasksFile(startDir: string): string {
 /** `--file` (or the `file` config key): must name an existing file. */
 export function checkTasksFile(path: string, source: string): string {
   const absolute = resolve(path);
-  if (!isFile(absolute)) throw new UserError(`Tasks file ${path} (from ${source}) does not exist.`);
+  const stat = statSync(absolute, { throwIfNoEntry: false });
+  if (stat === undefined) throw new UserError(`Tasks file ${path} (from ${source}) does not exist.`);
+  if (!stat.isFile()) throw new UserError(`Tasks file ${path} (from ${source}) is not a file.`);
   return absolute;
 }
 

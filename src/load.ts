@@ -9,12 +9,14 @@
 // The cache: `<key>.json` (key = hash of runner build + tasks file path + its content)
 // names the inputs with their content hashes and a content-addressed `<hash>.mjs`. Files
 // are written to a temp name and renamed, so two runs starting at once never see half a
-// file, and a bundle file never changes once written.
+// file, and a bundle file never changes once written. An entry whose bundle no longer
+// imports (a dependency moved) is rebuilt once before anything is reported.
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { basename, dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { PartialMessage } from "esbuild";
 import { UserError } from "./errors.ts";
 import { scanDocs } from "./jsdoc.ts";
 
@@ -46,6 +48,33 @@ export function cacheDir(env: NodeJS.ProcessEnv): string {
   return join(base, "runner");
 }
 
+/**
+ * When the cache directory cannot be written (a read-only home in a container), one under
+ * the OS temp dir. It is shared ground, so it is used only if it is this user's alone:
+ * whoever can write there could put code in a bundle this user then runs.
+ */
+function fallbackDir(create: boolean): string | undefined {
+  const dir = join(tmpdir(), `runner-cache-${process.getuid?.() ?? "user"}`);
+  try {
+    if (create) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const stat = statSync(dir);
+    const uid = process.getuid?.();
+    return uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0) ? dir : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Which runner build made a cache entry: this module's file with its size and time. A rebuilt
+ * or upgraded runner bundles and scans docs anew, so no entry outlives the code that made it.
+ */
+function runnerStamp(): string {
+  const self = fileURLToPath(import.meta.url);
+  const stat = statSync(self, { throwIfNoEntry: false });
+  return `${self}\0${stat?.mtimeMs ?? 0}\0${stat?.size ?? 0}`;
+}
+
 function writeAtomic(path: string, content: string): void {
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   writeFileSync(temp, content);
@@ -72,49 +101,87 @@ function inputsUnchanged(meta: CacheMeta): boolean {
 
 export async function loadTasks(file: string, env: NodeJS.ProcessEnv): Promise<LoadedTasks> {
   const source = readFileSync(file);
-  const key = hash(`${RUNNER_ENTRIES.runner}\0${file}\0${hash(source)}`);
-  let dir = cacheDir(env);
-  const metaPath = join(dir, `${key}.json`);
-  let meta = readMeta(metaPath);
-  const fromCache = meta !== undefined && inputsUnchanged(meta);
-  if (!fromCache) {
-    const built = await bundle(file);
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch {
-      dir = join(tmpdir(), "runner-cache");
-      mkdirSync(dir, { recursive: true });
-    }
-    const bundlePath = join(dir, `${hash(built.code)}.mjs`);
-    writeAtomic(bundlePath, built.code);
-    meta = { bundle: bundlePath, inputs: built.inputs, docs: [...built.docs] };
-    writeAtomic(join(dir, `${key}.json`), JSON.stringify(meta));
+  const key = hash(`${runnerStamp()}\0${file}\0${hash(source)}`);
+  const primary = cacheDir(env);
+  let cached = readMeta(join(primary, `${key}.json`));
+  if (cached === undefined) {
+    const fallback = fallbackDir(false);
+    if (fallback !== undefined) cached = readMeta(join(fallback, `${key}.json`));
   }
-  const exports = await importTasks(meta!.bundle, file);
-  return { exports, docs: new Map(meta!.docs), fromCache };
+  if (cached !== undefined && inputsUnchanged(cached)) {
+    try {
+      return { exports: await importBundle(cached.bundle), docs: new Map(cached.docs), fromCache: true };
+    } catch (error) {
+      // The cached bundle names dependencies by absolute path, resolved when it was built:
+      // after a package moved (reinstall, hoisting) or the bundle was cleaned away, build
+      // again once rather than report a stale cache as the user's error.
+      if ((error as { code?: unknown }).code !== "ERR_MODULE_NOT_FOUND") throw loadError(error, file, cached);
+    }
+  }
+  const meta = await build(file, key, primary, () => fallbackDir(true));
+  try {
+    // A query makes this a new module for Node, which remembers a failed import by URL.
+    return {
+      exports: await importBundle(meta.bundle, cached === undefined ? "" : "?rebuilt"),
+      docs: new Map(meta.docs),
+      fromCache: false,
+    };
+  } catch (error) {
+    throw loadError(error, file, meta);
+  }
 }
 
-async function importTasks(bundlePath: string, file: string): Promise<Record<string, unknown>> {
+/** Bundles the tasks file and stores bundle and meta in the cache (or the fallback). */
+async function build(
+  file: string,
+  key: string,
+  primary: string,
+  fallback: () => string | undefined,
+): Promise<CacheMeta> {
+  const built = await bundle(file);
+  const store = (dir: string): CacheMeta => {
+    mkdirSync(dir, { recursive: true });
+    const bundlePath = join(dir, `${hash(built.code)}.mjs`);
+    writeAtomic(bundlePath, built.code);
+    const meta: CacheMeta = { bundle: bundlePath, inputs: built.inputs, docs: [...built.docs] };
+    writeAtomic(join(dir, `${key}.json`), JSON.stringify(meta));
+    return meta;
+  };
+  try {
+    return store(primary);
+  } catch (error) {
+    const other = fallback();
+    if (other !== undefined) return store(other);
+    throw new UserError(
+      `Cannot write the tasks cache in ${primary}: ${error instanceof Error ? error.message : String(error)}. Set RUNNER_CACHE_DIR to a writable directory.`,
+    );
+  }
+}
+
+async function importBundle(bundlePath: string, query = ""): Promise<Record<string, unknown>> {
   // Source maps make a thrown error point into tasks.ts, not into the cached bundle.
   process.setSourceMapsEnabled(true);
-  try {
-    return (await import(pathToFileURL(bundlePath).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new UserError(describeLoadError(error, file), 1);
-  }
+  return (await import(pathToFileURL(bundlePath).href + query)) as Record<string, unknown>;
 }
 
 /** `tasks.ts:3:7: boom (thrown while loading the tasks file)`, with no runner stack. */
-function describeLoadError(error: unknown, file: string): string {
-  const message = error instanceof Error ? error.message : String(error);
+function loadError(error: unknown, file: string, meta: CacheMeta): UserError {
+  // Node names the importer of a missing module: that is the bundle, but the user wrote the tasks file.
+  const message = (error instanceof Error ? error.message : String(error))
+    .replaceAll(pathToFileURL(meta.bundle).href, displayPath(file))
+    .replaceAll(meta.bundle, displayPath(file));
   const stack = error instanceof Error ? (error.stack ?? "") : "";
-  const dir = dirname(file);
+  // The innermost frame in one of the user's own files (the tasks file or what it imports).
+  const own = new Set(meta.inputs.map((input) => input.path));
   for (const match of stack.matchAll(/\(?((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?$/gm)) {
     const path = match[1]!.startsWith("file:") ? fileURLToPath(match[1]!) : match[1]!;
-    if (path.includes("/node_modules/") || !path.startsWith(dir)) continue;
-    return `${displayPath(path)}:${match[2]}:${match[3]}: ${message} (thrown while loading the tasks file)`;
+    if (!own.has(path)) continue;
+    return new UserError(
+      `${displayPath(path)}:${match[2]}:${match[3]}: ${message} (thrown while loading the tasks file)`,
+      1,
+    );
   }
-  return `${displayPath(file)}: ${message} (thrown while loading the tasks file)`;
+  return new UserError(`${displayPath(file)}: ${message} (thrown while loading the tasks file)`, 1);
 }
 
 export function displayPath(path: string): string {
@@ -132,10 +199,15 @@ async function bundle(file: string): Promise<Bundle> {
   const esbuild = await import("esbuild");
   const { isBuiltin } = await import("node:module");
   const sources = new Map<string, string>();
+  const workDir = dirname(file);
   let result;
   try {
     result = await esbuild.build({
       entryPoints: [file],
+      // Paths in errors and in the source map are relative to workDir; sourceRoot turns the
+      // map's into absolute URLs, since Node reads them relative to the bundle in the cache.
+      absWorkingDir: workDir,
+      sourceRoot: `${pathToFileURL(workDir).href}/`,
       bundle: true,
       write: false,
       format: "esm",
@@ -163,26 +235,45 @@ async function bundle(file: string): Promise<Bundle> {
               if (resolved.errors.length > 0) return { errors: resolved.errors };
               return { path: pathToFileURL(resolved.path).href, external: true };
             });
-            // import.meta.* must describe the original file, not the cached bundle.
-            build.onLoad({ filter: /\.[mc]?[jt]sx?$/ }, (args) => {
+            build.onLoad({ filter: /\.[mc]?[jt]sx?$/ }, async (args) => {
               const text = readFileSync(args.path, "utf8");
               sources.set(args.path, text);
-              const contents = text
-                .replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href))
-                .replace(/\bimport\.meta\.filename\b/g, JSON.stringify(args.path))
-                .replace(/\bimport\.meta\.dirname\b/g, JSON.stringify(dirname(args.path)));
               const loader = /\.[mc]?tsx?$/.test(args.path) ? "ts" : "js";
-              return { contents, loader };
+              if (!text.includes("import.meta")) return { contents: text, loader };
+              // import.meta.* must describe the original file, not the cached bundle. esbuild
+              // replaces the expressions (never text inside strings or comments) and keeps a
+              // source map, which the bundle step follows back to the original lines.
+              try {
+                const transformed = await esbuild.transform(text, {
+                  loader,
+                  format: "esm",
+                  sourcefile: args.path,
+                  sourcemap: "inline",
+                  sourcesContent: false,
+                  define: {
+                    "import.meta.url": JSON.stringify(pathToFileURL(args.path).href),
+                    "import.meta.filename": JSON.stringify(args.path),
+                    "import.meta.dirname": JSON.stringify(dirname(args.path)),
+                  },
+                  logLevel: "silent",
+                });
+                return { contents: transformed.code, loader: "js" };
+              } catch (error) {
+                return { errors: (error as { errors?: PartialMessage[] }).errors ?? [{ text: String(error) }] };
+              }
             });
           },
         },
       ],
     });
   } catch (error) {
-    throw new UserError(describeBuildError(error, file));
+    throw new UserError(describeBuildError(error, file, workDir));
   }
   const code = result.outputFiles[0]?.text ?? "";
-  const inputs = [...sources.keys()].map((path) => ({ path, hash: hash(readFileSync(path)) }));
+  // Every file the bundle holds (JSON and text imports too): a change to any rebuilds it.
+  const inputs = Object.keys(result.metafile.inputs)
+    .map((path) => resolve(workDir, path))
+    .map((path) => ({ path, hash: hash(readFileSync(path)) }));
   const docs = new Map<string, string>();
   // The tasks file's own comments win over those of the files it imports.
   for (const [path, text] of [...sources].reverse()) {
@@ -199,13 +290,13 @@ interface EsbuildMessage {
 }
 
 /** `tasks.ts:12:7: Expected ";" but found "x"` and a code frame, as compilers print them. */
-function describeBuildError(error: unknown, file: string): string {
+function describeBuildError(error: unknown, file: string, workDir: string): string {
   const messages = (error as { errors?: EsbuildMessage[] }).errors ?? [];
   const first = messages[0];
   if (first === undefined) return `${displayPath(file)}: ${String(error)}`;
   if (first.location === null) return `${displayPath(file)}: ${first.text}`;
   const { line, column } = first.location;
-  const path = first.location.file.startsWith("/") ? first.location.file : join(process.cwd(), first.location.file);
+  const path = resolve(workDir, first.location.file);
   let frame: string;
   try {
     frame = codeFrame(readFileSync(path, "utf8"), line, column);
@@ -217,7 +308,9 @@ function describeBuildError(error: unknown, file: string): string {
 }
 
 export function codeFrame(source: string, line: number, column: number): string {
-  const lines = source.split("\n");
+  const lines = source.split(/\r?\n/);
+  // The empty "line" after a final newline is no context, unless the error is there.
+  if (lines.length > line && lines.at(-1) === "") lines.pop();
   const first = Math.max(1, line - 2);
   const last = Math.min(lines.length, line + 2);
   const width = String(last).length;
@@ -228,8 +321,4 @@ export function codeFrame(source: string, line: number, column: number): string 
     if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(column)}^`);
   }
   return out.join("\n");
-}
-
-export function tasksFileName(file: string): string {
-  return basename(file);
 }
