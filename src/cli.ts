@@ -22,8 +22,7 @@ import {
   summaryLines,
   type Io,
 } from "./output.ts";
-import { didYouMean } from "./names.ts";
-import { splitArgs, scanLeadingCore } from "./parse-args.ts";
+import { splitArgs, scanLeadingCore, unknownTask } from "./parse-args.ts";
 import { describeStep, planRun, type Step } from "./plan.ts";
 
 declare const RUNNER_VERSION: string;
@@ -87,9 +86,7 @@ export async function main(world: World): Promise<number> {
 
   if (typeof core.help === "string") {
     const task = collection.find(core.help);
-    if (task === undefined) {
-      throw new UserError(`Unknown task "${core.help}".${didYouMean(core.help, collection.names)}`);
-    }
+    if (task === undefined) throw unknownTask(core.help, collection);
     world.stdout(taskHelpText(task, style));
     return 0;
   }

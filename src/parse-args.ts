@@ -139,13 +139,32 @@ export function splitArgs(
         current.args.push(token);
         continue;
       }
-      const visible = collection.tasks.filter((t) => !t.hidden).flatMap((t) => [t.name, ...t.aliases]);
-      throw new UserError(`Unknown task "${token}".${didYouMean(token, visible)}`);
+      throw unknownTask(token, collection);
     }
     current = { task, given: new Map(), args: [], rest: [] };
     invocations.push(current);
   }
   return { coreTokens, invocations, rest };
+}
+
+/** `Unknown task "biuld". Did you mean "build"?`, or what a namespace with no default holds. */
+export function unknownTask(word: string, collection: Collection): UserError {
+  const name = word.split(".").map(kebabCase).join(".");
+  const inside = collection.tasks.filter((task) => !task.hidden && task.name.startsWith(`${name}.`));
+  if (inside.length > 0) {
+    const names = inside.map((task) => task.name).join(", ");
+    return new UserError(`"${word}" is a namespace with no default task; run one of its tasks: ${names}.`);
+  }
+  // Names users may see: visible tasks and their namespaces, not the `docs.default` spelling of `docs`.
+  const names = collection.names.filter((n) => collection.find(n)?.hidden === false && !n.endsWith(".default"));
+  const namespaces = collection.tasks.filter((task) => !task.hidden).flatMap((task) => namespacesOf(task.name));
+  return new UserError(`Unknown task "${word}".${didYouMean(word, new Set([...names, ...namespaces]))}`);
+}
+
+/** `docs.api.build` → `docs`, `docs.api`. */
+function namespacesOf(name: string): string[] {
+  const parts = name.split(".");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("."));
 }
 
 function isNegativeNumberFor(invocation: Invocation, token: string): boolean {
