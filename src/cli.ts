@@ -70,6 +70,11 @@ export async function main(world: World): Promise<number> {
 
   const split = splitArgs(world.argv, collection, shapes);
   const core = parseCoreOptions(split.coreTokens);
+  if (core.version) {
+    // `runner build -V`: a core option after a task name still counts.
+    world.stdout(`${RUNNER_VERSION}\n`);
+    return 0;
+  }
   if (core.verbose) {
     const how = loaded.fromCache ? "from the cache" : "transpiled";
     world.stderr(
