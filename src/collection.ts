@@ -51,6 +51,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** An exported class is a function to `typeof`, but not a task: calling it would throw. */
+function isClass(fn: object): boolean {
+  return /^class\b/.test(Function.prototype.toString.call(fn));
+}
+
 /** The name used for an export key or namespace key. */
 function segment(key: string): string {
   return kebabCase(key);
@@ -155,7 +160,8 @@ export function buildCollection(
     return task;
   };
 
-  const isTaskSource = (value: unknown): value is Source => typeof value === "function" || isTaskDefinition(value);
+  const isTaskSource = (value: unknown): value is Source =>
+    (typeof value === "function" && !isClass(value)) || isTaskDefinition(value);
 
   // Breadth-first, so a task exported at the top and inside a namespace is named by the
   // top-level export (module namespace keys come in alphabetical order, not export order).
