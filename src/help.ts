@@ -10,8 +10,23 @@ function namespaceOf(task: Task): string {
   return at === -1 ? "" : task.name.slice(0, at);
 }
 
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * List order: top-level tasks, then each namespace's, every group sorted by name. (Export
+ * order is not available: module namespace keys are sorted, capitals first, and before
+ * kebab-casing, so `HTMLReport` would come before `build`.)
+ */
+function byListOrder(a: Task, b: Task): number {
+  const [nsA, nsB] = [namespaceOf(a), namespaceOf(b)];
+  if (nsA !== nsB) return nsA === "" ? -1 : nsB === "" ? 1 : compare(nsA, nsB);
+  return compare(a.name, b.name);
+}
+
 function visibleTasks(collection: Collection, namespace: string | undefined): Task[] {
-  const tasks = collection.tasks.filter((task) => !task.hidden);
+  const tasks = collection.tasks.filter((task) => !task.hidden).sort(byListOrder);
   if (namespace === undefined) return tasks;
   const inside = tasks.filter((task) => task.name.startsWith(`${namespace}.`));
   if (inside.length === 0) {
@@ -32,7 +47,7 @@ export function listText(collection: Collection, namespace: string | undefined, 
     groups.set(ns, [...(groups.get(ns) ?? []), task]);
   }
   const out = [namespace === undefined ? "Available tasks:" : `Tasks in ${namespace}:`];
-  for (const [ns, members] of [...groups].sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b)))) {
+  for (const [ns, members] of groups) {
     out.push("");
     if (ns !== "" && namespace !== ns) {
       const fallback = collection.find(ns);
