@@ -59,8 +59,8 @@ export function listText(collection: Collection, namespace: string | undefined, 
       const notes: string[] = [];
       if (task === collection.defaultTask) notes.push("default");
       if (task.deps.length > 0) notes.push(`deps: ${task.deps.map((d) => d.name).join(", ")}`);
-      const note = notes.length > 0 ? style.dim(` (${notes.join("; ")})`) : "";
-      const text = `${task.description}${note}`;
+      const note = notes.length > 0 ? style.dim(`(${notes.join("; ")})`) : "";
+      const text = [task.description, note].filter((part) => part !== "").join(" ");
       out.push(`  ${style.cyan(label(task).padEnd(width))}${text === "" ? "" : `    ${text}`}`.trimEnd());
     }
   }
