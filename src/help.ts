@@ -95,7 +95,11 @@ export function listJson(collection: Collection, namespace: string | undefined):
 }
 
 function optionLabel(def: OptionDef): string {
-  if (def.positional) return `<${def.flag}${def.multiple ? "..." : ""}>`;
+  if (def.positional) {
+    // As in the usage line: <required>, [optional].
+    const name = `${def.flag}${def.multiple ? "..." : ""}`;
+    return def.required ? `<${name}>` : `[${name}]`;
+  }
   const short = def.short === undefined ? "    " : `-${def.short}, `;
   if (def.type === "boolean") return `${short}--${def.flag}, --no-${def.flag}`;
   return `${short}--${def.flag} <${def.type}>`;
