@@ -3,7 +3,7 @@ import type { ChalkInstance } from "chalk";
 import type { Collection, Task } from "./collection.ts";
 import { UserError } from "./errors.ts";
 import { didYouMean } from "./names.ts";
-import { usage, type OptionDef } from "./options.ts";
+import { positionalLabel, usage, type OptionDef } from "./options.ts";
 
 function namespaceOf(task: Task): string {
   const at = task.name.lastIndexOf(".");
@@ -95,11 +95,7 @@ export function listJson(collection: Collection, namespace: string | undefined):
 }
 
 function optionLabel(def: OptionDef): string {
-  if (def.positional) {
-    // As in the usage line: <required>, [optional].
-    const name = `${def.flag}${def.multiple ? "..." : ""}`;
-    return def.required ? `<${name}>` : `[${name}]`;
-  }
+  if (def.positional) return positionalLabel(def);
   const short = def.short === undefined ? "    " : `-${def.short}, `;
   if (def.type === "boolean") return `${short}--${def.flag}, --no-${def.flag}`;
   return `${short}--${def.flag} <${def.type}>`;
