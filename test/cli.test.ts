@@ -471,6 +471,57 @@ describe("bad input: one line, exit status 2, nothing run", () => {
   });
 });
 
+describe("required options", () => {
+  const deploy = project({
+    "tasks.ts": `import { task } from "runner";
+export const deploy = task({
+  options: {
+    env: { type: "string", required: true, choices: ["prod", "staging"] },
+    files: { type: "string", positional: true, multiple: true, required: true },
+    dryRun: { type: "boolean", help: "only show what would change" },
+  },
+  run: (ctx, opts) => console.log(JSON.stringify({ ...opts, rest: ctx.rest })),
+});
+export default deploy;
+`,
+  });
+  const usage = "Usage: runner deploy --env <prod|staging> [options] <files...>";
+
+  it("names the missing option or positional and spells required options out in the usage", async () => {
+    for (const [args, missing] of [
+      [["deploy", "a"], "--env"],
+      [["deploy", "--env", "prod"], "<files...>"],
+      [["deploy", "--dry-run"], "--env"],
+    ] as const) {
+      const result = await runRunner(args, { cwd: deploy });
+      expect(result.stderr).toBe(`Task "deploy" needs ${missing}. ${usage}\n`);
+      expect(result.stdout).toBe("");
+      expect(result.code).toBe(2);
+    }
+  });
+
+  it("shows required options in --help", async () => {
+    const result = await runRunner(["deploy", "--help"], { cwd: deploy });
+    expect(result.stdout).toBe(`${usage}
+
+Arguments:
+  <files...>  (string; required; repeatable)
+
+Options:
+      --env <string>           (string; required; one of: prod, staging)
+      --dry-run, --no-dry-run  only show what would change (boolean)
+`);
+  });
+
+  it("runs with everything given; -- after no task gives ctx.rest to the default task", async () => {
+    const named = await runRunner(["deploy", "--env=staging", "a", "b", "--dryRun", "--", "x"], { cwd: deploy });
+    expect(named.stdout).toBe('{"env":"staging","files":["a","b"],"dryRun":true,"rest":["x"]}\n');
+    const bare = await runRunner(["--", "x"], { cwd: deploy });
+    expect(bare.stderr).toBe(`Task "deploy" needs --env. ${usage}\n`);
+    expect(bare.code).toBe(2);
+  });
+});
+
 describe("a new user in this repository", () => {
   const here = { cwd: repoRoot };
 
