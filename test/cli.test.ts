@@ -400,6 +400,15 @@ describe("core options after a task name", () => {
     expect(bad.code).toBe(2);
   });
 
+  it("takes -f and -C before the first task name", async () => {
+    const elsewhere = project();
+    const byCwd = await runRunner(["-C", dir, "--list"], { cwd: elsewhere });
+    expect(byCwd.stdout).toBe(LIST);
+    const byFile = await runRunner(["--file", join(dir, "tasks.ts"), "-q", "build", "src"], { cwd: elsewhere });
+    expect(received(byFile, "build")).toEqual({ ...BUILD_DEFAULTS, entry: "src" });
+    expect(byFile.code).toBe(0);
+  });
+
   it("expands combined short core flags (-qn) after a task", async () => {
     rmSync(join(dir, "hello.txt"), { force: true });
     const result = await run(["hello", "-qn"]);
