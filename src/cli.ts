@@ -22,8 +22,7 @@ import {
   summaryLines,
   type Io,
 } from "./output.ts";
-import { didYouMean } from "./names.ts";
-import { splitArgs, scanLeadingCore } from "./parse-args.ts";
+import { splitArgs, scanLeadingCore, unknownTask } from "./parse-args.ts";
 import { describeStep, planRun, type Step } from "./plan.ts";
 
 declare const RUNNER_VERSION: string;
@@ -71,6 +70,11 @@ export async function main(world: World): Promise<number> {
 
   const split = splitArgs(world.argv, collection, shapes);
   const core = parseCoreOptions(split.coreTokens);
+  if (core.version) {
+    // `runner build -V`: a core option after a task name still counts.
+    world.stdout(`${RUNNER_VERSION}\n`);
+    return 0;
+  }
   if (core.verbose) {
     const how = loaded.fromCache ? "from the cache" : "transpiled";
     world.stderr(
@@ -87,9 +91,7 @@ export async function main(world: World): Promise<number> {
 
   if (typeof core.help === "string") {
     const task = collection.find(core.help);
-    if (task === undefined) {
-      throw new UserError(`Unknown task "${core.help}".${didYouMean(core.help, collection.names)}`);
-    }
+    if (task === undefined) throw unknownTask(core.help, collection);
     world.stdout(taskHelpText(task, style));
     return 0;
   }

@@ -51,6 +51,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
+/** An exported class is a function to `typeof`, but not a task: calling it would throw. */
+function isClass(fn: object): boolean {
+  return /^class\b/.test(Function.prototype.toString.call(fn));
+}
+
 /** The name used for an export key or namespace key. */
 function segment(key: string): string {
   return kebabCase(key);
@@ -58,6 +63,11 @@ function segment(key: string): string {
 
 function normalizeWord(word: string): string {
   return word.split(".").map(segment).join(".");
+}
+
+/** A leading `_` on the task's name or on any namespace above it keeps it out of lists. */
+function isPrivateName(name: string): boolean {
+  return name.split(".").some((part) => part.startsWith("_"));
 }
 
 export function buildCollection(
@@ -78,6 +88,15 @@ export function buildCollection(
     lookup.set(word, { task, what });
   };
 
+  // Comments are found by declared name. An export or namespace key is usually that name
+  // (`export const build`, `{ build, serve }`), but not when a top-level export of that
+  // name holds something else (`{ build: docsBuild }` beside `export const build`).
+  const docOf = (key: string | undefined, source: Source): string | undefined => {
+    if (key === undefined || key === "") return undefined;
+    const owner = exports[key];
+    return owner === undefined || owner === source ? docs.get(key) : undefined;
+  };
+
   const makeTask = (name: string, source: Source, docKey: string | undefined): MutableTask => {
     const where = `${fileLabel}: task "${name}"`;
     if (isTaskDefinition(source)) {
@@ -91,7 +110,7 @@ export function buildCollection(
       if (source.retries !== undefined && !(Number.isInteger(source.retries) && source.retries >= 0)) {
         throw new UserError(`${where} has retries ${JSON.stringify(source.retries)}; expected a whole number >= 0.`);
       }
-      const doc = source.description ?? (docKey === undefined ? undefined : docs.get(docKey)) ?? "";
+      const doc = source.description ?? docOf(docKey, source) ?? "";
       return {
         name,
         aliases: [],
@@ -101,14 +120,14 @@ export function buildCollection(
         deps: [],
         timeoutMs,
         retries: source.retries,
-        hidden: source.hidden === true || name.split(".").at(-1)!.startsWith("_"),
+        hidden: source.hidden === true || isPrivateName(name),
         kind: "task",
         run: source.run as Task["run"],
         source,
       };
     }
     const fn = source;
-    const doc = docs.get(fn.name) ?? (docKey === undefined ? undefined : docs.get(docKey)) ?? "";
+    const doc = docOf(fn.name, fn) ?? docOf(docKey, fn) ?? "";
     return {
       name,
       aliases: [],
@@ -118,48 +137,57 @@ export function buildCollection(
       deps: [],
       timeoutMs: undefined,
       retries: undefined,
-      hidden: name.split(".").at(-1)!.startsWith("_"),
+      hidden: isPrivateName(name),
       kind: "function",
       run: (ctx) => fn(ctx),
       source,
     };
   };
 
-  const add = (name: string, source: Source, docKey: string): MutableTask => {
+  /** `origin` says where the name comes from, for the duplicate-name error: `export "buildDocs"`. */
+  const add = (name: string, source: Source, docKey: string, origin: string): MutableTask => {
     const known = bySource.get(source);
     if (known !== undefined) {
       // The same task exported under a second name: that name is an alias.
-      claim(name, known, `an alias of "${known.name}"`);
+      claim(name, known, `${origin}, an alias of "${known.name}"`);
       if (name !== known.name && !known.aliases.includes(name)) known.aliases.push(name);
       return known;
     }
     const task = makeTask(name, source, docKey);
-    claim(name, task, `task "${name}"`);
+    claim(name, task, origin);
     bySource.set(source, task);
     tasks.push(task);
     return task;
   };
 
-  const isTaskSource = (value: unknown): value is Source => typeof value === "function" || isTaskDefinition(value);
+  const isTaskSource = (value: unknown): value is Source =>
+    (typeof value === "function" && !isClass(value)) || isTaskDefinition(value);
 
   // Breadth-first, so a task exported at the top and inside a namespace is named by the
   // top-level export (module namespace keys come in alphabetical order, not export order).
-  const queue: { prefix: string; entries: Readonly<Record<string, unknown>> }[] = [{ prefix: "", entries: exports }];
+  // `path` is the JavaScript spelling (`docs.buildAll`), for error texts.
+  const queue: { prefix: string; path: string; entries: Readonly<Record<string, unknown>> }[] = [
+    { prefix: "", path: "", entries: exports },
+  ];
   const seen = new Set<object>();
   for (let item = queue.shift(); item !== undefined; item = queue.shift()) {
-    const { prefix, entries } = item;
+    const { prefix, path, entries } = item;
     for (const [key, value] of Object.entries(entries)) {
       if (key === "default") continue;
       const name = prefix === "" ? segment(key) : `${prefix}.${segment(key)}`;
-      if (isTaskSource(value)) add(name, value, key);
+      const keyPath = path === "" ? key : `${path}.${key}`;
+      if (isTaskSource(value)) add(name, value, key, `export "${keyPath}"`);
       else if (isPlainObject(value) && !seen.has(value)) {
         seen.add(value);
-        queue.push({ prefix: name, entries: value });
+        queue.push({ prefix: name, path: keyPath, entries: value });
       }
     }
     if (prefix !== "" && isTaskSource(entries.default)) {
-      const task = add(`${prefix}.default`, entries.default, "default");
-      claim(prefix, task, `the default of namespace "${prefix}"`);
+      const origin = `the default of namespace "${prefix}"`;
+      const task = add(`${prefix}.default`, entries.default, "default", origin);
+      // `docs.default` is only a way to reach the task, not a name to show as an alias.
+      task.aliases = task.aliases.filter((alias) => alias !== `${prefix}.default`);
+      claim(prefix, task, origin);
     }
   }
 
@@ -170,7 +198,7 @@ export function buildCollection(
     if (defaultTask === undefined) {
       const fnName = typeof exportedDefault === "function" ? exportedDefault.name : "";
       const name = fnName !== "" && fnName !== "default" && !lookup.has(segment(fnName)) ? segment(fnName) : "default";
-      defaultTask = add(name, exportedDefault, fnName || "default");
+      defaultTask = add(name, exportedDefault, fnName || "default", "the default export");
     }
   }
 
@@ -206,7 +234,7 @@ export function buildCollection(
         const fnName = typeof dep === "function" ? dep.name : "";
         const base = fnName !== "" ? segment(fnName) : `${task.name}[dep ${index + 1}]`;
         const name = lookup.has(base) ? `${task.name}[dep ${index + 1}]` : base;
-        depTask = add(name, dep, fnName || name);
+        depTask = add(name, dep, fnName || name, `dep ${index + 1} of "${task.name}"`);
         depTask.hidden = true;
         resolveDeps(depTask);
       }

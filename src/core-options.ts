@@ -1,6 +1,7 @@
 // The runner's own options, defined once with commander. This is the only module that
 // touches commander: it returns a plain, read-only options object.
-import { Command, Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
+import { UserError } from "./errors.ts";
 
 export interface CoreOptions {
   readonly list: boolean | string | undefined;
@@ -33,6 +34,8 @@ export interface CoreOptionShape {
   readonly value: "none" | "required" | "optional";
 }
 
+// The splitter checks every token before commander sees it; should commander still object,
+// its error reaches the user as one line (parseCoreOptions), not as its own print-out.
 function program(): Command {
   return new Command("runner")
     .usage("[core options] [task [task options]]... [-- rest]")
@@ -60,7 +63,8 @@ function program(): Command {
     .option("--no-dedupe", "run a task again when it is named again with the same options")
     .addOption(new Option("--completion <shell>", "print a completion script for bash, zsh or fish"))
     .addOption(new Option("--complete", "answer a completion request").hideHelp())
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ writeErr: () => {}, writeOut: () => {} });
 }
 
 let shared: Command | undefined;
@@ -86,9 +90,16 @@ export function coreOptionShapes(): readonly CoreOptionShape[] {
 
 /** Parses the core tokens the splitter collected (already checked for shape). */
 export function parseCoreOptions(tokens: readonly string[]): CoreOptions {
-  const o = program()
-    .parse([...tokens], { from: "user" })
-    .opts();
+  let o: Record<string, unknown>;
+  try {
+    o = program()
+      .parse([...tokens], { from: "user" })
+      .opts();
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    const text = error.message.replace(/^error: /, "");
+    throw new UserError(`${text.charAt(0).toUpperCase()}${text.slice(1)}.`);
+  }
   return Object.freeze({
     list: o.list as boolean | string | undefined,
     help: o.help as boolean | string | undefined,

@@ -3,15 +3,30 @@ import type { ChalkInstance } from "chalk";
 import type { Collection, Task } from "./collection.ts";
 import { UserError } from "./errors.ts";
 import { didYouMean } from "./names.ts";
-import { usage, type OptionDef } from "./options.ts";
+import { positionalLabel, usage, type OptionDef } from "./options.ts";
 
 function namespaceOf(task: Task): string {
   const at = task.name.lastIndexOf(".");
   return at === -1 ? "" : task.name.slice(0, at);
 }
 
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * List order: top-level tasks, then each namespace's, every group sorted by name. (Export
+ * order is not available: module namespace keys are sorted, capitals first, and before
+ * kebab-casing, so `HTMLReport` would come before `build`.)
+ */
+function byListOrder(a: Task, b: Task): number {
+  const [nsA, nsB] = [namespaceOf(a), namespaceOf(b)];
+  if (nsA !== nsB) return nsA === "" ? -1 : nsB === "" ? 1 : compare(nsA, nsB);
+  return compare(a.name, b.name);
+}
+
 function visibleTasks(collection: Collection, namespace: string | undefined): Task[] {
-  const tasks = collection.tasks.filter((task) => !task.hidden);
+  const tasks = collection.tasks.filter((task) => !task.hidden).sort(byListOrder);
   if (namespace === undefined) return tasks;
   const inside = tasks.filter((task) => task.name.startsWith(`${namespace}.`));
   if (inside.length === 0) {
@@ -32,7 +47,7 @@ export function listText(collection: Collection, namespace: string | undefined, 
     groups.set(ns, [...(groups.get(ns) ?? []), task]);
   }
   const out = [namespace === undefined ? "Available tasks:" : `Tasks in ${namespace}:`];
-  for (const [ns, members] of [...groups].sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b)))) {
+  for (const [ns, members] of groups) {
     out.push("");
     if (ns !== "" && namespace !== ns) {
       const fallback = collection.find(ns);
@@ -44,8 +59,8 @@ export function listText(collection: Collection, namespace: string | undefined, 
       const notes: string[] = [];
       if (task === collection.defaultTask) notes.push("default");
       if (task.deps.length > 0) notes.push(`deps: ${task.deps.map((d) => d.name).join(", ")}`);
-      const note = notes.length > 0 ? style.dim(` (${notes.join("; ")})`) : "";
-      const text = `${task.description}${note}`;
+      const note = notes.length > 0 ? style.dim(`(${notes.join("; ")})`) : "";
+      const text = [task.description, note].filter((part) => part !== "").join(" ");
       out.push(`  ${style.cyan(label(task).padEnd(width))}${text === "" ? "" : `    ${text}`}`.trimEnd());
     }
   }
@@ -80,7 +95,7 @@ export function listJson(collection: Collection, namespace: string | undefined):
 }
 
 function optionLabel(def: OptionDef): string {
-  if (def.positional) return `<${def.flag}${def.multiple ? "..." : ""}>`;
+  if (def.positional) return positionalLabel(def);
   const short = def.short === undefined ? "    " : `-${def.short}, `;
   if (def.type === "boolean") return `${short}--${def.flag}, --no-${def.flag}`;
   return `${short}--${def.flag} <${def.type}>`;

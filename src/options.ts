@@ -113,15 +113,20 @@ export function coerceValue(word: string, def: OptionDef, taskName: string): str
   return value;
 }
 
+/** `<entry>`, `[files...]`: a positional as usage lines show it. */
+export function positionalLabel(def: OptionDef): string {
+  const name = def.multiple ? `${def.flag}...` : def.flag;
+  return def.required ? `<${name}>` : `[${name}]`;
+}
+
+/** `runner deploy --env <prod|staging> [options] <files...>`: required options are spelt out. */
 export function usage(taskName: string, defs: readonly OptionDef[]): string {
-  const positionals = defs
-    .filter((def) => def.positional)
-    .map((def) => {
-      const name = def.multiple ? `${def.flag}...` : def.flag;
-      return def.required ? `<${name}>` : `[${name}]`;
-    });
-  const hasFlags = defs.some((def) => !def.positional);
-  return ["runner", taskName, ...(hasFlags ? ["[options]"] : []), ...positionals].join(" ");
+  const required = defs
+    .filter((def) => def.required && !def.positional)
+    .map((def) => (def.type === "boolean" ? `--${def.flag}` : `--${def.flag} <${def.choices?.join("|") ?? def.type}>`));
+  const positionals = defs.filter((def) => def.positional).map(positionalLabel);
+  const hasOthers = defs.some((def) => !def.positional && !def.required);
+  return ["runner", taskName, ...required, ...(hasOthers ? ["[options]"] : []), ...positionals].join(" ");
 }
 
 /** Fills in defaults and checks required options; `given` holds what the command line set. */
@@ -137,7 +142,7 @@ export function finishOptions(
     if (value === undefined && def.multiple && !def.required) value = [];
     const missing = value === undefined || (def.multiple && Array.isArray(value) && value.length === 0);
     if (def.required && missing) {
-      const what = def.positional ? `<${def.flag}>` : `--${def.flag}`;
+      const what = def.positional ? positionalLabel({ ...def, required: true }) : `--${def.flag}`;
       throw new UserError(`Task "${taskName}" needs ${what}. Usage: ${usage(taskName, defs)}`);
     }
     values[def.key] = value;

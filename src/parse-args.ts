@@ -30,7 +30,7 @@ export function scanLeadingCore(argv: readonly string[], shapes: readonly CoreOp
     if (token === "--" || !token.startsWith("-") || token === "-") break;
     const match = matchCore(token, shapes);
     if (match === undefined) break;
-    const taken = takeCoreValue(match, token, argv, i);
+    const taken = takeCoreValue(match, token, argv, i, shapes, (flag) => unknownOption(flag, undefined, shapes));
     tokens.push(...taken.tokens);
     i += taken.consumed;
   }
@@ -56,23 +56,28 @@ function matchCore(token: string, shapes: readonly CoreOptionShape[]): CoreMatch
   return { shape, attached: token.length > 2 ? token.slice(2) : undefined };
 }
 
-/** The tokens to hand to commander for one core option, and how many extra words it ate. */
+/**
+ * The tokens to hand to commander for one core option, and how many extra words it ate.
+ * Every token is checked here: commander must never see an option it would reject.
+ */
 function takeCoreValue(
   match: CoreMatch,
   token: string,
   argv: readonly string[],
   i: number,
+  shapes: readonly CoreOptionShape[],
+  unknown: (flag: string) => UserError,
 ): { tokens: string[]; consumed: number } {
   const { shape, attached } = match;
   if (shape.value === "none") {
-    if (attached !== undefined && token.startsWith("--")) {
-      throw new UserError(`Option ${shape.long} takes no value.`);
-    }
-    if (attached !== undefined) {
-      // Combined short flags: -pk → -p -k.
-      return { tokens: [token.slice(0, 2), `-${attached}`], consumed: 0 };
-    }
-    return { tokens: [shape.long], consumed: 0 };
+    if (attached === undefined) return { tokens: [shape.long], consumed: 0 };
+    if (token.startsWith("--")) throw new UserError(`Option ${shape.long} takes no value.`);
+    // Combined short flags: -kq → -k -q; the last one may take a value (-qj4, -qj 4).
+    const rest = `-${attached}`;
+    const next = matchCore(rest, shapes);
+    if (next === undefined) throw unknown(rest.slice(0, 2));
+    const taken = takeCoreValue(next, rest, argv, i, shapes, unknown);
+    return { tokens: [shape.long, ...taken.tokens], consumed: taken.consumed };
   }
   if (attached !== undefined) return { tokens: [`${shape.long}=${attached}`], consumed: 0 };
   const next = argv[i + 1];
@@ -109,27 +114,21 @@ export function splitArgs(
           continue;
         }
       }
-      // Combined short flags (-pk) expand to single ones before matching.
-      const expanded = expandShortFlags(token, shapes);
-      const match = matchCore(expanded[0]!, shapes);
+      const match = matchCore(token, shapes);
       if (match === undefined) throw unknownOption(token, current, shapes);
-      if (current !== undefined && (match.shape.long === "--file" || match.shape.long === "--cwd")) {
-        throw new UserError(`Option ${match.shape.long} must come before the first task name.`);
-      }
       if (current !== undefined && match.shape.long === "--help" && match.attached === undefined) {
+        // `runner build --help` is `runner --help build`; the next word is not its value.
         coreTokens.push(`--help=${current.task.name}`);
         continue;
       }
-      if (expanded.length > 1) {
-        for (const flag of expanded) {
-          const single = matchCore(flag, shapes);
-          if (single === undefined) throw unknownOption(flag, current, shapes);
-          coreTokens.push(single.shape.long);
+      const taken = takeCoreValue(match, token, argv, i, shapes, (flag) => unknownOption(flag, current, shapes));
+      for (const core of taken.tokens) {
+        const long = core.replace(/=.*$/s, "");
+        if (current !== undefined && (long === "--file" || long === "--cwd")) {
+          throw new UserError(`Option ${long} must come before the first task name.`);
         }
-        continue;
+        coreTokens.push(current !== undefined && core === "--help" ? `--help=${current.task.name}` : core);
       }
-      const taken = takeCoreValue(match, token, argv, i);
-      coreTokens.push(...taken.tokens);
       i += taken.consumed;
       continue;
     }
@@ -140,8 +139,7 @@ export function splitArgs(
         current.args.push(token);
         continue;
       }
-      const visible = collection.tasks.filter((t) => !t.hidden).flatMap((t) => [t.name, ...t.aliases]);
-      throw new UserError(`Unknown task "${token}".${didYouMean(token, visible)}`);
+      throw unknownTask(token, collection);
     }
     current = { task, given: new Map(), args: [], rest: [] };
     invocations.push(current);
@@ -149,14 +147,24 @@ export function splitArgs(
   return { coreTokens, invocations, rest };
 }
 
-function expandShortFlags(token: string, shapes: readonly CoreOptionShape[]): string[] {
-  if (token.startsWith("--") || token.length <= 2) return [token];
-  const letters = [...token.slice(1)];
-  const flags = letters.map((letter) => shapes.find((s) => s.short === `-${letter}`));
-  if (flags.every((shape) => shape !== undefined && shape.value === "none")) {
-    return letters.map((letter) => `-${letter}`);
+/** `Unknown task "biuld". Did you mean "build"?`, or what a namespace with no default holds. */
+export function unknownTask(word: string, collection: Collection): UserError {
+  const name = word.split(".").map(kebabCase).join(".");
+  const inside = collection.tasks.filter((task) => !task.hidden && task.name.startsWith(`${name}.`));
+  if (inside.length > 0) {
+    const names = inside.map((task) => task.name).join(", ");
+    return new UserError(`"${word}" is a namespace with no default task; run one of its tasks: ${names}.`);
   }
-  return [token];
+  // Names users may see: visible tasks and their namespaces, not the `docs.default` spelling of `docs`.
+  const names = collection.names.filter((n) => collection.find(n)?.hidden === false && !n.endsWith(".default"));
+  const namespaces = collection.tasks.filter((task) => !task.hidden).flatMap((task) => namespacesOf(task.name));
+  return new UserError(`Unknown task "${word}".${didYouMean(word, new Set([...names, ...namespaces]))}`);
+}
+
+/** `docs.api.build` → `docs`, `docs.api`. */
+function namespacesOf(name: string): string[] {
+  const parts = name.split(".");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("."));
 }
 
 function isNegativeNumberFor(invocation: Invocation, token: string): boolean {
