@@ -5,6 +5,7 @@ import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseDuration } from "./duration.ts";
 import { UserError } from "./errors.ts";
+import { didYouMean } from "./names.ts";
 
 export const OUTPUT_MODES = ["prefixed", "grouped", "interleaved", "quiet"] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
@@ -176,7 +177,8 @@ export function checkConfigFile(file: ConfigFile): ConfigFile {
   const values: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(file.values)) {
     if (!KEYS.includes(key as ConfigKey)) {
-      throw new UserError(`Unknown setting "${key}" in ${file.path}. Known settings: ${KEYS.join(", ")}.`);
+      const hint = didYouMean(key, KEYS) || ` Known settings: ${KEYS.join(", ")}.`;
+      throw new UserError(`Unknown setting "${key}" in ${file.path}.${hint}`);
     }
     if (value === undefined) continue;
     values[key] = checked(key as ConfigKey, value, `${key} in ${file.path}`, false);
