@@ -54,10 +54,18 @@ export async function main(world: World): Promise<number> {
   }
 
   if (leading.complete) {
-    // Completion must never print an error into the user's prompt: no tasks file, no tasks.
-    const loaded = await loadProject(world, leading).catch(() => undefined);
     const at = world.argv.indexOf("--");
-    world.stdout(completeWords(loaded?.collection, shapes, at === -1 ? [] : world.argv.slice(at + 1)));
+    const words = at === -1 ? [] : world.argv.slice(at + 1);
+    // The line being completed may choose the tasks file itself (`runner -f ci.ts <TAB>`).
+    let typed = leading;
+    try {
+      typed = parseCoreOptions(scanLeadingCore(words.slice(0, -1), shapes));
+    } catch {
+      // Half-typed options: complete against the tasks file found from here.
+    }
+    // Completion must never print an error into the user's prompt: no tasks file, no tasks.
+    const loaded = await loadProject(world, typed).catch(() => undefined);
+    world.stdout(completeWords(loaded?.collection, shapes, words));
     return 0;
   }
 
