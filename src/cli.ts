@@ -79,6 +79,15 @@ export async function main(world: World): Promise<number> {
 
   const split = splitArgs(world.argv, collection, shapes);
   const core = parseCoreOptions(split.coreTokens);
+  // Core options are accepted after a task name too: `runner build --completion bash`.
+  if (core.version) {
+    world.stdout(`${RUNNER_VERSION}\n`);
+    return 0;
+  }
+  if (core.completion !== undefined) {
+    world.stdout(completionScript(core.completion));
+    return 0;
+  }
   if (core.verbose) {
     const how = loaded.fromCache ? "from the cache" : "transpiled";
     world.stderr(

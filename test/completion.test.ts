@@ -234,6 +234,14 @@ describe("--completion <shell>", () => {
     });
   }
 
+  it("is accepted after a task name too, printing the script and running nothing", async () => {
+    const dir = project({ "tasks.ts": `export function hello() { console.log("ran"); }\n` });
+    const result = await runRunner(["hello", "--completion", "bash"], { cwd: dir });
+    expect([result.code, result.stderr]).toEqual([0, ""]);
+    expect(result.stdout).toMatch(/^# runner completion for bash/);
+    expect(result.stdout).not.toContain("ran");
+  });
+
   it("rejects an unknown shell: one line, exit status 2", async () => {
     const result = await runRunner(["--completion", "tcsh"], { cwd: project({}) });
     expect([result.code, result.stdout, result.stderr]).toEqual([
