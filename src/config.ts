@@ -254,7 +254,7 @@ async function loadTsConfig(path: string, loadTs: (path: string) => Promise<unkn
  * One line for a config file that cannot be read. cosmiconfig's parsers write
  * `JSON Error in <path>:`, then the reason between code frames; keep the path and reason.
  */
-export function describeConfigError(error: unknown): string {
+function describeConfigError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const path =
     typeof error === "object" && error !== null && "filepath" in error && typeof error.filepath === "string"
