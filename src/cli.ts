@@ -53,10 +53,18 @@ export async function main(world: World): Promise<number> {
   }
 
   if (leading.complete) {
-    // Completion must never print an error into the user's prompt: no tasks file, no tasks.
-    const loaded = await loadProject(world, leading).catch(() => undefined);
     const at = world.argv.indexOf("--");
-    world.stdout(completeWords(loaded?.collection, shapes, at === -1 ? [] : world.argv.slice(at + 1)));
+    const words = at === -1 ? [] : world.argv.slice(at + 1);
+    // The line being completed may choose the tasks file itself (`runner -f ci.ts <TAB>`).
+    let typed = leading;
+    try {
+      typed = parseCoreOptions(scanLeadingCore(words.slice(0, -1), shapes));
+    } catch {
+      // Half-typed options: complete against the tasks file found from here.
+    }
+    // Completion must never print an error into the user's prompt: no tasks file, no tasks.
+    const loaded = await loadProject(world, typed).catch(() => undefined);
+    world.stdout(completeWords(loaded?.collection, shapes, words));
     return 0;
   }
 
@@ -70,9 +78,13 @@ export async function main(world: World): Promise<number> {
 
   const split = splitArgs(world.argv, collection, shapes);
   const core = parseCoreOptions(split.coreTokens);
+  // Core options are accepted after a task name too: `runner build --completion bash`.
   if (core.version) {
-    // `runner build -V`: a core option after a task name still counts.
     world.stdout(`${RUNNER_VERSION}\n`);
+    return 0;
+  }
+  if (core.completion !== undefined) {
+    world.stdout(completionScript(core.completion));
     return 0;
   }
   if (core.verbose) {

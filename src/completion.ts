@@ -21,8 +21,13 @@ complete -o default -F _runner_complete runner
 #   eval "$(runner --completion zsh)"
 _runner() {
   local -a candidates
-  candidates=("\${(@f)$("\${words[1]}" --complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)}")
-  compadd -a candidates
+  # Unquoted (f) splits lines and drops empty ones: no candidates means an empty array.
+  candidates=(\${(f)"$("\${words[1]}" --complete -- "\${(@)words[2,CURRENT]}" 2>/dev/null)"})
+  if (( \${#candidates} )); then
+    compadd -a candidates
+  else
+    _files
+  fi
 }
 compdef _runner runner
 `,
@@ -46,39 +51,82 @@ export function completeWords(
   shapes: readonly CoreOptionShape[],
   words: readonly string[],
 ): string {
+  const lines = (candidates: readonly string[]): string =>
+    candidates.length === 0 ? "" : `${candidates.join("\n")}\n`;
   const current = words.at(-1) ?? "";
+  const previous = words.at(-2);
+  // bash splits `--target=es` at "=" (COMP_WORDBREAKS) into `--target`, `=`, `es`, and its
+  // candidates replace only the part after "=": answer with bare values then.
+  if (current === "=" && previous?.startsWith("-") === true) {
+    return lines(optionValues(collection, shapes, words.slice(0, -2), previous, ""));
+  }
+  const third = words.at(-3);
+  if (previous === "=" && third?.startsWith("-") === true) {
+    return lines(optionValues(collection, shapes, words.slice(0, -3), third, current));
+  }
   const before = words.slice(0, -1);
-  const task = lastTask(collection, before);
-  const previous = before.at(-1);
-  const candidates = valueCandidates(task, shapes, previous) ?? wordCandidates(collection, task, shapes, current);
-  const matching = candidates.filter((candidate) => candidate.startsWith(current));
-  return matching.length === 0 ? "" : `${matching.join("\n")}\n`;
+  // zsh and fish keep `--target=es` whole: the candidates replace all of it.
+  const eq = current.indexOf("=");
+  if (current.startsWith("--") && eq !== -1) {
+    const option = current.slice(0, eq);
+    const values = optionValues(collection, shapes, before, option, current.slice(eq + 1));
+    return lines(values.map((value) => `${option}=${value}`));
+  }
+  const task = lastTask(collection, shapes, before);
+  const candidates =
+    (previous === undefined ? undefined : valueCandidates(task, shapes, previous)) ??
+    wordCandidates(collection, task, shapes, current);
+  return lines(candidates.filter((candidate) => candidate.startsWith(current)));
 }
 
-function lastTask(collection: Collection | undefined, words: readonly string[]): Task | undefined {
+/** The values `option` may take that start with `prefix`, in the context of `before`. */
+function optionValues(
+  collection: Collection | undefined,
+  shapes: readonly CoreOptionShape[],
+  before: readonly string[],
+  option: string,
+  prefix: string,
+): string[] {
+  const values = valueCandidates(lastTask(collection, shapes, before), shapes, option) ?? [];
+  return values.filter((value) => value.startsWith(prefix));
+}
+
+/** The task the words name last; a word that is an option's value names no task. */
+function lastTask(
+  collection: Collection | undefined,
+  shapes: readonly CoreOptionShape[],
+  words: readonly string[],
+): Task | undefined {
   let found: Task | undefined;
-  for (const word of words) {
-    if (word.startsWith("-")) continue;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i]!;
+    if (word.startsWith("-")) {
+      if (valueCandidates(found, shapes, word) !== undefined) i++;
+      continue;
+    }
     found = collection?.find(word) ?? found;
   }
   return found;
 }
 
-/** When the previous word is an option that takes a value: what that value may be. */
+/**
+ * When `option` takes a value: what that value may be ([] when anything goes, so the shell
+ * offers file names). Undefined when it takes none (a flag, or not an option at all).
+ */
 function valueCandidates(
   task: Task | undefined,
   shapes: readonly CoreOptionShape[],
-  previous: string | undefined,
+  option: string,
 ): string[] | undefined {
-  if (previous === undefined || !previous.startsWith("-") || previous.includes("=")) return undefined;
+  if (!option.startsWith("-") || option.includes("=")) return undefined;
   const def = task?.options.find(
-    (d) => !d.positional && (`--${d.flag}` === previous || (d.short !== undefined && `-${d.short}` === previous)),
+    (d) => !d.positional && (`--${d.flag}` === option || (d.short !== undefined && `-${d.short}` === option)),
   );
   if (def !== undefined) {
     if (def.type === "boolean") return undefined;
     return def.choices?.map(String) ?? [];
   }
-  const shape = shapes.find((s) => s.long === previous || s.short === previous);
+  const shape = shapes.find((s) => s.long === option || s.short === option);
   if (shape === undefined || shape.value !== "required") return undefined;
   if (shape.long === "--output") return [...OUTPUT_MODES];
   if (shape.long === "--completion") return [...SHELLS];
@@ -99,5 +147,11 @@ function wordCandidates(
     return [...own, ...core.filter((c) => !own.includes(c))];
   }
   const visible = (collection?.tasks ?? []).filter((t) => !t.hidden);
-  return [...new Set(visible.flatMap((t) => [t.name, ...t.aliases.filter((a) => !a.endsWith(".default"))]))].sort();
+  // A namespace with a default task runs by its own name: `runner docs`.
+  const names = visible.flatMap((t) => [
+    t.name,
+    ...t.aliases.filter((a) => !a.endsWith(".default")),
+    ...(t.name.endsWith(".default") ? [t.name.slice(0, -".default".length)] : []),
+  ]);
+  return [...new Set(names)].sort();
 }

@@ -5,6 +5,7 @@ import { availableParallelism } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseDuration } from "./duration.ts";
 import { UserError } from "./errors.ts";
+import { didYouMean } from "./names.ts";
 
 export const OUTPUT_MODES = ["prefixed", "grouped", "interleaved", "quiet"] as const;
 export type OutputMode = (typeof OUTPUT_MODES)[number];
@@ -132,8 +133,10 @@ function checked(key: ConfigKey, value: unknown, source: string, fromText: boole
   const { check, expected } = CHECKS[key];
   const result = check(value, fromText);
   if (result === undefined) {
-    const shown = typeof value === "string" ? value : JSON.stringify(value);
-    throw new UserError(`Invalid value "${shown}" for ${source}: expected ${expected}.`);
+    // Text is quoted as given; a file's other values show as JSON, so `"3"` (a string) and
+    // `3` (a number) read differently.
+    const shown = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+    throw new UserError(`Invalid value ${shown} for ${source}: expected ${expected}.`);
   }
   return result;
 }
@@ -148,22 +151,7 @@ export interface ConfigSources {
 
 export function resolveConfig({ file, env, cli, cliNames }: ConfigSources): Config {
   const values: Record<string, unknown> = { ...DEFAULTS };
-  if (file !== undefined) {
-    if (typeof file.values !== "object" || file.values === null || Array.isArray(file.values)) {
-      throw new UserError(`Invalid configuration in ${file.path}: expected an object of settings.`);
-    }
-    for (const [key, value] of Object.entries(file.values)) {
-      if (!KEYS.includes(key as ConfigKey)) {
-        throw new UserError(`Unknown setting "${key}" in ${file.path}. Known settings: ${KEYS.join(", ")}.`);
-      }
-      if (value === undefined) continue;
-      values[key] = checked(key as ConfigKey, value, `${key} in ${file.path}`, false);
-    }
-    // Paths in a config file are relative to that file.
-    const base = dirname(file.path);
-    if (typeof values.file === "string" && file.values.file !== undefined) values.file = resolve(base, values.file);
-    if (file.values.dotenv !== undefined) values.dotenv = (values.dotenv as string[]).map((p) => resolve(base, p));
-  }
+  if (file !== undefined) Object.assign(values, checkConfigFile(file).values);
   for (const key of KEYS) {
     const value = env[ENV_NAMES[key]];
     if (value === undefined || value === "") continue;
@@ -175,6 +163,30 @@ export function resolveConfig({ file, env, cli, cliNames }: ConfigSources): Conf
     values[key] = checked(key, value, cliNames[key] ?? `--${key}`, true);
   }
   return Object.freeze(values) as unknown as Config;
+}
+
+/**
+ * A config file's settings, checked (unknown keys and invalid values are errors naming the
+ * file) and with its paths made absolute: they are relative to the file. findConfigFile
+ * does this right after loading, so a bad file is reported before anything else.
+ */
+export function checkConfigFile(file: ConfigFile): ConfigFile {
+  if (typeof file.values !== "object" || file.values === null || Array.isArray(file.values)) {
+    throw new UserError(`Invalid configuration in ${file.path}: expected an object of settings.`);
+  }
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(file.values)) {
+    if (!KEYS.includes(key as ConfigKey)) {
+      const hint = didYouMean(key, KEYS) || ` Known settings: ${KEYS.join(", ")}.`;
+      throw new UserError(`Unknown setting "${key}" in ${file.path}.${hint}`);
+    }
+    if (value === undefined) continue;
+    values[key] = checked(key as ConfigKey, value, `${key} in ${file.path}`, false);
+  }
+  const base = dirname(file.path);
+  if (typeof values.file === "string") values.file = resolve(base, values.file);
+  if (Array.isArray(values.dotenv)) values.dotenv = values.dotenv.map((p: string) => resolve(base, p));
+  return { path: file.path, values };
 }
 
 const SEARCH_PLACES = [
@@ -196,19 +208,69 @@ export async function findConfigFile(
   loadTs: (path: string) => Promise<unknown>,
 ): Promise<ConfigFile | undefined> {
   const { cosmiconfig } = await import("cosmiconfig");
-  const explorer = cosmiconfig("runner", {
-    searchPlaces: SEARCH_PLACES,
-    searchStrategy: "global",
-    loaders: { ".ts": async (path: string) => loadTs(path) },
-  });
   let result;
   try {
+    // Inside the try: creating the explorer already reads package.json (cosmiconfig's own
+    // meta-configuration), so a broken package.json fails here.
+    const explorer = cosmiconfig("runner", {
+      searchPlaces: SEARCH_PLACES,
+      searchStrategy: "global",
+      loaders: { ".js": importDefault, ".mjs": importDefault, ".ts": (path: string) => loadTsConfig(path, loadTs) },
+    });
     result = await explorer.search(dir);
   } catch (error) {
     if (error instanceof UserError) throw error;
-    const message = error instanceof Error ? error.message.split("\n")[0] : String(error);
-    throw new UserError(`Invalid configuration file: ${message}`);
+    throw new UserError(describeConfigError(error));
   }
   if (result === null || result.isEmpty === true) return undefined;
-  return { path: result.filepath, values: (result.config ?? {}) as RawConfig };
+  return checkConfigFile({ path: result.filepath, values: (result.config ?? {}) as RawConfig });
+}
+
+/**
+ * cosmiconfig's own JS loader retries a failed import() with require(), which hides a
+ * syntax error behind a confusing "Cannot require() ES Module"; report the import's error.
+ */
+async function importDefault(path: string): Promise<unknown> {
+  const { pathToFileURL } = await import("node:url");
+  const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  return module.default;
+}
+
+/**
+ * runner.config.ts goes through runner's own loader (esbuild), whose errors speak of "the
+ * tasks file" and carry a code frame; a config file's problem is one line, exit status 2.
+ */
+async function loadTsConfig(path: string, loadTs: (path: string) => Promise<unknown>): Promise<unknown> {
+  try {
+    return await loadTs(path);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const reason = (message.split("\n")[0] ?? "").replace(/ \(thrown while loading the tasks file\)$/, "");
+    throw new UserError(`Invalid configuration file ${path}: ${reason}`);
+  }
+}
+
+/**
+ * One line for a config file that cannot be read. cosmiconfig's parsers write
+ * `JSON Error in <path>:`, then the reason between code frames; keep the path and reason.
+ */
+function describeConfigError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const path =
+    typeof error === "object" && error !== null && "filepath" in error && typeof error.filepath === "string"
+      ? error.filepath
+      : undefined;
+  const reason =
+    message
+      .split("\n")
+      .map((line) => line.trim())
+      .find(
+        (line) =>
+          line !== "" &&
+          !/^(?:JSON|YAML|TypeScript) Error in /.test(line) &&
+          !/^(?:>\s*)?\d*\s*\|/.test(line) &&
+          !/^-*\^$/.test(line),
+      )
+      ?.replace(/ while parsing .*$/, "") ?? message.trim();
+  return `Invalid configuration file${path === undefined ? "" : ` ${path}`}: ${reason}`;
 }

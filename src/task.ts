@@ -39,12 +39,17 @@ type IsAlwaysSet<S extends OptionSpec> = S["required"] extends true
         ? true
         : false;
 
+/** One object type instead of an intersection: what editors show, and what tests compare. */
+type Flatten<T> = { [K in keyof T]: T[K] } & {};
+
 /** The `opts` object a task's `run` receives, typed from its option declarations. */
-export type OptionValues<O extends OptionSpecs> = {
-  readonly [K in keyof O as IsAlwaysSet<O[K]> extends true ? K : never]: Value<O[K]>;
-} & {
-  readonly [K in keyof O as IsAlwaysSet<O[K]> extends true ? never : K]?: Value<O[K]>;
-};
+export type OptionValues<O extends OptionSpecs> = Flatten<
+  {
+    readonly [K in keyof O as IsAlwaysSet<O[K]> extends true ? K : never]: Value<O[K]>;
+  } & {
+    readonly [K in keyof O as IsAlwaysSet<O[K]> extends true ? never : K]?: Value<O[K]>;
+  }
+>;
 
 export type Duration = string | number;
 

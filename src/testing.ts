@@ -43,22 +43,33 @@ function entriesOf(table: MockTable): (readonly [string | RegExp, MockAnswer])[]
   return Object.entries(table as Record<string, MockAnswer>);
 }
 
+/** A key matches the whole command when it is a string, anywhere when it is a RegExp. */
+function matches(key: string | RegExp, command: string): boolean {
+  if (typeof key === "string") return key === command;
+  // A /g or /y RegExp remembers where its last match ended; start afresh for every command.
+  key.lastIndex = 0;
+  return key.test(command);
+}
+
 function toResult(command: string, answer: MockAnswer): Result {
   const fields = typeof answer === "string" ? { stdout: answer } : answer;
   const stdout = fields.stdout ?? "";
   const stderr = fields.stderr ?? "";
-  const exitCode = fields.signal ? null : (fields.exitCode ?? 0);
-  const ok = exitCode === 0 && !fields.timedOut;
+  const timedOut = fields.timedOut ?? false;
+  // As from the real ctx: a command ended by a signal (a time-out sends SIGTERM) has no exit code.
+  const signal = fields.signal ?? (timedOut && fields.exitCode === undefined ? "SIGTERM" : null);
+  const exitCode = signal !== null ? null : (fields.exitCode ?? 0);
+  const ok = exitCode === 0 && !timedOut;
   return {
     command,
     stdout,
     stderr,
     all: stdout + stderr,
     exitCode,
-    signal: fields.signal ?? null,
+    signal,
     ok,
     failed: !ok,
-    timedOut: fields.timedOut ?? false,
+    timedOut,
     durationMs: 0,
   };
 }
@@ -72,7 +83,7 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
   const answer = (kind: MockCall["kind"], command: string, options: RunOptions = {}): Promise<Result> => {
     calls.push({ kind, command, options });
     commands.push(command);
-    const entry = entries.find(([key]) => (typeof key === "string" ? key === command : key.test(command)));
+    const entry = entries.find(([key]) => matches(key, command));
     if (entry === undefined) {
       const known = entries.map(([key]) => String(key)).join(", ") || "none";
       return Promise.reject(new Error(`mockContext: unexpected command "${command}" (expected one of: ${known})`));
@@ -87,7 +98,11 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
   return {
     run: (command, options) => answer("run", command, options),
     exec: (file, args = [], options) => answer("exec", quoteArgs([file, ...args]), options),
-    $: (strings, ...values) => answer("$", quoteArgs(templateToArgs(strings, values))),
+    $: (strings, ...values) => {
+      const args = templateToArgs(strings, values);
+      if (args.length === 0) return Promise.reject(new TypeError("ctx.$: empty command"));
+      return answer("$", quoteArgs(args));
+    },
     log: (...values) => {
       logs.push(values.map(String).join(" "));
     },
