@@ -200,7 +200,9 @@ export function createContext(settings: ContextSettings): Context {
     });
     const result = resultOf(display, end);
     settings.commands.push({ command: display, exitCode: result.exitCode, durationMs: result.durationMs });
-    if (result.failed && !(options.warn ?? settings.warnOnly)) throw new CommandError(result, hide !== undefined);
+    if (result.failed && !(options.warn ?? settings.warnOnly)) {
+      throw new CommandError(result, hide !== undefined, timeoutMs);
+    }
     return result;
   };
 
