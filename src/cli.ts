@@ -20,6 +20,7 @@ import {
   serialOutput,
   statusLine,
   summaryLines,
+  whenDrained,
   type Io,
 } from "./output.ts";
 import { didYouMean } from "./names.ts";
@@ -252,6 +253,7 @@ export async function start(): Promise<void> {
     isTTY: process.stdout.isTTY === true,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    drained: (name) => whenDrained(process[name]),
   };
   try {
     process.exitCode = await main(world);

@@ -10,12 +10,15 @@ import { describeStep } from "./plan.ts";
 export interface Io {
   readonly stdout: (text: string | Uint8Array) => void;
   readonly stderr: (text: string | Uint8Array) => void;
+  /** A promise while that stream is too full to take more (a pipe to a slow reader). */
+  readonly drained?: (stream: "stdout" | "stderr") => Promise<void> | undefined;
 }
 
 /** Where one task's output goes. */
 export interface TaskOutput {
-  stdout(chunk: string | Uint8Array): void;
-  stderr(chunk: string | Uint8Array): void;
+  /** A returned promise asks the producer to wait for it before writing more. */
+  stdout(chunk: string | Uint8Array): Promise<void> | undefined;
+  stderr(chunk: string | Uint8Array): Promise<void> | undefined;
   /** A line of the runner's attributed to the task: `ctx.log`, echoed commands. */
   log(line: string): void;
 }
@@ -42,10 +45,35 @@ export function makeStyle(enabled: boolean): ChalkInstance {
 
 export function serialOutput(io: Io): TaskOutput {
   return {
-    stdout: (chunk) => io.stdout(chunk),
-    stderr: (chunk) => io.stderr(chunk),
+    stdout: (chunk) => {
+      io.stdout(chunk);
+      return io.drained?.("stdout");
+    },
+    stderr: (chunk) => {
+      io.stderr(chunk);
+      return io.drained?.("stderr");
+    },
     log: (line) => io.stdout(`${line}\n`),
   };
+}
+
+/**
+ * For `Io.drained`: a promise while `stream` holds more than it wants buffered. It also
+ * settles when the stream ends or fails (a reader that went away), so nothing waits forever.
+ */
+export function whenDrained(stream: NodeJS.WriteStream): Promise<void> | undefined {
+  if (!stream.writableNeedDrain || stream.destroyed) return undefined;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
 }
 
 export function statusText(status: TaskStatus): string {

@@ -32,9 +32,12 @@ export interface CommandSpec {
   readonly signal: AbortSignal;
   /** Whether the child may read the runner's stdin (serial runs). */
   readonly inheritStdin: boolean;
-  readonly onStdout: (chunk: Buffer) => void;
-  readonly onStderr: (chunk: Buffer) => void;
+  /** Where output goes; a returned promise means "full": the stream pauses until it settles. */
+  readonly onStdout: Sink;
+  readonly onStderr: Sink;
 }
+
+export type Sink = (chunk: Buffer) => Promise<void> | undefined;
 
 export interface CommandEnd {
   readonly outcome: Outcome;
@@ -92,18 +95,21 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   if (pid !== undefined) liveGroups.add(pid);
 
   const answer = respond(spec.responders, (text) => subprocess.stdin?.write(text));
-  subprocess.stdout?.on("data", (chunk: Buffer) => {
-    stdout.push(chunk);
-    all.push(chunk);
-    spec.onStdout(chunk);
-    answer(chunk);
-  });
-  subprocess.stderr?.on("data", (chunk: Buffer) => {
-    stderr.push(chunk);
-    all.push(chunk);
-    spec.onStderr(chunk);
-    answer(chunk);
-  });
+  // Backpressure: while the runner's own stdout (say, a pipe to a slow reader) is full, stop
+  // reading the child's output, so the child waits instead of the runner's memory growing.
+  const forward = (stream: NodeJS.ReadableStream | null, tail: Tail, sink: Sink): void => {
+    stream?.on("data", (chunk: Buffer) => {
+      tail.push(chunk);
+      all.push(chunk);
+      const full = sink(chunk);
+      answer(chunk);
+      if (full === undefined) return;
+      stream.pause();
+      void full.then(() => stream.resume());
+    });
+  };
+  forward(subprocess.stdout, stdout, spec.onStdout);
+  forward(subprocess.stderr, stderr, spec.onStderr);
   if (spec.input !== undefined) subprocess.stdin?.write(spec.input);
   if (needsStdin && spec.responders.length === 0) subprocess.stdin?.end();
   subprocess.stdin?.on("error", () => {
