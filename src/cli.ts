@@ -17,6 +17,7 @@ import {
   failureMessage,
   headerLine,
   makeStyle,
+  retryLines,
   serialOutput,
   statusLine,
   summaryLines,
@@ -228,6 +229,9 @@ async function runSteps(
     output: serialOutput(world),
     onStart: (step) => {
       if (many && !core.quiet) say(headerLine(style, describeStep(step)));
+    },
+    onRetry: (step, failed, next, of) => {
+      for (const line of retryLines(style, step, failed, next, of)) say(line);
     },
     onEnd: (run) => {
       if (run.status.kind === "skipped") return;

@@ -44,6 +44,8 @@ export interface ExecuteOptions {
   readonly defaultRetries: number;
   readonly output: TaskOutput;
   readonly onStart: (step: Step) => void;
+  /** An attempt failed and attempt `next` (1-based) of `of` starts now. */
+  readonly onRetry: (step: Step, failed: TaskStatus, next: number, of: number) => void;
   readonly onEnd: (run: TaskRun) => void;
 }
 
@@ -110,7 +112,7 @@ async function runWithRetries(step: Step, options: ExecuteOptions): Promise<Task
     if (status.kind === "passed" || attempt >= retries) {
       return { step, status, durationMs: performance.now() - started, attempts, commands };
     }
-    options.output.log(`retrying ${step.task.name} (attempt ${attempt + 2} of ${retries + 1})`);
+    options.onRetry(step, status, attempt + 2, retries + 1);
   }
 }
 

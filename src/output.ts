@@ -5,7 +5,7 @@ import { Chalk, type ChalkInstance } from "chalk";
 import { formatDuration } from "./duration.ts";
 import { lastLines } from "./errors.ts";
 import type { TaskRun, TaskStatus } from "./executor.ts";
-import { describeStep } from "./plan.ts";
+import { describeStep, type Step } from "./plan.ts";
 
 export interface Io {
   readonly stdout: (text: string | Uint8Array) => void;
@@ -126,9 +126,19 @@ export function statusLine(style: ChalkInstance, run: TaskRun): string {
 
 /** The message of a failure, one block: what went wrong, as the task's error said it. */
 export function failureMessage(style: ChalkInstance, run: TaskRun): string | undefined {
-  const { status } = run;
+  return failureText(style, run.step, run.status);
+}
+
+function failureText(style: ChalkInstance, step: Step, status: TaskStatus): string | undefined {
   if (status.kind !== "failed" && status.kind !== "timed-out") return undefined;
-  return `${style.red("✖")} ${style.bold(run.step.task.name)}: ${status.message}`;
+  return `${style.red("✖")} ${style.bold(step.task.name)}: ${status.message}`;
+}
+
+/** A failed attempt that will be tried again: why it failed, and which attempt comes next. */
+export function retryLines(style: ChalkInstance, step: Step, failed: TaskStatus, next: number, of: number): string[] {
+  const why = failureText(style, step, failed);
+  const again = `${style.yellow("↻")} ${describeStep(step)}: attempt ${next} of ${of}`;
+  return why === undefined ? [again] : [why, again];
 }
 
 export function summaryLines(style: ChalkInstance, runs: readonly TaskRun[], totalMs: number): string[] {
