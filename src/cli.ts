@@ -241,7 +241,8 @@ async function runSteps(
     },
   });
   const exitCode = runExitStatus(runs);
-  if (!core.quiet && (many || exitCode !== 0)) {
+  // -q drops the summary of a run that went well; a failed run still says what failed.
+  if (exitCode !== 0 || (many && !core.quiet)) {
     say("");
     for (const line of summaryLines(style, runs, performance.now() - started)) say(line);
   }
