@@ -100,7 +100,6 @@ function resultOf(
   const { outcome } = end;
   let exitCode: number | null = null;
   let signal: string | null = null;
-  let { stderr, all } = end;
   switch (outcome.kind) {
     case "exit":
       exitCode = outcome.code;
@@ -114,8 +113,6 @@ function resultOf(
       break;
     case "spawn-error":
       exitCode = 127;
-      stderr += `${outcome.message}\n`;
-      all += `${outcome.message}\n`;
       break;
     default: {
       const never: never = outcome;
@@ -126,8 +123,8 @@ function resultOf(
   return {
     command,
     stdout: end.stdout,
-    stderr,
-    all,
+    stderr: end.stderr,
+    all: end.all,
     exitCode,
     signal,
     ok,

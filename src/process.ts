@@ -5,6 +5,7 @@
 // Why process groups: a shell command's work is often done by grandchildren (`sh -c
 // "npm test"` → npm → node). Killing only the direct child would leave them running, so
 // each command leads its own group and we signal the whole group (`kill(-pid)`).
+import { statSync } from "node:fs";
 import type { Responder } from "./context-types.ts";
 import { Tail } from "./tail.ts";
 
@@ -142,6 +143,11 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   else if (ending === "cancelled") outcome = { kind: "cancelled" };
   else if (pid === undefined || (result.exitCode === undefined && result.signal === undefined)) {
     outcome = { kind: "spawn-error", message: spawnMessage(result, spec) };
+    // Said where a shell would say "not found": on the command's stderr, shown and captured.
+    const text = Buffer.from(`${outcome.message}\n`);
+    stderr.push(text);
+    all.push(text);
+    void spec.onStderr(text);
   } else if (result.signal !== undefined) outcome = { kind: "signal", signal: result.signal };
   else outcome = { kind: "exit", code: result.exitCode ?? 0 };
   return { outcome, stdout: stdout.text(), stderr: stderr.text(), all: all.text(), durationMs };
@@ -151,8 +157,19 @@ function spawnMessage(
   result: { code?: string | undefined; shortMessage?: string | undefined },
   spec: CommandSpec,
 ): string {
+  // execa reports a missing working directory as ENOENT too: tell the two apart.
+  if (!isDirectory(spec.cwd)) return `${spec.display}: no such directory: ${spec.cwd}`;
   if (result.code === "ENOENT") return `${spec.file}: command not found`;
+  if (result.code === "EACCES") return `${spec.file}: permission denied`;
   return result.shortMessage ?? `could not start ${spec.display}`;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Watches output for responder patterns and writes each answer once per match. */
