@@ -158,12 +158,19 @@ export function summaryLines(style: ChalkInstance, runs: readonly TaskRun[], tot
     const time = run.status.kind === "skipped" ? "" : ` ${style.dim(formatDuration(run.durationMs))}`;
     return `  ${symbol(style, run.status)} ${name}  ${colored}${time}${attempts}`;
   });
-  const counts = new Map<string, number>();
-  for (const run of runs) {
-    const key = run.status.kind === "failed" ? "failed" : statusText(run.status);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const parts = [...counts].map(([status, count]) => `${count} ${status}`);
+  // Totals in one fixed order, whatever order the tasks ended in.
+  const kinds = ["passed", "failed", "timed-out", "cancelled", "skipped"] as const;
+  const labels: Readonly<Record<TaskStatus["kind"], string>> = {
+    passed: "passed",
+    failed: "failed",
+    "timed-out": "timed out",
+    cancelled: "cancelled",
+    skipped: "skipped",
+  };
+  const parts = kinds.flatMap((kind) => {
+    const count = runs.filter((run) => run.status.kind === kind).length;
+    return count === 0 ? [] : [`${count} ${labels[kind]}`];
+  });
   const noun = runs.length === 1 ? "task" : "tasks";
   lines.push(`${style.bold(`${runs.length} ${noun}:`)} ${parts.join(", ")} in ${formatDuration(totalMs)}`);
   return lines;
