@@ -1,5 +1,6 @@
 // The real `ctx` a task receives: run/exec/$ on top of the process module, with echo,
 // dry-run, warn, hide, env and cwd handled here, and every command recorded for reports.
+import { constants } from "node:os";
 import { resolve } from "node:path";
 import { format } from "node:util";
 import type { Context, Result, RunOptions } from "./context-types.ts";
@@ -36,23 +37,6 @@ export interface ContextSettings {
   readonly commands: CommandRecord[];
 }
 
-const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
 
 /** A shell-safe rendering of an argument list, for echo and error texts. */
 export function quoteArgs(parts: readonly string[]): string {
@@ -138,7 +122,9 @@ function resultOf(
 export function commandExitStatus(result: Result): number {
   if (result.timedOut) return 124;
   if (result.exitCode !== null) return result.exitCode;
-  return 128 + (SIGNAL_NUMBERS[result.signal ?? ""] ?? 15);
+  // The platform's own numbers (SIGUSR1 is 10 on Linux, 30 on macOS), as a shell reports them.
+  const signals: Readonly<Record<string, number>> = constants.signals;
+  return 128 + (signals[result.signal ?? ""] ?? constants.signals.SIGTERM);
 }
 
 export function createContext(settings: ContextSettings): Context {

@@ -1,5 +1,6 @@
 // Serial runs (SPEC §3, §5): order, dedupe, headers and summary, fail-fast and -k, time
 // limits that kill whole process trees, retries, and runner's exit status.
+import { constants } from "node:os";
 import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner } from "./helpers.ts";
 import { killIfAlive, readPid, waitUntilGone } from "./process-helpers.ts";
@@ -22,6 +23,7 @@ export function boom() {
 }
 export const killed = task({ run: (ctx) => ctx.run("kill -9 $$") });
 export const terminated = task({ run: (ctx) => ctx.run("kill -TERM $$") });
+export const alarmed = task({ run: (ctx) => ctx.run("kill -VTALRM $$") });
 `;
 
 describe("order and dedupe", () => {
@@ -179,6 +181,10 @@ describe("exit status", () => {
     const term = await runRunner(["terminated"], { cwd: dir });
     expect(term.code).toBe(143);
     expect(term.stderr).toContain("✖ terminated: Command was killed with SIGTERM: kill -TERM $$\n");
+    // Any signal, by the platform's own number (26 on Linux).
+    const alarm = await runRunner(["alarmed"], { cwd: dir });
+    expect(alarm.code).toBe(128 + constants.signals.SIGVTALRM);
+    expect(alarm.stderr).toContain("✖ alarmed: Command was killed with SIGVTALRM: kill -VTALRM $$\n");
   });
 });
 
