@@ -14,6 +14,7 @@ import { listJson, listText, taskHelpText } from "./help.ts";
 import { displayPath, loadTasks } from "./load.ts";
 import {
   colorEnabled,
+  dropOutputWhenReaderCloses,
   failureMessage,
   headerLine,
   makeStyle,
@@ -251,6 +252,8 @@ async function runSteps(
 
 /** The real world: process.argv and friends. The only place that touches `process`. */
 export async function start(): Promise<void> {
+  dropOutputWhenReaderCloses(process.stdout);
+  dropOutputWhenReaderCloses(process.stderr);
   const world: World = {
     argv: process.argv.slice(2),
     env: process.env,

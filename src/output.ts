@@ -58,6 +58,16 @@ export function serialOutput(io: Io): TaskOutput {
 }
 
 /**
+ * A reader that went away (`runner test | head`) is not the run's failure: the rest of that
+ * stream's output is dropped and the tasks run to their end, with their own exit status.
+ */
+export function dropOutputWhenReaderCloses(stream: NodeJS.WriteStream): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
+/**
  * For `Io.drained`: a promise while `stream` holds more than it wants buffered. It also
  * settles when the stream ends or fails (a reader that went away), so nothing waits forever.
  */

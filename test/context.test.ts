@@ -1,11 +1,10 @@
 // The whole `ctx` of SPEC §4, through the real CLI: run/exec/$ with their options, the
 // result's fields, CommandError's text, the task's own fields, and bounded capture.
-import { spawn } from "node:child_process";
 import { readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cacheDir, normalize, project, runnerBin, runRunner } from "./helpers.ts";
-import { killIfAlive, readPid, waitUntilGone } from "./process-helpers.ts";
+import { normalize, project, runRunner } from "./helpers.ts";
+import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
 /** Tasks save what they saw as JSON in the project dir; the test reads it back. */
 const SAVE = `import { task, CommandError } from "runner";
@@ -455,9 +454,7 @@ function runDrained(
   cwd: string,
 ): Promise<{ code: number | null; bytes: number; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, RUNNER_CACHE_DIR: cacheDir };
-    for (const key of ["FORCE_COLOR", "NO_COLOR", "CI", "RUNNER_CAPTURE_LIMIT"]) delete env[key];
-    const child = spawn(process.execPath, [runnerBin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnRunner(args, cwd);
     let bytes = 0;
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (bytes += chunk.length));

@@ -1,7 +1,10 @@
 // Checks on real processes left behind (or not) by a run.
+import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
+import { cacheDir, runnerBin } from "./helpers.ts";
 
 /** Whether `pid` names a live process (a zombie waiting to be reaped counts as gone). */
 export function isAlive(pid: number): boolean {
@@ -45,4 +48,17 @@ export function killIfAlive(pid: number): void {
   } catch {
     // Already gone, as it should be.
   }
+}
+
+/**
+ * Starts runner with its stdout and stderr as pipes the test handles itself (to drain
+ * a flood without keeping it, or to close the pipe early), in a clean environment.
+ */
+export function spawnRunner(args: readonly string[], cwd: string): ChildProcessByStdio<null, Readable, Readable> {
+  const env: NodeJS.ProcessEnv = { ...process.env, RUNNER_CACHE_DIR: cacheDir };
+  for (const key of Object.keys(env)) {
+    if (key.startsWith("RUNNER_") && key !== "RUNNER_CACHE_DIR") delete env[key];
+  }
+  for (const key of ["FORCE_COLOR", "NO_COLOR", "CI", "GITHUB_ACTIONS"]) delete env[key];
+  return spawn(process.execPath, [runnerBin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
 }

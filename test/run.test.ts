@@ -3,7 +3,7 @@
 import { constants } from "node:os";
 import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner } from "./helpers.ts";
-import { killIfAlive, readPid, waitUntilGone } from "./process-helpers.ts";
+import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
 const GRAPH = `import { task } from "runner";
 export const a = task({ run: (ctx) => ctx.log("a") });
@@ -302,5 +302,29 @@ export const broken = task({ run: (ctx) => ctx.run("echo trying; exit 4") });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("attempt 1\n");
     expect(normalize(run.stderr)).toBe("✖ flaky: flaky 1\n\n  ✖ flaky  failed <time>\n1 task: 1 failed in <time>\n");
+  });
+});
+
+describe("a reader that goes away", () => {
+  it("does not stop the run or fail it: the rest of the output is dropped", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+export const flood = task({
+  run: async (ctx) => {
+    const r = await ctx.run("yes | head -c 20000000");
+    console.error("flood finished, captured", r.stdout.length > 0);
+  },
+});
+export const next = task({ run: () => console.error("next ran") });
+`,
+    });
+    const child = spawnRunner(["-q", "flood", "next"], dir);
+    // Like \`runner flood next | head -1\`: read a little, then close the pipe.
+    child.stdout.once("data", () => child.stdout.destroy());
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    expect(stderr).toBe("flood finished, captured true\nnext ran\n");
+    expect(code).toBe(0);
   });
 });
