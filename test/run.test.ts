@@ -315,7 +315,12 @@ export const flood = task({
     console.error("flood finished, captured", r.stdout.length > 0);
   },
 });
-export const next = task({ run: () => console.error("next ran") });
+export const next = task({
+  run: (ctx) => {
+    ctx.log("to the closed stdout");
+    console.error("next ran");
+  },
+});
 `,
     });
     const child = spawnRunner(["-q", "flood", "next"], dir);
