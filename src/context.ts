@@ -37,7 +37,6 @@ export interface ContextSettings {
   readonly commands: CommandRecord[];
 }
 
-
 /** A shell-safe rendering of an argument list, for echo and error texts. */
 export function quoteArgs(parts: readonly string[]): string {
   return parts.map((part) => (/^[\w@%+=:,./-]+$/.test(part) ? part : `'${part.replace(/'/g, `'\\''`)}'`)).join(" ");
