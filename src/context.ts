@@ -35,6 +35,8 @@ export interface ContextSettings {
   readonly inheritStdin: boolean;
   /** Every command run, in order, for the report. */
   readonly commands: CommandRecord[];
+  /** Commands still running, so that a timed-out task's can be waited for as they end. */
+  readonly running: Set<Promise<unknown>>;
 }
 
 /** A shell-safe rendering of an argument list, for echo and error texts. */
@@ -163,7 +165,7 @@ export function createContext(settings: ContextSettings): Context {
     if (options.echo ?? settings.echo) output.log(`$ ${display}`);
     const hide =
       options.hide === true || options.hide === "both" ? "both" : options.hide === false ? undefined : options.hide;
-    const end = await runCommand({
+    const ending = runCommand({
       display,
       file,
       args,
@@ -180,6 +182,8 @@ export function createContext(settings: ContextSettings): Context {
       onStdout: hide === "both" || hide === "stdout" ? () => {} : (chunk) => output.stdout(chunk),
       onStderr: hide === "both" || hide === "stderr" ? () => {} : (chunk) => output.stderr(chunk),
     });
+    settings.running.add(ending);
+    const end = await ending.finally(() => settings.running.delete(ending));
     const result = resultOf(display, end);
     settings.commands.push({ command: display, exitCode: result.exitCode, durationMs: result.durationMs });
     if (result.failed && !(options.warn ?? settings.warnOnly)) {

@@ -254,6 +254,45 @@ export const after = task({ run: (ctx) => ctx.log("after ran") });
   });
 });
 
+describe("tasks that never finish", () => {
+  const NEVER = `import { task } from "runner";
+export const forever = task({ timeout: "300ms", run: () => new Promise(() => {}) });
+export const stuck = task({ run: () => new Promise(() => {}) });
+export const after = task({ run: (ctx) => ctx.log("after ran") });
+`;
+  const dir = project({ "tasks.ts": NEVER });
+
+  it("time out on a promise nothing settles, and the run goes on to its summary", async () => {
+    const run = await runRunner(["-k", "forever", "after"], { cwd: dir });
+    expect(run.code).toBe(124);
+    expect(run.stdout).toBe("after ran\n");
+    expect(normalize(run.stderr)).toBe(
+      [
+        "▶ forever",
+        "✖ forever: Task timed out after 300 ms",
+        "✖ forever timed out <time>",
+        "▶ after",
+        "✔ after <time>",
+        "",
+        "  ✖ forever  timed out <time>",
+        "  ✔ after    passed <time>",
+        "2 tasks: 1 passed, 1 timed out in <time>",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("fail, with no time limit, once nothing is left that could settle their promise", async () => {
+    const run = await runRunner(["-k", "stuck", "after"], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("after ran\n");
+    expect(normalize(run.stderr)).toContain(
+      "✖ stuck: never finished: it awaits a promise that nothing left running can settle\n✖ stuck failed <time>\n",
+    );
+    expect(normalize(run.stderr)).toContain("\n2 tasks: 1 passed, 1 failed in <time>\n");
+  });
+});
+
 describe("retries", () => {
   const RETRIED = `import { task } from "runner";
 let tries = 0;
