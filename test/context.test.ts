@@ -465,6 +465,27 @@ function runDrained(
 }
 
 describe("captured output", () => {
+  it("keeps the last RUNNER_CAPTURE_LIMIT bytes, starting on a whole character", async () => {
+    const dir = project({
+      "tasks.ts": [
+        SAVE,
+        "export const accents = task({",
+        "  run: async (ctx) => {",
+        "    const print = \"process.stdout.write('a' + String.fromCharCode(233).repeat(1000) + String.fromCharCode(10))\";",
+        '    const r = await ctx.exec("node", ["-e", print], { hide: true });',
+        '    save(ctx, "r.json", { stdout: r.stdout, all: r.all });',
+        "  },",
+        "});",
+        "",
+      ].join("\n"),
+    });
+    const run = await runRunner(["accents"], { cwd: dir, env: { RUNNER_CAPTURE_LIMIT: "1024" } });
+    expect(run).toMatchObject({ code: 0, stdout: "", stderr: "" });
+    // 2002 bytes printed; the last 1024 begin inside an "é" (2 bytes), so that byte is dropped.
+    const tail = `${"é".repeat(511)}\n`;
+    expect(saved(dir, "r.json")).toEqual({ stdout: tail, all: tail });
+  });
+
   it("stays bounded while a command prints 1 GB through a pipe", async () => {
     const dir = project({
       "tasks.ts": `import { task } from "runner";
