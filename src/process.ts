@@ -96,15 +96,18 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   if (pid !== undefined) liveGroups.add(pid);
 
   const answer = respond(spec.responders, (text) => subprocess.stdin?.write(text));
+  let ending: "timeout" | "cancelled" | undefined;
   // Backpressure: while the runner's own stdout (say, a pipe to a slow reader) is full, stop
   // reading the child's output, so the child waits instead of the runner's memory growing.
+  // Not once the command is being killed: what is left in its pipes is read at once, so that
+  // its end is seen without waiting for that reader.
   const forward = (stream: NodeJS.ReadableStream | null, tail: Tail, sink: Sink): void => {
     stream?.on("data", (chunk: Buffer) => {
       tail.push(chunk);
       all.push(chunk);
       const full = sink(chunk);
       answer(chunk);
-      if (full === undefined) return;
+      if (full === undefined || ending !== undefined) return;
       stream.pause();
       void full.then(() => stream.resume());
     });
@@ -117,11 +120,12 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
     // The command exited without reading all its input: not our failure.
   });
 
-  let ending: "timeout" | "cancelled" | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   const stop = (why: "timeout" | "cancelled"): void => {
     if (ending !== undefined || pid === undefined) return;
     ending = why;
+    subprocess.stdout?.resume();
+    subprocess.stderr?.resume();
     killGroup(pid, "SIGTERM");
     graceTimer = setTimeout(() => killGroup(pid, "SIGKILL"), spec.killGraceMs);
   };

@@ -54,11 +54,16 @@ export function killIfAlive(pid: number): void {
  * Starts runner with its stdout and stderr as pipes the test handles itself (to drain
  * a flood without keeping it, or to close the pipe early), in a clean environment.
  */
-export function spawnRunner(args: readonly string[], cwd: string): ChildProcessByStdio<null, Readable, Readable> {
+export function spawnRunner(
+  args: readonly string[],
+  cwd: string,
+  extraEnv: Readonly<Record<string, string>> = {},
+): ChildProcessByStdio<null, Readable, Readable> {
   const env: NodeJS.ProcessEnv = { ...process.env, RUNNER_CACHE_DIR: cacheDir };
   for (const key of Object.keys(env)) {
     if (key.startsWith("RUNNER_") && key !== "RUNNER_CACHE_DIR") delete env[key];
   }
   for (const key of ["FORCE_COLOR", "NO_COLOR", "CI", "GITHUB_ACTIONS"]) delete env[key];
+  Object.assign(env, extraEnv);
   return spawn(process.execPath, [runnerBin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
 }

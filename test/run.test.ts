@@ -1,6 +1,7 @@
 // Serial runs (SPEC §3, §5): order, dedupe, headers and summary, fail-fast and -k, time
 // limits that kill whole process trees, retries, and runner's exit status.
 import { constants } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner } from "./helpers.ts";
 import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
@@ -251,6 +252,38 @@ export const after = task({ run: (ctx) => ctx.log("after ran") });
     } finally {
       killIfAlive(grandchild);
     }
+  });
+});
+
+describe("a time-out while nobody reads the output", () => {
+  it("is reported at once, not when the reader gets round to reading", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";\nexport const flood = task({ timeout: "500ms", run: (ctx) => ctx.run("yes") });\n`,
+    });
+    // A long grace period: without reading what is left in the killed command's pipe, the
+    // runner would only give up on it after that.
+    const child = spawnRunner(["flood"], dir, { RUNNER_KILL_GRACE: "60s" });
+    child.stdout.pause();
+    let stderr = "";
+    const summary = new Promise<void>((resolve) => {
+      child.stderr.setEncoding("utf8").on("data", (text: string) => {
+        stderr += text;
+        if (stderr.includes("1 task: 1 timed out")) resolve();
+      });
+    });
+    const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+    try {
+      await Promise.race([summary, sleep(15_000, undefined, { ref: false })]);
+      expect(normalize(stderr)).toBe(
+        "✖ flood: Task timed out after 500 ms\n\n  ✖ flood  timed out <time>\n1 task: 1 timed out in <time>\n",
+      );
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    } finally {
+      child.stdout.resume();
+    }
+    expect(await closed).toBe(124);
   });
 });
 
