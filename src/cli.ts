@@ -14,12 +14,15 @@ import { listJson, listText, taskHelpText } from "./help.ts";
 import { displayPath, loadTasks } from "./load.ts";
 import {
   colorEnabled,
+  dropOutputWhenReaderCloses,
   failureMessage,
   headerLine,
   makeStyle,
+  retryLines,
   serialOutput,
   statusLine,
   summaryLines,
+  whenDrained,
   type Io,
 } from "./output.ts";
 import { splitArgs, scanLeadingCore, unknownTask } from "./parse-args.ts";
@@ -242,6 +245,9 @@ async function runSteps(
     onStart: (step) => {
       if (many && !core.quiet) say(headerLine(style, describeStep(step)));
     },
+    onRetry: (step, failed, next, of) => {
+      for (const line of retryLines(style, step, failed, next, of)) say(line);
+    },
     onEnd: (run) => {
       if (run.status.kind === "skipped") return;
       const failure = failureMessage(style, run);
@@ -250,7 +256,8 @@ async function runSteps(
     },
   });
   const exitCode = runExitStatus(runs);
-  if (!core.quiet && (many || exitCode !== 0)) {
+  // -q drops the summary of a run that went well; a failed run still says what failed.
+  if (exitCode !== 0 || (many && !core.quiet)) {
     say("");
     for (const line of summaryLines(style, runs, performance.now() - started)) say(line);
   }
@@ -259,6 +266,8 @@ async function runSteps(
 
 /** The real world: process.argv and friends. The only place that touches `process`. */
 export async function start(): Promise<void> {
+  dropOutputWhenReaderCloses(process.stdout);
+  dropOutputWhenReaderCloses(process.stderr);
   const world: World = {
     argv: process.argv.slice(2),
     env: process.env,
@@ -266,6 +275,7 @@ export async function start(): Promise<void> {
     isTTY: process.stdout.isTTY === true,
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
+    drained: (name) => whenDrained(process[name]),
   };
   try {
     process.exitCode = await main(world);

@@ -1,5 +1,6 @@
 // The real `ctx` a task receives: run/exec/$ on top of the process module, with echo,
 // dry-run, warn, hide, env and cwd handled here, and every command recorded for reports.
+import { constants } from "node:os";
 import { resolve } from "node:path";
 import { format } from "node:util";
 import type { Context, Result, RunOptions } from "./context-types.ts";
@@ -34,25 +35,9 @@ export interface ContextSettings {
   readonly inheritStdin: boolean;
   /** Every command run, in order, for the report. */
   readonly commands: CommandRecord[];
+  /** Commands still running, so that a timed-out task's can be waited for as they end. */
+  readonly running: Set<Promise<unknown>>;
 }
-
-const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGILL: 4,
-  SIGTRAP: 5,
-  SIGABRT: 6,
-  SIGBUS: 7,
-  SIGFPE: 8,
-  SIGKILL: 9,
-  SIGUSR1: 10,
-  SIGSEGV: 11,
-  SIGUSR2: 12,
-  SIGPIPE: 13,
-  SIGALRM: 14,
-  SIGTERM: 15,
-};
 
 /** A shell-safe rendering of an argument list, for echo and error texts. */
 export function quoteArgs(parts: readonly string[]): string {
@@ -100,7 +85,6 @@ function resultOf(
   const { outcome } = end;
   let exitCode: number | null = null;
   let signal: string | null = null;
-  let { stderr, all } = end;
   switch (outcome.kind) {
     case "exit":
       exitCode = outcome.code;
@@ -114,8 +98,6 @@ function resultOf(
       break;
     case "spawn-error":
       exitCode = 127;
-      stderr += `${outcome.message}\n`;
-      all += `${outcome.message}\n`;
       break;
     default: {
       const never: never = outcome;
@@ -126,8 +108,8 @@ function resultOf(
   return {
     command,
     stdout: end.stdout,
-    stderr,
-    all,
+    stderr: end.stderr,
+    all: end.all,
     exitCode,
     signal,
     ok,
@@ -141,7 +123,9 @@ function resultOf(
 export function commandExitStatus(result: Result): number {
   if (result.timedOut) return 124;
   if (result.exitCode !== null) return result.exitCode;
-  return 128 + (SIGNAL_NUMBERS[result.signal ?? ""] ?? 15);
+  // The platform's own numbers (SIGUSR1 is 10 on Linux, 30 on macOS), as a shell reports them.
+  const signals: Readonly<Record<string, number>> = constants.signals;
+  return 128 + (signals[result.signal ?? ""] ?? constants.signals.SIGTERM);
 }
 
 export function createContext(settings: ContextSettings): Context {
@@ -181,7 +165,7 @@ export function createContext(settings: ContextSettings): Context {
     if (options.echo ?? settings.echo) output.log(`$ ${display}`);
     const hide =
       options.hide === true || options.hide === "both" ? "both" : options.hide === false ? undefined : options.hide;
-    const end = await runCommand({
+    const ending = runCommand({
       display,
       file,
       args,
@@ -198,9 +182,13 @@ export function createContext(settings: ContextSettings): Context {
       onStdout: hide === "both" || hide === "stdout" ? () => {} : (chunk) => output.stdout(chunk),
       onStderr: hide === "both" || hide === "stderr" ? () => {} : (chunk) => output.stderr(chunk),
     });
+    settings.running.add(ending);
+    const end = await ending.finally(() => settings.running.delete(ending));
     const result = resultOf(display, end);
     settings.commands.push({ command: display, exitCode: result.exitCode, durationMs: result.durationMs });
-    if (result.failed && !(options.warn ?? settings.warnOnly)) throw new CommandError(result, hide !== undefined);
+    if (result.failed && !(options.warn ?? settings.warnOnly)) {
+      throw new CommandError(result, hide !== undefined, timeoutMs);
+    }
     return result;
   };
 

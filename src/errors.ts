@@ -21,14 +21,16 @@ export class CommandError extends Error {
     readonly result: Result,
     /** Whether the output was hidden: then its tail is part of the message. */
     hidden = false,
+    /** The command's time limit, named when it expired. */
+    timeoutMs?: number,
   ) {
-    super(commandFailureMessage(result, hidden));
+    super(commandFailureMessage(result, hidden, timeoutMs));
   }
 }
 
-export function commandFailureMessage(result: Result, hidden: boolean): string {
+export function commandFailureMessage(result: Result, hidden: boolean, timeoutMs?: number): string {
   const head = result.timedOut
-    ? `Command timed out after ${result.durationMs} ms: ${result.command}`
+    ? `Command timed out after ${timeoutMs ?? result.durationMs} ms: ${result.command}`
     : result.signal !== null
       ? `Command was killed with ${result.signal}: ${result.command}`
       : `Command failed with exit code ${result.exitCode ?? "?"}: ${result.command}`;

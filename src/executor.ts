@@ -29,7 +29,7 @@ export interface TaskRun {
 /** What every task's context shares; the executor adds the per-task parts. */
 export type SharedSettings = Omit<
   ContextSettings,
-  "name" | "options" | "args" | "rest" | "signal" | "output" | "commands"
+  "name" | "options" | "args" | "rest" | "signal" | "output" | "commands" | "running"
 >;
 
 export interface ExecuteOptions {
@@ -44,6 +44,8 @@ export interface ExecuteOptions {
   readonly defaultRetries: number;
   readonly output: TaskOutput;
   readonly onStart: (step: Step) => void;
+  /** An attempt failed and attempt `next` (1-based) of `of` starts now. */
+  readonly onRetry: (step: Step, failed: TaskStatus, next: number, of: number) => void;
   readonly onEnd: (run: TaskRun) => void;
 }
 
@@ -110,12 +112,13 @@ async function runWithRetries(step: Step, options: ExecuteOptions): Promise<Task
     if (status.kind === "passed" || attempt >= retries) {
       return { step, status, durationMs: performance.now() - started, attempts, commands };
     }
-    options.output.log(`retrying ${step.task.name} (attempt ${attempt + 2} of ${retries + 1})`);
+    options.onRetry(step, status, attempt + 2, retries + 1);
   }
 }
 
 async function runOnce(step: Step, options: ExecuteOptions, commands: CommandRecord[]): Promise<TaskStatus> {
   const controller = new AbortController();
+  const running = new Set<Promise<unknown>>();
   const ctx: Context = createContext({
     ...options.settings,
     name: step.task.name,
@@ -125,6 +128,7 @@ async function runOnce(step: Step, options: ExecuteOptions, commands: CommandRec
     signal: controller.signal,
     output: options.output,
     commands,
+    running,
   });
   const timeoutMs = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
   const work = Promise.resolve().then(() => step.task.run(ctx, step.options as Record<string, unknown>));
@@ -132,22 +136,65 @@ async function runOnce(step: Step, options: ExecuteOptions, commands: CommandRec
     (): TaskStatus => ({ kind: "passed" }),
     (error: unknown): TaskStatus => statusOfError(error),
   );
-  if (timeoutMs === undefined) return settled;
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<"expired">((resolve) => {
-    timer = setTimeout(() => resolve("expired"), timeoutMs);
-  });
-  const first = await Promise.race([settled, expired]);
-  clearTimeout(timer);
+  const stalled = whenStalled();
+  const expiry = timeoutMs === undefined ? undefined : after(timeoutMs, "expired" as const);
+  let first: TaskStatus | "stalled" | "expired";
+  try {
+    first = await Promise.race([settled, stalled.promise, ...(expiry === undefined ? [] : [expiry.promise])]);
+  } finally {
+    stalled.cancel();
+    expiry?.cancel();
+  }
+  if (first === "stalled") {
+    return {
+      kind: "failed",
+      exitCode: 1,
+      message: "never finished: it awaits a promise that nothing left running can settle",
+      commandFailed: false,
+    };
+  }
   if (first !== "expired") return first;
-  // Stop the task's commands (their process groups) and give them the grace period to end.
+  // Stop the task's commands (their process groups get SIGTERM, then SIGKILL after the grace
+  // period) and wait until they have ended, so that nothing of this task runs on into the
+  // next one. Its own code may run on: JavaScript cannot be killed (see --isolate).
   controller.abort();
-  await Promise.race([settled, delay(options.settings.killGraceMs + 1000)]);
-  return { kind: "timed-out", afterMs: timeoutMs, message: `Task timed out after ${timeoutMs} ms` };
+  const commandsEnded = Promise.allSettled([...running]).then(() => new Promise((resolve) => setImmediate(resolve)));
+  const cap = after(options.settings.killGraceMs + 1000, undefined, { unref: true });
+  await Promise.race([settled, commandsEnded, cap.promise]);
+  cap.cancel();
+  return { kind: "timed-out", afterMs: timeoutMs ?? 0, message: `Task timed out after ${timeoutMs} ms` };
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+/** Something to wait for, and a way to stop waiting (dropping its timer or listener). */
+interface Wait<T> {
+  readonly promise: Promise<T>;
+  readonly cancel: () => void;
+}
+
+function after<T>(ms: number, value: T, { unref = false } = {}): Wait<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const promise = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(value), ms);
+    if (unref) timer.unref();
+  });
+  return { promise, cancel: () => clearTimeout(timer) };
+}
+
+// Why: a task awaiting a promise that nothing will ever settle leaves Node's event loop
+// empty, and Node would end the run right there (status 13, no summary). "beforeExit" says
+// the loop is empty: the task can never finish, so it fails and the run goes on.
+function whenStalled(): Wait<"stalled"> {
+  let listener: (() => void) | undefined;
+  const promise = new Promise<"stalled">((resolve) => {
+    listener = () => resolve("stalled");
+    process.once("beforeExit", listener);
+  });
+  return {
+    promise,
+    cancel: () => {
+      if (listener !== undefined) process.off("beforeExit", listener);
+    },
+  };
 }
 
 function isCommandError(error: unknown): error is CommandError {

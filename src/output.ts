@@ -5,17 +5,20 @@ import { Chalk, type ChalkInstance } from "chalk";
 import { formatDuration } from "./duration.ts";
 import { lastLines } from "./errors.ts";
 import type { TaskRun, TaskStatus } from "./executor.ts";
-import { describeStep } from "./plan.ts";
+import { describeStep, type Step } from "./plan.ts";
 
 export interface Io {
   readonly stdout: (text: string | Uint8Array) => void;
   readonly stderr: (text: string | Uint8Array) => void;
+  /** A promise while that stream is too full to take more (a pipe to a slow reader). */
+  readonly drained?: (stream: "stdout" | "stderr") => Promise<void> | undefined;
 }
 
 /** Where one task's output goes. */
 export interface TaskOutput {
-  stdout(chunk: string | Uint8Array): void;
-  stderr(chunk: string | Uint8Array): void;
+  /** A returned promise asks the producer to wait for it before writing more. */
+  stdout(chunk: string | Uint8Array): Promise<void> | undefined;
+  stderr(chunk: string | Uint8Array): Promise<void> | undefined;
   /** A line of the runner's attributed to the task: `ctx.log`, echoed commands. */
   log(line: string): void;
 }
@@ -42,10 +45,45 @@ export function makeStyle(enabled: boolean): ChalkInstance {
 
 export function serialOutput(io: Io): TaskOutput {
   return {
-    stdout: (chunk) => io.stdout(chunk),
-    stderr: (chunk) => io.stderr(chunk),
+    stdout: (chunk) => {
+      io.stdout(chunk);
+      return io.drained?.("stdout");
+    },
+    stderr: (chunk) => {
+      io.stderr(chunk);
+      return io.drained?.("stderr");
+    },
     log: (line) => io.stdout(`${line}\n`),
   };
+}
+
+/**
+ * A reader that went away (`runner test | head`) is not the run's failure: the rest of that
+ * stream's output is dropped and the tasks run to their end, with their own exit status.
+ */
+export function dropOutputWhenReaderCloses(stream: NodeJS.WriteStream): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
+/**
+ * For `Io.drained`: a promise while `stream` holds more than it wants buffered. It also
+ * settles when the stream ends or fails (a reader that went away), so nothing waits forever.
+ */
+export function whenDrained(stream: NodeJS.WriteStream): Promise<void> | undefined {
+  if (!stream.writableNeedDrain || stream.destroyed) return undefined;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
 }
 
 export function statusText(status: TaskStatus): string {
@@ -98,9 +136,19 @@ export function statusLine(style: ChalkInstance, run: TaskRun): string {
 
 /** The message of a failure, one block: what went wrong, as the task's error said it. */
 export function failureMessage(style: ChalkInstance, run: TaskRun): string | undefined {
-  const { status } = run;
+  return failureText(style, run.step, run.status);
+}
+
+function failureText(style: ChalkInstance, step: Step, status: TaskStatus): string | undefined {
   if (status.kind !== "failed" && status.kind !== "timed-out") return undefined;
-  return `${style.red("✖")} ${style.bold(run.step.task.name)}: ${status.message}`;
+  return `${style.red("✖")} ${style.bold(step.task.name)}: ${status.message}`;
+}
+
+/** A failed attempt that will be tried again: why it failed, and which attempt comes next. */
+export function retryLines(style: ChalkInstance, step: Step, failed: TaskStatus, next: number, of: number): string[] {
+  const why = failureText(style, step, failed);
+  const again = `${style.yellow("↻")} ${describeStep(step)}: attempt ${next} of ${of}`;
+  return why === undefined ? [again] : [why, again];
 }
 
 export function summaryLines(style: ChalkInstance, runs: readonly TaskRun[], totalMs: number): string[] {
@@ -120,12 +168,19 @@ export function summaryLines(style: ChalkInstance, runs: readonly TaskRun[], tot
     const time = run.status.kind === "skipped" ? "" : ` ${style.dim(formatDuration(run.durationMs))}`;
     return `  ${symbol(style, run.status)} ${name}  ${colored}${time}${attempts}`;
   });
-  const counts = new Map<string, number>();
-  for (const run of runs) {
-    const key = run.status.kind === "failed" ? "failed" : statusText(run.status);
-    counts.set(key, (counts.get(key) ?? 0) + 1);
-  }
-  const parts = [...counts].map(([status, count]) => `${count} ${status}`);
+  // Totals in one fixed order, whatever order the tasks ended in.
+  const kinds = ["passed", "failed", "timed-out", "cancelled", "skipped"] as const;
+  const labels: Readonly<Record<TaskStatus["kind"], string>> = {
+    passed: "passed",
+    failed: "failed",
+    "timed-out": "timed out",
+    cancelled: "cancelled",
+    skipped: "skipped",
+  };
+  const parts = kinds.flatMap((kind) => {
+    const count = runs.filter((run) => run.status.kind === kind).length;
+    return count === 0 ? [] : [`${count} ${labels[kind]}`];
+  });
   const noun = runs.length === 1 ? "task" : "tasks";
   lines.push(`${style.bold(`${runs.length} ${noun}:`)} ${parts.join(", ")} in ${formatDuration(totalMs)}`);
   return lines;

@@ -5,6 +5,7 @@
 // Why process groups: a shell command's work is often done by grandchildren (`sh -c
 // "npm test"` → npm → node). Killing only the direct child would leave them running, so
 // each command leads its own group and we signal the whole group (`kill(-pid)`).
+import { statSync } from "node:fs";
 import type { Responder } from "./context-types.ts";
 import { Tail } from "./tail.ts";
 
@@ -32,9 +33,12 @@ export interface CommandSpec {
   readonly signal: AbortSignal;
   /** Whether the child may read the runner's stdin (serial runs). */
   readonly inheritStdin: boolean;
-  readonly onStdout: (chunk: Buffer) => void;
-  readonly onStderr: (chunk: Buffer) => void;
+  /** Where output goes; a returned promise means "full": the stream pauses until it settles. */
+  readonly onStdout: Sink;
+  readonly onStderr: Sink;
 }
+
+export type Sink = (chunk: Buffer) => Promise<void> | undefined;
 
 export interface CommandEnd {
   readonly outcome: Outcome;
@@ -92,29 +96,36 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   if (pid !== undefined) liveGroups.add(pid);
 
   const answer = respond(spec.responders, (text) => subprocess.stdin?.write(text));
-  subprocess.stdout?.on("data", (chunk: Buffer) => {
-    stdout.push(chunk);
-    all.push(chunk);
-    spec.onStdout(chunk);
-    answer(chunk);
-  });
-  subprocess.stderr?.on("data", (chunk: Buffer) => {
-    stderr.push(chunk);
-    all.push(chunk);
-    spec.onStderr(chunk);
-    answer(chunk);
-  });
+  let ending: "timeout" | "cancelled" | undefined;
+  // Backpressure: while the runner's own stdout (say, a pipe to a slow reader) is full, stop
+  // reading the child's output, so the child waits instead of the runner's memory growing.
+  // Not once the command is being killed: what is left in its pipes is read at once, so that
+  // its end is seen without waiting for that reader.
+  const forward = (stream: NodeJS.ReadableStream | null, tail: Tail, sink: Sink): void => {
+    stream?.on("data", (chunk: Buffer) => {
+      tail.push(chunk);
+      all.push(chunk);
+      const full = sink(chunk);
+      answer(chunk);
+      if (full === undefined || ending !== undefined) return;
+      stream.pause();
+      void full.then(() => stream.resume());
+    });
+  };
+  forward(subprocess.stdout, stdout, spec.onStdout);
+  forward(subprocess.stderr, stderr, spec.onStderr);
   if (spec.input !== undefined) subprocess.stdin?.write(spec.input);
   if (needsStdin && spec.responders.length === 0) subprocess.stdin?.end();
   subprocess.stdin?.on("error", () => {
     // The command exited without reading all its input: not our failure.
   });
 
-  let ending: "timeout" | "cancelled" | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   const stop = (why: "timeout" | "cancelled"): void => {
     if (ending !== undefined || pid === undefined) return;
     ending = why;
+    subprocess.stdout?.resume();
+    subprocess.stderr?.resume();
     killGroup(pid, "SIGTERM");
     graceTimer = setTimeout(() => killGroup(pid, "SIGKILL"), spec.killGraceMs);
   };
@@ -136,6 +147,11 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   else if (ending === "cancelled") outcome = { kind: "cancelled" };
   else if (pid === undefined || (result.exitCode === undefined && result.signal === undefined)) {
     outcome = { kind: "spawn-error", message: spawnMessage(result, spec) };
+    // Said where a shell would say "not found": on the command's stderr, shown and captured.
+    const text = Buffer.from(`${outcome.message}\n`);
+    stderr.push(text);
+    all.push(text);
+    void spec.onStderr(text);
   } else if (result.signal !== undefined) outcome = { kind: "signal", signal: result.signal };
   else outcome = { kind: "exit", code: result.exitCode ?? 0 };
   return { outcome, stdout: stdout.text(), stderr: stderr.text(), all: all.text(), durationMs };
@@ -145,8 +161,19 @@ function spawnMessage(
   result: { code?: string | undefined; shortMessage?: string | undefined },
   spec: CommandSpec,
 ): string {
+  // execa reports a missing working directory as ENOENT too: tell the two apart.
+  if (!isDirectory(spec.cwd)) return `${spec.display}: no such directory: ${spec.cwd}`;
   if (result.code === "ENOENT") return `${spec.file}: command not found`;
+  if (result.code === "EACCES") return `${spec.file}: permission denied`;
   return result.shortMessage ?? `could not start ${spec.display}`;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Watches output for responder patterns and writes each answer once per match. */

@@ -21,6 +21,9 @@ export class Tail {
     const joined = Buffer.concat(this.chunks);
     if (joined.length <= this.limit) return joined.toString("utf8");
     this.truncated = true;
-    return joined.subarray(joined.length - this.limit).toString("utf8");
+    let start = joined.length - this.limit;
+    // Start on a character, not inside one: skip UTF-8 continuation bytes (0b10xxxxxx).
+    while (start < joined.length && ((joined[start] ?? 0) & 0xc0) === 0x80) start++;
+    return joined.subarray(start).toString("utf8");
   }
 }
