@@ -311,7 +311,7 @@ describe("configuration changes behaviour", () => {
     const dir = project({ "tasks.ts": tasks, ".runnerrc.json": `{ "retries": 1 }` });
     const retried = await runRunner(["flaky"], { cwd: dir });
     expect(retried.code).toBe(0);
-    expect(retried.all).toContain("retrying flaky (attempt 2 of 2)");
+    expect(retried.stderr).toContain("↻ flaky: attempt 2 of 2\n");
   });
 
   it("shell is the program that runs commands (as `<shell> -c <command>`)", async () => {
