@@ -11,6 +11,7 @@ import { checkStartDir, checkTasksFile, findTasksFile, projectDir } from "./disc
 import { UserError } from "./errors.ts";
 import { executeSerial, runExitStatus, type TaskRun } from "./executor.ts";
 import { listJson, listText, taskHelpText } from "./help.ts";
+import { interruptExitStatus, listenForInterrupts } from "./interrupt.ts";
 import { displayPath, loadTasks } from "./load.ts";
 import {
   colorEnabled,
@@ -214,15 +215,18 @@ async function runSteps(
 ): Promise<number> {
   const cwd = projectDir(collection.file);
   const colored = style.level > 0;
+  // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
+  // secret beats a checked-in .env); the `env` setting is explicit and wins over both.
   const env: Record<string, string | undefined> = {
-    ...world.env,
     ...(await loadDotenv(config.dotenv, cwd)),
+    ...world.env,
     ...config.env,
   };
   if (colored && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   const many = steps.length > 1;
   const say = (line: string): void => world.stderr(`${line}\n`);
   const started = performance.now();
+  const interrupt = listenForInterrupts();
   const runs: TaskRun[] = await executeSerial(steps, {
     settings: {
       cwd,
@@ -242,6 +246,7 @@ async function runSteps(
     retries: core.retries !== undefined ? config.retries : undefined,
     defaultRetries: config.retries,
     output: serialOutput(world),
+    interrupt: interrupt.signal,
     onStart: (step) => {
       if (many && !core.quiet) say(headerLine(style, describeStep(step)));
     },
@@ -255,7 +260,9 @@ async function runSteps(
       if (many && !core.quiet) say(statusLine(style, run));
     },
   });
-  const exitCode = runExitStatus(runs);
+  interrupt.dispose();
+  const stoppedBy = interrupt.received();
+  const exitCode = stoppedBy === undefined ? runExitStatus(runs) : interruptExitStatus(stoppedBy);
   // -q drops the summary of a run that went well; a failed run still says what failed.
   if (exitCode !== 0 || (many && !core.quiet)) {
     say("");
@@ -283,13 +290,18 @@ export async function start(): Promise<void> {
     if (error instanceof UserError) {
       process.stderr.write(`${error.message}\n`);
       process.exitCode = error.exitCode;
-      return;
+    } else {
+      process.stderr.write(
+        `runner: internal error (please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exitCode = 70;
     }
-    process.stderr.write(
-      `runner: internal error (please report it):\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
-    process.exitCode = 70;
   }
+  // The run is over and reported. Whatever task code left behind — a timer, an open client,
+  // the JavaScript of a task that timed out and ignored ctx.signal — must not keep runner
+  // (and the CI job calling it) alive: flush, then exit.
+  await Promise.all([whenDrained(process.stdout), whenDrained(process.stderr)]);
+  process.exit();
 }
 
 await start();

@@ -139,8 +139,9 @@ export function createContext(settings: ContextSettings): Context {
     options: RunOptions = {},
   ): Promise<Result> => {
     if (settings.signal.aborted) throw new Error(`Task "${settings.name}" was stopped; not running: ${display}`);
-    const timeoutMs = options.timeout === undefined ? undefined : parseDuration(options.timeout);
-    if (options.timeout !== undefined && timeoutMs === undefined) {
+    const limit = options.timeout === undefined ? undefined : parseDuration(options.timeout);
+    const timeoutMs = limit === 0 ? undefined : limit; // 0: no limit, as for tasks
+    if (options.timeout !== undefined && limit === undefined) {
       throw new TypeError(
         `Invalid timeout ${JSON.stringify(options.timeout)} for command ${display}: expected a duration like "90s", "5m" or milliseconds.`,
       );

@@ -1,5 +1,6 @@
 // User mistakes vs bugs (as hereby does): a UserError prints as one line with no stack and
 // sets the documented exit status; anything else is a bug and keeps its stack.
+import { formatLimit } from "./duration.ts";
 import type { Result } from "./context-types.ts";
 
 export class UserError extends Error {
@@ -30,7 +31,7 @@ export class CommandError extends Error {
 
 export function commandFailureMessage(result: Result, hidden: boolean, timeoutMs?: number): string {
   const head = result.timedOut
-    ? `Command timed out after ${timeoutMs ?? result.durationMs} ms: ${result.command}`
+    ? `Command timed out after ${formatLimit(timeoutMs ?? result.durationMs)}: ${result.command}`
     : result.signal !== null
       ? `Command was killed with ${result.signal}: ${result.command}`
       : `Command failed with exit code ${result.exitCode ?? "?"}: ${result.command}`;

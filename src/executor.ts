@@ -1,5 +1,6 @@
 // The executor: runs the plan's steps one at a time, with time limits and retries, and
 // turns each task's end into a status (a typed union, never an exception).
+import { formatLimit } from "./duration.ts";
 import { CommandError } from "./errors.ts";
 import type { Context } from "./context-types.ts";
 import { commandExitStatus, createContext, type CommandRecord, type ContextSettings } from "./context.ts";
@@ -43,6 +44,8 @@ export interface ExecuteOptions {
   readonly retries: number | undefined;
   readonly defaultRetries: number;
   readonly output: TaskOutput;
+  /** Aborted (reason: the signal's name) when runner is asked to stop. */
+  readonly interrupt: AbortSignal;
   readonly onStart: (step: Step) => void;
   /** An attempt failed and attempt `next` (1-based) of `of` starts now. */
   readonly onRetry: (step: Step, failed: TaskStatus, next: number, of: number) => void;
@@ -80,7 +83,9 @@ export async function executeSerial(steps: readonly Step[], options: ExecuteOpti
   for (const step of steps) {
     const failedDep = step.deps.find((dep) => ended.get(dep)?.status.kind !== "passed");
     let run: TaskRun;
-    if (stopped) {
+    if (options.interrupt.aborted) {
+      run = skipped(step, "the run was interrupted");
+    } else if (stopped) {
       run = skipped(step, "an earlier task failed");
     } else if (failedDep !== undefined) {
       run = skipped(step, `it depends on ${failedDep.task.name}`);
@@ -109,7 +114,7 @@ async function runWithRetries(step: Step, options: ExecuteOptions): Promise<Task
     const attemptStarted = performance.now();
     const status = await runOnce(step, options, commands);
     attempts.push({ status, durationMs: performance.now() - attemptStarted });
-    if (status.kind === "passed" || attempt >= retries) {
+    if (status.kind === "passed" || status.kind === "cancelled" || attempt >= retries) {
       return { step, status, durationMs: performance.now() - started, attempts, commands };
     }
     options.onRetry(step, status, attempt + 2, retries + 1);
@@ -130,7 +135,9 @@ async function runOnce(step: Step, options: ExecuteOptions, commands: CommandRec
     commands,
     running,
   });
-  const timeoutMs = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
+  // 0 means no limit, so `--timeout 0` lifts a task's own limit.
+  const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
+  const timeoutMs = limit === 0 ? undefined : limit;
   const work = Promise.resolve().then(() => step.task.run(ctx, step.options as Record<string, unknown>));
   const settled = work.then(
     (): TaskStatus => ({ kind: "passed" }),
@@ -138,12 +145,27 @@ async function runOnce(step: Step, options: ExecuteOptions, commands: CommandRec
   );
   const stalled = whenStalled();
   const expiry = timeoutMs === undefined ? undefined : after(timeoutMs, "expired" as const);
-  let first: TaskStatus | "stalled" | "expired";
+  const interrupted = whenAborted(options.interrupt);
+  let first: TaskStatus | "stalled" | "expired" | "interrupted";
   try {
-    first = await Promise.race([settled, stalled.promise, ...(expiry === undefined ? [] : [expiry.promise])]);
+    first = await Promise.race([
+      settled,
+      stalled.promise,
+      interrupted.promise,
+      ...(expiry === undefined ? [] : [expiry.promise]),
+    ]);
   } finally {
     stalled.cancel();
     expiry?.cancel();
+    interrupted.cancel();
+  }
+  // A task that ends because its commands got the Ctrl-C was cancelled, not failed.
+  if (
+    first === "interrupted" ||
+    (options.interrupt.aborted && (typeof first === "string" || first.kind !== "passed"))
+  ) {
+    await stopTask(controller, options.interrupt.reason, running, settled, options.settings.killGraceMs);
+    return { kind: "cancelled" };
   }
   if (first === "stalled") {
     return {
@@ -154,15 +176,37 @@ async function runOnce(step: Step, options: ExecuteOptions, commands: CommandRec
     };
   }
   if (first !== "expired") return first;
-  // Stop the task's commands (their process groups get SIGTERM, then SIGKILL after the grace
-  // period) and wait until they have ended, so that nothing of this task runs on into the
-  // next one. Its own code may run on: JavaScript cannot be killed (see --isolate).
-  controller.abort();
+  await stopTask(controller, "timeout", running, settled, options.settings.killGraceMs);
+  return { kind: "timed-out", afterMs: timeoutMs ?? 0, message: `Task timed out after ${formatLimit(timeoutMs ?? 0)}` };
+}
+
+/**
+ * Stops a task's commands (their process groups get SIGTERM, or the Ctrl-C's signal, then
+ * SIGKILL after the grace period) and waits until they have ended, so that nothing of this
+ * task runs on into the next one. Its own code may run on: JavaScript cannot be killed.
+ */
+async function stopTask(
+  controller: AbortController,
+  reason: unknown,
+  running: ReadonlySet<Promise<unknown>>,
+  settled: Promise<unknown>,
+  killGraceMs: number,
+): Promise<void> {
+  controller.abort(reason);
   const commandsEnded = Promise.allSettled([...running]).then(() => new Promise((resolve) => setImmediate(resolve)));
-  const cap = after(options.settings.killGraceMs + 1000, undefined, { unref: true });
+  const cap = after(killGraceMs + 1000, undefined, { unref: true });
   await Promise.race([settled, commandsEnded, cap.promise]);
   cap.cancel();
-  return { kind: "timed-out", afterMs: timeoutMs ?? 0, message: `Task timed out after ${timeoutMs} ms` };
+}
+
+function whenAborted(signal: AbortSignal): Wait<"interrupted"> {
+  let listener: (() => void) | undefined;
+  const promise = new Promise<"interrupted">((resolve) => {
+    listener = () => resolve("interrupted");
+    if (signal.aborted) resolve("interrupted");
+    else signal.addEventListener("abort", listener, { once: true });
+  });
+  return { promise, cancel: () => listener !== undefined && signal.removeEventListener("abort", listener) };
 }
 
 /** Something to wait for, and a way to stop waiting (dropping its timer or listener). */

@@ -1,4 +1,5 @@
 // What `--list`, `--list --json` and `--help <task>` print.
+import { formatLimit } from "./duration.ts";
 import type { ChalkInstance } from "chalk";
 import type { Collection, Task } from "./collection.ts";
 import { UserError } from "./errors.ts";
@@ -118,7 +119,7 @@ export function taskHelpText(task: Task, style: ChalkInstance): string {
   const facts: string[] = [];
   if (task.aliases.length > 0) facts.push(`Aliases: ${task.aliases.join(", ")}`);
   if (task.deps.length > 0) facts.push(`Runs first: ${task.deps.map((d) => d.name).join(", ")}`);
-  if (task.timeoutMs !== undefined) facts.push(`Time limit: ${task.timeoutMs} ms`);
+  if (task.timeoutMs !== undefined) facts.push(`Time limit: ${formatLimit(task.timeoutMs)}`);
   if (task.retries !== undefined && task.retries > 0) facts.push(`Retries: ${task.retries}`);
   if (facts.length > 0) out.push("", ...facts);
   const sections: [string, OptionDef[]][] = [

@@ -60,6 +60,11 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** Sends a signal to every command group still running (a second Ctrl-C: SIGKILL). */
+export function killAllGroups(signal: NodeJS.Signals): void {
+  for (const pid of liveGroups) killGroup(pid, signal);
+}
+
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
@@ -121,19 +126,30 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   });
 
   let graceTimer: NodeJS.Timeout | undefined;
-  const stop = (why: "timeout" | "cancelled"): void => {
+  const stop = (why: "timeout" | "cancelled", signal: NodeJS.Signals = "SIGTERM"): void => {
     if (ending !== undefined || pid === undefined) return;
     ending = why;
     subprocess.stdout?.resume();
     subprocess.stderr?.resume();
-    killGroup(pid, "SIGTERM");
+    killGroup(pid, signal);
     graceTimer = setTimeout(() => killGroup(pid, "SIGKILL"), spec.killGraceMs);
   };
   const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), spec.timeoutMs);
-  const onAbort = (): void => stop("cancelled");
+  // Cancelled by a Ctrl-C (the abort reason names the signal) the command gets that signal,
+  // as it would in a shell; cancelled for any other reason, SIGTERM.
+  const onAbort = (): void => {
+    const reason: unknown = spec.signal.reason;
+    stop("cancelled", reason === "SIGINT" || reason === "SIGTERM" ? reason : "SIGTERM");
+  };
   if (spec.signal.aborted) onAbort();
   else spec.signal.addEventListener("abort", onAbort, { once: true });
 
+  // When a stopped command's leader exits, its group may live on: a shell's background jobs
+  // ignore SIGINT, outlive the shell and hold its pipes open (so execa still waits). They get
+  // SIGTERM at once; the SIGKILL timer stays for whatever ignores that too.
+  subprocess.once("exit", () => {
+    if (ending !== undefined && pid !== undefined) killGroup(pid, "SIGTERM");
+  });
   const result = await subprocess;
   clearTimeout(timer);
   clearTimeout(graceTimer);

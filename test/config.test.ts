@@ -242,6 +242,16 @@ describe("configuration changes behaviour", () => {
     expect([run.code, run.stdout, run.stderr]).toEqual([0, "FOO=from-dotenv BAR=from-config\n", ""]);
   });
 
+  it("a variable already in the environment beats the dotenv file (CI secrets win over .env)", async () => {
+    const dir = project({
+      "tasks.ts": TASKS,
+      ".env": "FOO=from-dotenv\nBAR=from-dotenv\n",
+      ".runnerrc.json": `{ "dotenv": ".env" }`,
+    });
+    const run = await runRunner(["vars"], { cwd: dir, env: { FOO: "from-environment" } });
+    expect([run.code, run.stdout, run.stderr]).toEqual([0, "FOO=from-environment BAR=from-dotenv\n", ""]);
+  });
+
   it("RUNNER_ENV replaces the file's env", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "env": { "FOO": "file", "BAR": "file" } }` });
     const run = await runRunner(["vars"], { cwd: dir, env: { RUNNER_ENV: `{"FOO":"env"}` } });

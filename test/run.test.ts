@@ -216,6 +216,25 @@ export const after = task({ run: (ctx) => ctx.log("after ran") });
     }
   });
 
+  it("names the limit as users write it, and --timeout 0 lifts a task's own limit", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+export const minutes = task({ timeout: "2m", run: (ctx) => ctx.run("exit 0") });
+export const quick = task({ timeout: "300ms", run: (ctx) => ctx.run("sleep 1; echo finished") });
+export const cmd = task({ run: (ctx) => ctx.run("sleep 1; echo finished", { timeout: 0 }) });
+`,
+    });
+    const lifted = await runRunner(["quick", "--timeout", "0"], { cwd: dir });
+    expect([lifted.code, lifted.stdout, lifted.stderr]).toEqual([0, "finished\n", ""]);
+    const limited = await runRunner(["quick"], { cwd: dir });
+    expect(limited.code).toBe(124);
+    expect(limited.stderr).toContain("✖ quick: Task timed out after 300 ms\n");
+    const command = await runRunner(["cmd"], { cwd: dir });
+    expect([command.code, command.stdout]).toEqual([0, "finished\n"]);
+    const help = await runRunner(["--help", "minutes"], { cwd: dir });
+    expect(help.stdout).toContain("Time limit: 2m\n");
+  });
+
   it("lets --timeout override a task's own limit, and stops the run there", async () => {
     const dir = project({ "tasks.ts": TIMED });
     const run = await runRunner(["--timeout", "500ms", "patient", "after"], { cwd: dir });
@@ -292,8 +311,28 @@ describe("tasks that never finish", () => {
 export const forever = task({ timeout: "300ms", run: () => new Promise(() => {}) });
 export const stuck = task({ run: () => new Promise(() => {}) });
 export const after = task({ run: (ctx) => ctx.log("after ran") });
+/** Passes, but leaves a timer that would keep a Node process alive for ever. */
+export function leaky() {
+  setInterval(() => console.log("tick"), 200);
+}
+/** Times out, and its JavaScript goes on printing: that must not appear after the summary. */
+export const chatty = task({
+  timeout: "300ms",
+  run: () =>
+    new Promise(() => {
+      setInterval(() => console.log("still here"), 100);
+    }),
+});
 `;
   const dir = project({ "tasks.ts": NEVER });
+
+  it("end the run once it is reported, whatever timers task code left behind", async () => {
+    const leaked = await runRunner(["leaky"], { cwd: dir, timeoutMs: 10_000 });
+    expect([leaked.signal, leaked.code, leaked.stdout, leaked.stderr]).toEqual([null, 0, "", ""]);
+    const timedOut = await runRunner(["chatty"], { cwd: dir, timeoutMs: 10_000 });
+    expect([timedOut.signal, timedOut.code]).toEqual([null, 124]);
+    expect(normalize(timedOut.all).endsWith("1 task: 1 timed out in <time>\n")).toBe(true);
+  });
 
   it("time out on a promise nothing settles, and the run goes on to its summary", async () => {
     const run = await runRunner(["-k", "forever", "after"], { cwd: dir });
