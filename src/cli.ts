@@ -9,23 +9,14 @@ import { resolveConfig, findConfigFile, type Config, type ConfigFile, type RawCo
 import { coreHelp, coreOptionShapes, parseCoreOptions, type CoreOptions } from "./core-options.ts";
 import { checkStartDir, checkTasksFile, findTasksFile, projectDir } from "./discover.ts";
 import { UserError } from "./errors.ts";
-import { executeSerial, runExitStatus, type TaskRun } from "./executor.ts";
+import { captureConsole } from "./capture.ts";
+import { serialDisplay } from "./display.ts";
+import { defaultOutputMode, parallelDisplay } from "./display-parallel.ts";
+import { execute, runExitStatus, type TaskRun } from "./executor.ts";
 import { listJson, listText, taskHelpText } from "./help.ts";
 import { interruptExitStatus, listenForInterrupts } from "./interrupt.ts";
 import { displayPath, loadTasks } from "./load.ts";
-import {
-  colorEnabled,
-  dropOutputWhenReaderCloses,
-  failureMessage,
-  headerLine,
-  makeStyle,
-  retryLines,
-  serialOutput,
-  statusLine,
-  summaryLines,
-  whenDrained,
-  type Io,
-} from "./output.ts";
+import { colorEnabled, dropOutputWhenReaderCloses, makeStyle, whenDrained, type Io } from "./output.ts";
 import { splitArgs, scanLeadingCore, unknownTask } from "./parse-args.ts";
 import { describeStep, planRun, type Step } from "./plan.ts";
 
@@ -101,7 +92,14 @@ export async function main(world: World): Promise<number> {
     file: configFile,
     env: world.env,
     cli: cliConfig(core),
-    cliNames: { jobs: "--jobs", timeout: "--timeout", retries: "--retries", echo: "--echo", color: "--color" },
+    cliNames: {
+      jobs: "--jobs",
+      output: "--output",
+      timeout: "--timeout",
+      retries: "--retries",
+      echo: "--echo",
+      color: "--color",
+    },
   });
   const style = makeStyle(colorEnabled({ flag: core.color, config: config.color, env: world.env, isTTY: world.isTTY }));
 
@@ -166,6 +164,7 @@ async function loadProject(world: World, leading: CoreOptions): Promise<Loaded |
 function cliConfig(core: CoreOptions): RawConfig {
   const raw: RawConfig = {};
   if (core.jobs !== undefined) raw.jobs = core.jobs;
+  if (core.output !== undefined) raw.output = core.output;
   if (core.timeout !== undefined) raw.timeout = core.timeout;
   if (core.retries !== undefined) raw.retries = core.retries;
   if (core.echo !== undefined) raw.echo = core.echo ? "true" : "false";
@@ -223,51 +222,54 @@ async function runSteps(
     ...config.env,
   };
   if (colored && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
-  const many = steps.length > 1;
-  const say = (line: string): void => world.stderr(`${line}\n`);
+  const base = { io: world, style, quiet: core.quiet, taskCount: steps.length };
+  const display = core.parallel
+    ? parallelDisplay({
+        ...base,
+        mode: config.output ?? defaultOutputMode(world.isTTY, world.env),
+        isTTY: world.isTTY,
+        github: world.env.GITHUB_ACTIONS === "true",
+      })
+    : serialDisplay(base);
   const started = performance.now();
   const interrupt = listenForInterrupts();
-  const runs: TaskRun[] = await executeSerial(steps, {
-    settings: {
-      cwd,
-      config: config as unknown as Record<string, unknown>,
-      env,
-      shell: config.shell,
-      echo: config.echo || core.verbose,
-      dryRun: core.dryRun,
-      warnOnly: core.warnOnly,
-      killGraceMs: config.killGrace,
-      captureLimit: config.captureLimit,
-      inheritStdin: true,
-    },
-    keepGoing: core.keepGoing,
-    timeoutMs: core.timeout !== undefined ? config.timeout : undefined,
-    defaultTimeoutMs: config.timeout,
-    retries: core.retries !== undefined ? config.retries : undefined,
-    defaultRetries: config.retries,
-    output: serialOutput(world),
-    interrupt: interrupt.signal,
-    onStart: (step) => {
-      if (many && !core.quiet) say(headerLine(style, describeStep(step)));
-    },
-    onRetry: (step, failed, next, of) => {
-      for (const line of retryLines(style, step, failed, next, of)) say(line);
-    },
-    onEnd: (run) => {
-      if (run.status.kind === "skipped") return;
-      const failure = failureMessage(style, run);
-      if (failure !== undefined) say(failure);
-      if (many && !core.quiet) say(statusLine(style, run));
-    },
-  });
-  interrupt.dispose();
+  const capture = captureConsole();
+  let runs: TaskRun[];
+  try {
+    runs = await execute(steps, {
+      settings: {
+        cwd,
+        config: config as unknown as Record<string, unknown>,
+        env,
+        shell: config.shell,
+        echo: config.echo || core.verbose,
+        dryRun: core.dryRun,
+        warnOnly: core.warnOnly,
+        killGraceMs: config.killGrace,
+        captureLimit: config.captureLimit,
+        // Several commands at once cannot share the terminal's input.
+        inheritStdin: !core.parallel,
+      },
+      jobs: core.parallel ? config.jobs : 1,
+      keepGoing: core.keepGoing,
+      timeoutMs: core.timeout !== undefined ? config.timeout : undefined,
+      defaultTimeoutMs: config.timeout,
+      retries: core.retries !== undefined ? config.retries : undefined,
+      defaultRetries: config.retries,
+      outputFor: (step) => display.taskOutput(step),
+      withOutput: capture.withOutput,
+      interrupt: interrupt.signal,
+      onStart: (step) => display.started(step),
+      onRetry: (step, failed, next, of) => display.retried(step, failed, next, of),
+      onEnd: (run) => display.ended(run),
+    });
+  } finally {
+    capture.restore();
+    interrupt.dispose();
+  }
   const stoppedBy = interrupt.received();
   const exitCode = stoppedBy === undefined ? runExitStatus(runs) : interruptExitStatus(stoppedBy);
-  // -q drops the summary of a run that went well; a failed run still says what failed.
-  if (exitCode !== 0 || (many && !core.quiet)) {
-    say("");
-    for (const line of summaryLines(style, runs, performance.now() - started)) say(line);
-  }
+  display.finished(runs, performance.now() - started, exitCode);
   return exitCode;
 }
 
@@ -275,13 +277,16 @@ async function runSteps(
 export async function start(): Promise<void> {
   dropOutputWhenReaderCloses(process.stdout);
   dropOutputWhenReaderCloses(process.stderr);
+  // runner's own writers: bound before tasks run, when capture.ts reroutes process.stdout.write.
+  const writeOut = process.stdout.write.bind(process.stdout);
+  const writeErr = process.stderr.write.bind(process.stderr);
   const world: World = {
     argv: process.argv.slice(2),
     env: process.env,
     cwd: process.cwd(),
     isTTY: process.stdout.isTTY === true,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    stdout: (text) => writeOut(text),
+    stderr: (text) => writeErr(text),
     drained: (name) => whenDrained(process[name]),
   };
   try {

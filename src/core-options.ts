@@ -10,7 +10,9 @@ export interface CoreOptions {
   readonly file: string | undefined;
   readonly cwd: string | undefined;
   readonly jobs: string | undefined;
+  readonly parallel: boolean;
   readonly keepGoing: boolean;
+  readonly output: string | undefined;
   readonly echo: boolean | undefined;
   readonly warnOnly: boolean;
   readonly timeout: string | undefined;
@@ -47,7 +49,9 @@ function program(): Command {
     .option("-f, --file <path>", "the tasks file to use (before any task name)")
     .option("-C, --cwd <dir>", "where the search for the tasks file starts (before any task name)")
     .option("-j, --jobs <n>", "at most n tasks at once (used by parallel runs; default: available CPUs)")
+    .option("-p, --parallel", "run the named tasks concurrently (deps still come first)")
     .option("-k, --keep-going", "after a failure, keep running what does not depend on it")
+    .option("--output <mode>", "parallel output: prefixed, grouped, interleaved or quiet")
     .option("-e, --echo", "print each command before it runs")
     .option("--no-echo", "do not print commands (overrides config)")
     .option("-w, --warn-only", "a failing command does not fail its task")
@@ -107,7 +111,9 @@ export function parseCoreOptions(tokens: readonly string[]): CoreOptions {
     file: o.file as string | undefined,
     cwd: o.cwd as string | undefined,
     jobs: o.jobs as string | undefined,
+    parallel: o.parallel === true,
     keepGoing: o.keepGoing === true,
+    output: o.output as string | undefined,
     echo: o.echo as boolean | undefined,
     warnOnly: o.warnOnly === true,
     timeout: o.timeout as string | undefined,

@@ -1,5 +1,7 @@
-// The executor: runs the plan's steps one at a time, with time limits and retries, and
-// turns each task's end into a status (a typed union, never an exception).
+// The executor: runs the plan's steps — a task starts as soon as its deps have passed, at
+// most `jobs` at once (1: one after another, in plan order) — with time limits, retries and
+// the failure policy, and turns each task's end into a status (a typed union, never an
+// exception).
 import { formatLimit } from "./duration.ts";
 import { CommandError } from "./errors.ts";
 import type { Context } from "./context-types.ts";
@@ -22,9 +24,13 @@ export interface Attempt {
 export interface TaskRun {
   readonly step: Step;
   readonly status: TaskStatus;
+  /** Wall-clock start (epoch ms), for reports; undefined for a task that never started. */
+  readonly startedAt: number | undefined;
   readonly durationMs: number;
   readonly attempts: readonly Attempt[];
   readonly commands: readonly CommandRecord[];
+  /** The last lines the task printed (all streams), for summaries and reports. */
+  readonly outputTail: string;
 }
 
 /** What every task's context shares; the executor adds the per-task parts. */
@@ -43,7 +49,12 @@ export interface ExecuteOptions {
   /** --retries (or config), used when the task declares none. */
   readonly retries: number | undefined;
   readonly defaultRetries: number;
-  readonly output: TaskOutput;
+  /** At most this many tasks at once; 1 runs them one after another in plan order. */
+  readonly jobs: number;
+  /** Where a task's output goes (its commands', its console's and ctx.log's). */
+  readonly outputFor: (step: Step) => TaskOutput;
+  /** Runs task code so that its console.log/console.error go to `output` (see capture.ts). */
+  readonly withOutput: <T>(output: TaskOutput, work: () => T) => T;
   /** Aborted (reason: the signal's name) when runner is asked to stop. */
   readonly interrupt: AbortSignal;
   readonly onStart: (step: Step) => void;
@@ -70,58 +81,109 @@ export function exitStatusOf(status: TaskStatus): number {
   }
 }
 
-/** The run's exit status: that of the first task that failed, else 0. */
+/**
+ * The run's exit status: that of the task that failed first (by the time it ended), else 0.
+ * Cancelled and skipped tasks are what a failure caused, not failures of their own.
+ */
 export function runExitStatus(runs: readonly TaskRun[]): number {
-  const failed = runs.find((run) => run.status.kind !== "passed" && run.status.kind !== "skipped");
-  return failed === undefined ? 0 : exitStatusOf(failed.status);
+  const endOf = (run: TaskRun): number => (run.startedAt ?? Infinity) + run.durationMs;
+  const failures = runs.filter((run) => run.status.kind === "failed" || run.status.kind === "timed-out");
+  const first = failures.sort((a, b) => endOf(a) - endOf(b))[0];
+  if (first !== undefined) return exitStatusOf(first.status);
+  return runs.some((run) => run.status.kind === "cancelled") ? 130 : 0;
 }
 
-export async function executeSerial(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
-  const runs: TaskRun[] = [];
+export async function execute(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
   const ended = new Map<Step, TaskRun>();
-  let stopped = false;
-  for (const step of steps) {
-    const failedDep = step.deps.find((dep) => ended.get(dep)?.status.kind !== "passed");
-    let run: TaskRun;
-    if (options.interrupt.aborted) {
-      run = skipped(step, "the run was interrupted");
-    } else if (stopped) {
-      run = skipped(step, "an earlier task failed");
-    } else if (failedDep !== undefined) {
-      run = skipped(step, `it depends on ${failedDep.task.name}`);
-    } else {
-      options.onStart(step);
-      run = await runWithRetries(step, options);
-      if (run.status.kind !== "passed" && !options.keepGoing) stopped = true;
-    }
-    ended.set(step, run);
-    runs.push(run);
-    options.onEnd(run);
-  }
-  return runs;
+  const waiting = [...steps];
+  let running = 0;
+  // Fail-fast: after a failure nothing new starts and running tasks are cancelled (their
+  // process groups get SIGTERM, then SIGKILL after the grace period).
+  const failFast = new AbortController();
+  const stop = AbortSignal.any([options.interrupt, failFast.signal]);
+
+  return new Promise((resolve) => {
+    const finish = (step: Step, run: TaskRun): void => {
+      ended.set(step, run);
+      options.onEnd(run);
+    };
+    const pump = (): void => {
+      // Skips first, in plan order, so a skip can cascade to the tasks after it.
+      for (const step of [...waiting]) {
+        const blocker = step.deps.find((dep) => {
+          const done = ended.get(dep);
+          return done !== undefined && done.status.kind !== "passed";
+        });
+        const reason = options.interrupt.aborted
+          ? "the run was interrupted"
+          : failFast.signal.aborted
+            ? "an earlier task failed"
+            : blocker === undefined
+              ? undefined
+              : `it depends on ${blocker.task.name}`;
+        if (reason === undefined) continue;
+        waiting.splice(waiting.indexOf(step), 1);
+        finish(step, skipped(step, reason));
+      }
+      for (const step of [...waiting]) {
+        if (running >= options.jobs) break;
+        if (!step.deps.every((dep) => ended.get(dep)?.status.kind === "passed")) continue;
+        waiting.splice(waiting.indexOf(step), 1);
+        running++;
+        options.onStart(step);
+        void runWithRetries(step, options, stop).then((run) => {
+          running--;
+          if (run.status.kind !== "passed" && run.status.kind !== "cancelled" && !options.keepGoing) {
+            failFast.abort("SIGTERM");
+          }
+          finish(step, run);
+          pump();
+        });
+      }
+      if (running === 0 && waiting.length === 0) resolve(steps.map((step) => ended.get(step)!));
+    };
+    pump();
+  });
 }
 
 function skipped(step: Step, reason: string): TaskRun {
-  return { step, status: { kind: "skipped", reason }, durationMs: 0, attempts: [], commands: [] };
+  return {
+    step,
+    status: { kind: "skipped", reason },
+    startedAt: undefined,
+    durationMs: 0,
+    attempts: [],
+    commands: [],
+    outputTail: "",
+  };
 }
 
-async function runWithRetries(step: Step, options: ExecuteOptions): Promise<TaskRun> {
+async function runWithRetries(step: Step, options: ExecuteOptions, stop: AbortSignal): Promise<TaskRun> {
   const retries = options.retries ?? step.task.retries ?? options.defaultRetries;
   const attempts: Attempt[] = [];
   const commands: CommandRecord[] = [];
+  const output = options.outputFor(step);
+  const startedAt = Date.now();
   const started = performance.now();
   for (let attempt = 0; ; attempt++) {
     const attemptStarted = performance.now();
-    const status = await runOnce(step, options, commands);
+    const status = await runOnce(step, options, commands, output, stop);
     attempts.push({ status, durationMs: performance.now() - attemptStarted });
-    if (status.kind === "passed" || status.kind === "cancelled" || attempt >= retries) {
-      return { step, status, durationMs: performance.now() - started, attempts, commands };
+    if (status.kind === "passed" || status.kind === "cancelled" || attempt >= retries || stop.aborted) {
+      const durationMs = performance.now() - started;
+      return { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() };
     }
     options.onRetry(step, status, attempt + 2, retries + 1);
   }
 }
 
-async function runOnce(step: Step, options: ExecuteOptions, commands: CommandRecord[]): Promise<TaskStatus> {
+async function runOnce(
+  step: Step,
+  options: ExecuteOptions,
+  commands: CommandRecord[],
+  output: TaskOutput,
+  stop: AbortSignal,
+): Promise<TaskStatus> {
   const controller = new AbortController();
   const running = new Set<Promise<unknown>>();
   const ctx: Context = createContext({
@@ -131,21 +193,23 @@ async function runOnce(step: Step, options: ExecuteOptions, commands: CommandRec
     args: step.args,
     rest: step.rest,
     signal: controller.signal,
-    output: options.output,
+    output,
     commands,
     running,
   });
   // 0 means no limit, so `--timeout 0` lifts a task's own limit.
   const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
   const timeoutMs = limit === 0 ? undefined : limit;
-  const work = Promise.resolve().then(() => step.task.run(ctx, step.options as Record<string, unknown>));
+  const work = Promise.resolve().then(() =>
+    options.withOutput(output, () => step.task.run(ctx, step.options as Record<string, unknown>)),
+  );
   const settled = work.then(
     (): TaskStatus => ({ kind: "passed" }),
     (error: unknown): TaskStatus => statusOfError(error),
   );
   const stalled = whenStalled();
   const expiry = timeoutMs === undefined ? undefined : after(timeoutMs, "expired" as const);
-  const interrupted = whenAborted(options.interrupt);
+  const interrupted = whenAborted(stop);
   let first: TaskStatus | "stalled" | "expired" | "interrupted";
   try {
     first = await Promise.race([

@@ -6,6 +6,7 @@ import { formatDuration } from "./duration.ts";
 import { lastLines } from "./errors.ts";
 import type { TaskRun, TaskStatus } from "./executor.ts";
 import { describeStep, type Step } from "./plan.ts";
+import { Tail } from "./tail.ts";
 
 export interface Io {
   readonly stdout: (text: string | Uint8Array) => void;
@@ -21,7 +22,12 @@ export interface TaskOutput {
   stderr(chunk: string | Uint8Array): Promise<void> | undefined;
   /** A line of the runner's attributed to the task: `ctx.log`, echoed commands. */
   log(line: string): void;
+  /** The last of what the task printed (all streams, as they came), for summaries and reports. */
+  tail(): string;
 }
+
+/** How much of each task's output is kept for summaries and reports. */
+export const OUTPUT_TAIL_BYTES = 64 * 1024;
 
 export interface ColorInputs {
   readonly flag: boolean | undefined;
@@ -44,16 +50,25 @@ export function makeStyle(enabled: boolean): ChalkInstance {
 }
 
 export function serialOutput(io: Io): TaskOutput {
+  const kept = new Tail(OUTPUT_TAIL_BYTES);
+  const keep = (chunk: string | Uint8Array): void =>
+    kept.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
   return {
     stdout: (chunk) => {
+      keep(chunk);
       io.stdout(chunk);
       return io.drained?.("stdout");
     },
     stderr: (chunk) => {
+      keep(chunk);
       io.stderr(chunk);
       return io.drained?.("stderr");
     },
-    log: (line) => io.stdout(`${line}\n`),
+    log: (line) => {
+      keep(`${line}\n`);
+      io.stdout(`${line}\n`);
+    },
+    tail: () => kept.text(),
   };
 }
 

@@ -1,0 +1,63 @@
+// How a run shows itself: where each task's output goes, and the runner's own lines around
+// it (headers, status lines, retries, the summary). One interface, one implementation per
+// way of showing a run: serial here (output passes straight through); the parallel output
+// modes of SPEC §5 live in display-parallel.ts.
+import type { ChalkInstance } from "chalk";
+import type { TaskRun, TaskStatus } from "./executor.ts";
+import {
+  failureMessage,
+  headerLine,
+  retryLines,
+  serialOutput,
+  statusLine,
+  summaryLines,
+  type Io,
+  type TaskOutput,
+} from "./output.ts";
+import { describeStep, type Step } from "./plan.ts";
+
+export interface RunDisplay {
+  /** The output of one task: its commands', its console's and ctx.log's. */
+  taskOutput(step: Step): TaskOutput;
+  started(step: Step): void;
+  retried(step: Step, failed: TaskStatus, next: number, of: number): void;
+  ended(run: TaskRun): void;
+  /** The run is over: the summary (when it is due) and anything still held back. */
+  finished(runs: readonly TaskRun[], totalMs: number, exitCode: number): void;
+}
+
+export interface DisplaySettings {
+  readonly io: Io;
+  readonly style: ChalkInstance;
+  /** -q: fewer of runner's own lines. */
+  readonly quiet: boolean;
+  /** How many tasks the plan holds: with one, there are no headers or status lines. */
+  readonly taskCount: number;
+}
+
+/** Serial runs: output passes straight through; headers and status lines when several run. */
+export function serialDisplay({ io, style, quiet, taskCount }: DisplaySettings): RunDisplay {
+  const many = taskCount > 1;
+  const say = (line: string): void => io.stderr(`${line}\n`);
+  return {
+    taskOutput: () => serialOutput(io),
+    started: (step) => {
+      if (many && !quiet) say(headerLine(style, describeStep(step)));
+    },
+    retried: (step, failed, next, of) => {
+      for (const line of retryLines(style, step, failed, next, of)) say(line);
+    },
+    ended: (run) => {
+      if (run.status.kind === "skipped") return;
+      const failure = failureMessage(style, run);
+      if (failure !== undefined) say(failure);
+      if (many && !quiet) say(statusLine(style, run));
+    },
+    finished: (runs, totalMs, exitCode) => {
+      // -q drops the summary of a run that went well; a failed run still says what failed.
+      if (exitCode === 0 && (!many || quiet)) return;
+      say("");
+      for (const line of summaryLines(style, runs, totalMs)) say(line);
+    },
+  };
+}
