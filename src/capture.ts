@@ -28,7 +28,11 @@ export function captureConsole(): ConsoleCapture {
       if (output === undefined || (typeof chunk !== "string" && !(chunk instanceof Uint8Array))) {
         return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
       }
-      void output[name](chunk);
+      // write(text, encoding): text in another encoding than UTF-8 ("hex", "latin1") is
+      // turned into the bytes it stands for. A copy either way: the task may reuse its
+      // buffer once write() returns, and the output may hold on to the chunk.
+      const encoding = typeof rest[0] === "string" && Buffer.isEncoding(rest[0]) ? rest[0] : "utf8";
+      void output[name](typeof chunk === "string" ? Buffer.from(chunk, encoding) : Buffer.from(chunk));
       // write(chunk, encoding?, callback?): call the callback as a stream would.
       const callback = rest.find((arg): arg is () => void => typeof arg === "function");
       if (callback !== undefined) queueMicrotask(callback);

@@ -27,6 +27,8 @@ export interface World extends Io {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly isTTY: boolean;
+  /** runner's stderr, when it is a terminal (for the live status line). */
+  readonly stderrTerminal: { readonly columns: () => number } | undefined;
 }
 
 interface Loaded {
@@ -227,7 +229,8 @@ async function runSteps(
     ? parallelDisplay({
         ...base,
         mode: config.output ?? defaultOutputMode(world.isTTY, world.env),
-        isTTY: world.isTTY,
+        steps,
+        terminal: world.env.TERM === "dumb" ? undefined : world.stderrTerminal,
         github: world.env.GITHUB_ACTIONS === "true",
       })
     : serialDisplay(base);
@@ -269,7 +272,7 @@ async function runSteps(
   }
   const stoppedBy = interrupt.received();
   const exitCode = stoppedBy === undefined ? runExitStatus(runs) : interruptExitStatus(stoppedBy);
-  display.finished(runs, performance.now() - started, exitCode);
+  await display.finished(runs, performance.now() - started, exitCode);
   return exitCode;
 }
 
@@ -285,6 +288,8 @@ export async function start(): Promise<void> {
     env: process.env,
     cwd: process.cwd(),
     isTTY: process.stdout.isTTY === true,
+    // A pseudo-terminal with no size set reports 0 columns.
+    stderrTerminal: process.stderr.isTTY ? { columns: () => process.stderr.columns || 80 } : undefined,
     stdout: (text) => writeOut(text),
     stderr: (text) => writeErr(text),
     drained: (name) => whenDrained(process[name]),

@@ -1,15 +1,46 @@
-// Parallel runs (SPEC §5): each task's output is shown by the `--output` mode, the runner
-// reports each task as it ends, and the summary follows.
+// Parallel runs (SPEC §5): each task's output is shown by the `--output` mode — a view —
+// and runner's own lines (retries, failures, status lines, the summary) go to stderr
+// through that view, so that they never cut into a task's line or block.
+//   prefixed     every line carries its task's name (display-prefixed.ts)
+//   grouped      each task's output as one block when it ends (display-grouped.ts)
+//   quiet        the blocks of failed tasks only, then the summary
+//   interleaved  raw, as it comes
 import type { OutputMode } from "./config.ts";
 import type { DisplaySettings, RunDisplay } from "./display.ts";
-import { failureMessage, retryLines, serialOutput, statusLine, summaryLines } from "./output.ts";
+import { groupedView } from "./display-grouped.ts";
+import { prefixedView } from "./display-prefixed.ts";
+import type { TaskRun } from "./executor.ts";
+import {
+  failureMessage,
+  retryLines,
+  serialOutput,
+  statusLine,
+  summaryLines,
+  type Io,
+  type TaskOutput,
+} from "./output.ts";
+import type { Step } from "./plan.ts";
 
 export interface ParallelDisplaySettings extends DisplaySettings {
   readonly mode: OutputMode;
-  /** Whether runner's stdout is a terminal (the live status line needs one). */
-  readonly isTTY: boolean;
-  /** GITHUB_ACTIONS=true: ::group:: blocks and ::error lines. */
+  /** Every step of the plan, in plan order: prefix widths and colours are fixed up front. */
+  readonly steps: readonly Step[];
+  /** runner's stderr, when it is a terminal that can show the live status line. */
+  readonly terminal: { readonly columns: () => number } | undefined;
+  /** GITHUB_ACTIONS=true: ::group:: blocks. */
   readonly github: boolean;
+}
+
+/** How one output mode shows task output, and writes runner's lines in step with it. */
+export interface ParallelView {
+  taskOutput(step: Step): TaskOutput;
+  started(step: Step): void;
+  /** A task ended: what it printed is let out (before runner's lines about it). */
+  ended(run: TaskRun): void;
+  /** runner's own lines, to stderr. */
+  say(lines: readonly string[]): void;
+  /** The run is over: the rest, then `lines` (the summary); settles once all is written. */
+  finished(lines: readonly string[]): Promise<void> | undefined;
 }
 
 /** The output mode when neither --output nor the `output` setting names one. */
@@ -19,24 +50,66 @@ export function defaultOutputMode(isTTY: boolean, env: NodeJS.ProcessEnv): Outpu
 }
 
 export function parallelDisplay(settings: ParallelDisplaySettings): RunDisplay {
-  const { io, style, quiet } = settings;
-  const say = (line: string): void => io.stderr(`${line}\n`);
+  const { style, quiet, mode } = settings;
+  const view = viewFor(settings);
+  // Quiet mode: the summary and failed tasks' output; no line for each task that passed.
+  const statusLines = !quiet && mode !== "quiet";
   return {
-    taskOutput: () => serialOutput(io),
-    started: () => {},
+    taskOutput: (step) => view.taskOutput(step),
+    started: (step) => view.started(step),
     retried: (step, failed, next, of) => {
-      for (const line of retryLines(style, step, failed, next, of)) say(line);
+      if (mode !== "quiet") view.say(retryLines(style, step, failed, next, of));
     },
     ended: (run) => {
       if (run.status.kind === "skipped") return;
+      view.ended(run);
       const failure = failureMessage(style, run);
-      if (failure !== undefined) say(failure);
-      if (!quiet) say(statusLine(style, run));
+      view.say([...(failure === undefined ? [] : [failure]), ...(statusLines ? [statusLine(style, run)] : [])]);
     },
     finished: (runs, totalMs, exitCode) => {
-      if (exitCode === 0 && quiet) return;
-      say("");
-      for (const line of summaryLines(style, runs, totalMs)) say(line);
+      // -q drops the summary of a run that went well; a failed run still says what failed.
+      const summary = exitCode === 0 && quiet ? [] : ["", ...summaryLines(style, runs, totalMs)];
+      return view.finished(summary);
+    },
+  };
+}
+
+function viewFor(settings: ParallelDisplaySettings): ParallelView {
+  const { io, style, mode } = settings;
+  switch (mode) {
+    case "prefixed":
+      return prefixedView({ io, style, steps: settings.steps });
+    case "grouped":
+    case "quiet":
+      return groupedView({
+        io,
+        style,
+        onlyFailures: mode === "quiet",
+        github: settings.github,
+        terminal: settings.terminal,
+      });
+    case "interleaved":
+      return interleavedView(io);
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown output mode ${String(never)}`);
+    }
+  }
+}
+
+/** Raw, as it comes: each task's output goes straight through. */
+function interleavedView(io: Io): ParallelView {
+  const say = (lines: readonly string[]): void => {
+    for (const line of lines) io.stderr(`${line}\n`);
+  };
+  return {
+    taskOutput: () => serialOutput(io),
+    started: () => {},
+    ended: () => {},
+    say,
+    finished: (lines) => {
+      say(lines);
+      return undefined;
     },
   };
 }

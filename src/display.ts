@@ -22,8 +22,11 @@ export interface RunDisplay {
   started(step: Step): void;
   retried(step: Step, failed: TaskStatus, next: number, of: number): void;
   ended(run: TaskRun): void;
-  /** The run is over: the summary (when it is due) and anything still held back. */
-  finished(runs: readonly TaskRun[], totalMs: number, exitCode: number): void;
+  /**
+   * The run is over: the summary (when it is due) and anything still held back. A promise
+   * settles once all of that is written (held output is written with backpressure).
+   */
+  finished(runs: readonly TaskRun[], totalMs: number, exitCode: number): Promise<void> | undefined;
 }
 
 export interface DisplaySettings {
@@ -55,9 +58,10 @@ export function serialDisplay({ io, style, quiet, taskCount }: DisplaySettings):
     },
     finished: (runs, totalMs, exitCode) => {
       // -q drops the summary of a run that went well; a failed run still says what failed.
-      if (exitCode === 0 && (!many || quiet)) return;
+      if (exitCode === 0 && (!many || quiet)) return undefined;
       say("");
       for (const line of summaryLines(style, runs, totalMs)) say(line);
+      return undefined;
     },
   };
 }

@@ -49,10 +49,15 @@ export function makeStyle(enabled: boolean): ChalkInstance {
   return new Chalk({ level: enabled ? 1 : 0 });
 }
 
+/** A chunk as bytes: text as UTF-8; a Buffer as it is (no copy). */
+export function toBytes(chunk: string | Uint8Array): Buffer {
+  if (typeof chunk === "string") return Buffer.from(chunk);
+  return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+}
+
 export function serialOutput(io: Io): TaskOutput {
   const kept = new Tail(OUTPUT_TAIL_BYTES);
-  const keep = (chunk: string | Uint8Array): void =>
-    kept.push(typeof chunk === "string" ? Buffer.from(chunk) : Buffer.from(chunk));
+  const keep = (chunk: string | Uint8Array): void => kept.push(toBytes(chunk));
   return {
     stdout: (chunk) => {
       keep(chunk);
