@@ -11,7 +11,7 @@ import { checkStartDir, checkTasksFile, findTasksFile, projectDir } from "./disc
 import { UserError } from "./errors.ts";
 import { captureConsole } from "./capture.ts";
 import { serialDisplay } from "./display.ts";
-import { defaultOutputMode, parallelDisplay } from "./display-parallel.ts";
+import { defaultOutputMode, isCI, parallelDisplay } from "./display-parallel.ts";
 import { execute, runExitStatus, type TaskRun } from "./executor.ts";
 import { listJson, listText, taskHelpText } from "./help.ts";
 import { interruptExitStatus, listenForInterrupts } from "./interrupt.ts";
@@ -230,7 +230,7 @@ async function runSteps(
         ...base,
         mode: config.output ?? defaultOutputMode(world.isTTY, world.env),
         steps,
-        terminal: world.env.TERM === "dumb" ? undefined : world.stderrTerminal,
+        terminal: world.env.TERM === "dumb" || isCI(world.env) ? undefined : world.stderrTerminal,
         github: world.env.GITHUB_ACTIONS === "true",
       })
     : serialDisplay(base);

@@ -95,6 +95,10 @@ export function groupedView(settings: GroupedSettings): ParallelView {
       else io.stderr(`${headerLine(style, name)}\n`);
       const pieces = output.pieces();
       const end = (): undefined => {
+        // A partial line at the end gets its newline, as in the prefixed mode, so that
+        // what follows starts on a line of its own.
+        if (output.endsMidLine("stdout")) io.stdout("\n");
+        if (output.endsMidLine("stderr")) io.stderr("\n");
         output.discard();
         if (settings.github) io.stdout("::endgroup::\n");
         return undefined;

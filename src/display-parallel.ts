@@ -45,8 +45,12 @@ export interface ParallelView {
 
 /** The output mode when neither --output nor the `output` setting names one. */
 export function defaultOutputMode(isTTY: boolean, env: NodeJS.ProcessEnv): OutputMode {
-  const ci = env.CI !== undefined && env.CI !== "" && env.CI !== "false";
-  return isTTY && !ci ? "prefixed" : "grouped";
+  return isTTY && !isCI(env) ? "prefixed" : "grouped";
+}
+
+/** CI is set (to anything but "" or "false"): logs are kept, so no live status line either. */
+export function isCI(env: NodeJS.ProcessEnv): boolean {
+  return env.CI !== undefined && env.CI !== "" && env.CI !== "false";
 }
 
 export function parallelDisplay(settings: ParallelDisplaySettings): RunDisplay {

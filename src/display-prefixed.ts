@@ -2,7 +2,7 @@
 // width of the longest, in the task's own colour: `build │ compiled 12 files`. Lines are
 // written whole, so two tasks' output never meets inside one line: a partial line waits
 // for its newline (or the task's end, when it gets one), and a line longer than
-// MAX_LINE_BYTES is let out in pieces of that size, each a line of its own.
+// MAX_LINE_BYTES is let out in pieces of that size, each a line of its own (lines.ts).
 import type { ChalkInstance, ForegroundColorName } from "chalk";
 import type { TaskRun } from "./executor.ts";
 import type { ParallelView } from "./display-parallel.ts";
@@ -69,8 +69,9 @@ function prefixedOutput(io: Io, prefix: Prefix): PrefixedOutput {
   // Each chunk becomes one write: its whole lines, each with its prefix.
   const write = (stream: "stdout" | "stderr", fill: (onLine: OnLine) => void): Promise<void> | undefined => {
     const parts: Buffer[] = [];
-    fill((held, rest) => {
-      parts.push(held.length === 0 && rest.length === 0 ? prefix.empty : prefix.line, ...held, rest, NEWLINE);
+    fill((line) => {
+      const empty = line.every((part) => part.length === 0);
+      parts.push(empty ? prefix.empty : prefix.line, ...line, NEWLINE);
     });
     if (parts.length === 0) return undefined;
     io[stream](Buffer.concat(parts));

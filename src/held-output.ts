@@ -37,6 +37,8 @@ export class HeldOutput {
   private memoryBytes = 0;
   private spill: Spill | undefined;
   private bytes = 0;
+  /** Whether each stream's output so far ends inside a line (no newline yet). */
+  private readonly open = { stdout: false, stderr: false };
 
   constructor(private readonly memoryLimit: number) {}
 
@@ -53,6 +55,7 @@ export class HeldOutput {
   add(stream: StreamName, chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.bytes += chunk.length;
+    this.open[stream] = chunk[chunk.length - 1] !== 0x0a;
     const last = this.runs.at(-1);
     if (last?.stream === stream) last.bytes += chunk.length;
     else this.runs.push({ stream, bytes: chunk.length });
@@ -104,6 +107,11 @@ export class HeldOutput {
     }
   }
 
+  /** Whether `stream`'s output ends with a partial line. */
+  endsMidLine(stream: StreamName): boolean {
+    return this.open[stream];
+  }
+
   /** Lets go of everything held (and the file). */
   discard(): void {
     if (this.spill !== undefined) {
@@ -115,6 +123,8 @@ export class HeldOutput {
     this.memoryBytes = 0;
     this.runs.length = 0;
     this.bytes = 0;
+    this.open.stdout = false;
+    this.open.stderr = false;
   }
 
   private spillToFile(): void {
