@@ -144,12 +144,13 @@ export function screen(transcript: string): string[] {
       row++;
       rows[row] ??= [];
     } else if (char === "\x1b") {
-      const match = /^\x1b\[([0-9;]*)([A-Za-z])/.exec(transcript.slice(index, index + 16));
+      // ESC, then `[`, parameters and a final letter.
+      const match = /^\[([0-9;]*)([A-Za-z])/.exec(transcript.slice(index + 1, index + 16));
       if (match === null || (match[2] !== "m" && !(match[2] === "K" && match[1] === "2"))) {
         throw new Error(`unexpected escape sequence ${JSON.stringify(transcript.slice(index, index + 8))}`);
       }
       if (match[2] === "K") rows[row] = [];
-      index += match[0].length - 1;
+      index += match[0].length;
     } else {
       const line = rows[row]!;
       while (line.length < column) line.push(" ");
