@@ -50,7 +50,10 @@ export function statusText(running: readonly Running[], now: number, frame: stri
 function fit(text: string, width: number): string {
   const chars = [...text];
   if (chars.length <= width) return text;
-  return `${chars.slice(0, Math.max(0, width - 1)).join("")}…`;
+  return `${chars
+    .slice(0, Math.max(0, width - 1))
+    .join("")
+    .trimEnd()}…`;
 }
 
 /** A status line, hidden until the first `show()`. */

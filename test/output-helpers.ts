@@ -85,13 +85,19 @@ export interface TerminalRun {
   readonly ended: Promise<{ code: number | null; transcript: string }>;
 }
 
-/** Runs runner on a pseudo-terminal (its stdout and stderr are the terminal). */
+/**
+ * Runs runner on a pseudo-terminal: its stdout and stderr are the terminal, or its stdout
+ * goes to the file `stdoutFile` (in `cwd`).
+ */
 export function runInTerminal(
   args: readonly string[],
   cwd: string,
   env: Readonly<Record<string, string | undefined>> = {},
+  stdoutFile?: string,
 ): TerminalRun {
-  const command = [process.execPath, runnerBin, ...args].map((word) => `'${word.replace(/'/g, `'\\''`)}'`).join(" ");
+  const quote = (word: string): string => `'${word.replace(/'/g, `'\\''`)}'`;
+  const words = [process.execPath, runnerBin, ...args].map(quote);
+  const command = stdoutFile === undefined ? words.join(" ") : `${words.join(" ")} > ${quote(stdoutFile)}`;
   const child = spawn("script", ["-qfec", command, "/dev/null"], {
     cwd,
     env: testEnv({ TERM: "xterm", ...env }),
