@@ -6,7 +6,7 @@
 import type { ChalkInstance, ForegroundColorName } from "chalk";
 import type { TaskRun } from "./executor.ts";
 import type { ParallelView } from "./display-parallel.ts";
-import { LineBuffer, type OnLine } from "./lines.ts";
+import { PrefixedLines } from "./lines.ts";
 import { OUTPUT_TAIL_BYTES, toBytes, type Io, type TaskOutput } from "./output.ts";
 import { describeStep, type Step } from "./plan.ts";
 import { Tail } from "./tail.ts";
@@ -25,8 +25,6 @@ const PALETTE: readonly ForegroundColorName[] = [
   "yellowBright",
   "blueBright",
 ];
-
-const NEWLINE = Buffer.from("\n");
 
 /**
  * How each task is named in prefixes: its name, or, where one task runs more than once
@@ -65,22 +63,20 @@ interface PrefixedOutput extends TaskOutput {
 
 function prefixedOutput(io: Io, prefix: Prefix): PrefixedOutput {
   const kept = new Tail(OUTPUT_TAIL_BYTES);
-  const lines = { stdout: new LineBuffer(MAX_LINE_BYTES), stderr: new LineBuffer(MAX_LINE_BYTES) };
-  // Each chunk becomes one write: its whole lines, each with its prefix.
-  const write = (stream: "stdout" | "stderr", fill: (onLine: OnLine) => void): Promise<void> | undefined => {
-    const parts: Buffer[] = [];
-    fill((line) => {
-      const empty = line.every((part) => part.length === 0);
-      parts.push(empty ? prefix.empty : prefix.line, ...line, NEWLINE);
-    });
-    if (parts.length === 0) return undefined;
-    io[stream](Buffer.concat(parts));
+  const lines = {
+    stdout: new PrefixedLines(prefix.line, prefix.empty, MAX_LINE_BYTES),
+    stderr: new PrefixedLines(prefix.line, prefix.empty, MAX_LINE_BYTES),
+  };
+  // Each chunk becomes at most one write: the lines it completes, each with its prefix.
+  const write = (stream: "stdout" | "stderr", bytes: Buffer | undefined): Promise<void> | undefined => {
+    if (bytes === undefined) return undefined;
+    io[stream](bytes);
     return io.drained?.(stream);
   };
   const take = (stream: "stdout" | "stderr", chunk: string | Uint8Array): Promise<void> | undefined => {
     const bytes = toBytes(chunk);
     kept.push(bytes);
-    return write(stream, (onLine) => lines[stream].push(bytes, onLine));
+    return write(stream, lines[stream].push(bytes));
   };
   return {
     stdout: (chunk) => take("stdout", chunk),
@@ -88,8 +84,8 @@ function prefixedOutput(io: Io, prefix: Prefix): PrefixedOutput {
     log: (line) => void take("stdout", `${line}\n`),
     tail: () => kept.text(),
     flush: () => {
-      void write("stdout", (onLine) => lines.stdout.flush(onLine));
-      void write("stderr", (onLine) => lines.stderr.flush(onLine));
+      void write("stdout", lines.stdout.flush());
+      void write("stderr", lines.stderr.flush());
     },
   };
 }

@@ -1,58 +1,127 @@
-// Cutting a task's output into lines, for the prefixed mode. Output is bytes, not text: a
-// command may print invalid UTF-8, or binary, and it must come out exactly as it went in. So
-// lines are cut at byte 0x0A and never decoded, and a chunk that ends inside a UTF-8
-// character is no concern: the character is completed by the next chunk, on the same line.
+// The lines of one stream of a task's output, each with the task's prefix (the prefixed
+// mode). Output is bytes, not text: a command may print invalid UTF-8, or binary, and it
+// must come out exactly as it went in. So lines are cut at byte 0x0A and never decoded; a
+// chunk that ends inside a UTF-8 character is no concern, the next chunk completes it on
+// the same line.
+//
+// A partial line (no newline yet) is held until its newline comes, or until `flush()`. To
+// keep memory bounded whatever a command prints, a line longer than `maxLine` bytes is let
+// out in pieces of `maxLine` bytes, each a line of its own; the cuts fall at the same
+// places however the output was chunked.
 const NEWLINE = 0x0a;
 
-/** Called with each complete line, without its newline, as parts to be written in order. */
-export type OnLine = (parts: readonly Buffer[]) => void;
-
-/**
- * The lines of one stream. A partial line (no newline yet) is held until its newline comes,
- * or until `flush()`. To keep memory bounded whatever a command prints, a line longer than
- * `maxLine` bytes is let out in pieces of `maxLine` bytes, each a line of its own; the cut
- * falls at the same place however the output was chunked.
- */
-export class LineBuffer {
+export class PrefixedLines {
   private held: Buffer[] = [];
   private heldBytes = 0;
 
-  constructor(private readonly maxLine: number) {}
+  constructor(
+    /** `build │ ` */
+    private readonly prefix: Buffer,
+    /** `build │`, for an empty line: no trailing space. */
+    private readonly bare: Buffer,
+    private readonly maxLine: number,
+  ) {}
 
-  push(chunk: Buffer, onLine: OnLine): void {
+  /** The lines `chunk` completes, each with its prefix and newline, as one buffer. */
+  push(chunk: Buffer): Buffer | undefined {
+    if (this.heldBytes + chunk.length > this.maxLine) return this.pushLong(chunk);
+    // The usual case, no line too long: measure, then copy into one buffer. (Thousands of
+    // short lines per chunk: no object per line.)
+    const first = chunk.indexOf(NEWLINE);
+    if (first === -1) {
+      this.hold(chunk);
+      return undefined;
+    }
+    const ends = newlines(chunk, first);
+    let size = 0;
     let start = 0;
-    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
-      this.hold(chunk.subarray(start, end), onLine);
-      this.release(onLine);
+    let carried = this.heldBytes;
+    for (const end of ends) {
+      const length = carried + end - start;
+      size += (length === 0 ? this.bare.length : this.prefix.length) + length + 1;
+      carried = 0;
       start = end + 1;
     }
-    if (start < chunk.length) this.hold(chunk.subarray(start), onLine);
+    const out = Buffer.allocUnsafe(size);
+    let at = 0;
+    start = 0;
+    for (const end of ends) {
+      const length = this.heldBytes + end - start;
+      const prefix = length === 0 ? this.bare : this.prefix;
+      at = copyInto(out, at, prefix, 0, prefix.length);
+      if (this.heldBytes > 0) {
+        for (const part of this.held) at = copyInto(out, at, part, 0, part.length);
+        this.held = [];
+        this.heldBytes = 0;
+      }
+      at = copyInto(out, at, chunk, start, end);
+      out[at++] = NEWLINE;
+      start = end + 1;
+    }
+    if (start < chunk.length) this.hold(chunk.subarray(start));
+    return out;
   }
 
-  /** Lets out the partial line, if there is one (the task ended). */
-  flush(onLine: OnLine): void {
-    if (this.heldBytes > 0) this.release(onLine);
+  /** The partial line, if there is one, with its prefix and a newline (the task ended). */
+  flush(): Buffer | undefined {
+    if (this.heldBytes === 0) return undefined;
+    const parts: Buffer[] = [];
+    this.release(parts);
+    return Buffer.concat(parts);
+  }
+
+  /** A chunk that makes a line too long: cut it where `maxLine` says. */
+  private pushLong(chunk: Buffer): Buffer | undefined {
+    const parts: Buffer[] = [];
+    let start = 0;
+    for (let end = chunk.indexOf(NEWLINE); end !== -1; end = chunk.indexOf(NEWLINE, start)) {
+      this.holdCutting(chunk.subarray(start, end), parts);
+      this.release(parts);
+      start = end + 1;
+    }
+    if (start < chunk.length) this.holdCutting(chunk.subarray(start), parts);
+    return parts.length === 0 ? undefined : Buffer.concat(parts);
   }
 
   /** Adds to the partial line; whole pieces of `maxLine` bytes go out while more follows. */
-  private hold(part: Buffer, onLine: OnLine): void {
+  private holdCutting(part: Buffer, parts: Buffer[]): void {
     let rest = part;
     while (this.heldBytes + rest.length > this.maxLine) {
       const take = this.maxLine - this.heldBytes;
-      this.held.push(rest.subarray(0, take));
-      this.heldBytes += take;
+      this.hold(rest.subarray(0, take));
       rest = rest.subarray(take);
-      this.release(onLine);
+      this.release(parts);
     }
-    if (rest.length === 0) return;
-    this.held.push(rest);
-    this.heldBytes += rest.length;
+    this.hold(rest);
   }
 
-  private release(onLine: OnLine): void {
-    const parts = this.held;
+  private hold(part: Buffer): void {
+    if (part.length === 0) return;
+    this.held.push(part);
+    this.heldBytes += part.length;
+  }
+
+  /** The held line, with its prefix and newline, onto `parts`. */
+  private release(parts: Buffer[]): void {
+    parts.push(this.heldBytes === 0 ? this.bare : this.prefix, ...this.held, NEWLINE_BYTES);
     this.held = [];
     this.heldBytes = 0;
-    onLine(parts);
   }
+}
+
+const NEWLINE_BYTES = Buffer.from([NEWLINE]);
+
+/** Where the newlines in `chunk` are, from `first` on. */
+function newlines(chunk: Buffer, first: number): number[] {
+  const ends: number[] = [];
+  for (let end = first; end !== -1; end = chunk.indexOf(NEWLINE, end + 1)) ends.push(end);
+  return ends;
+}
+
+/** `source[start, end)` into `target` at `at`; returns where it ended. Short runs byte by byte: cheaper than a call into Buffer.copy. */
+function copyInto(target: Buffer, at: number, source: Buffer, start: number, end: number): number {
+  if (end - start > 64) return at + source.copy(target, at, start, end);
+  let to = at;
+  for (let from = start; from < end; from++) target[to++] = source[from]!;
+  return to;
 }
