@@ -89,7 +89,8 @@ function viewFor(settings: ParallelDisplaySettings): ParallelView {
         io,
         style,
         onlyFailures: mode === "quiet",
-        github: settings.github,
+        // Quiet shows failures only: those stay in view, not folded away in a group.
+        github: settings.github && mode === "grouped",
         terminal: settings.terminal,
       });
     case "interleaved":
