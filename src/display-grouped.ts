@@ -10,14 +10,16 @@
 import type { ChalkInstance } from "chalk";
 import type { ParallelView } from "./display-parallel.ts";
 import type { TaskRun, TaskStatus } from "./executor.ts";
-import { HeldOutput, type Piece } from "./held-output.ts";
+import { HeldOutput, type MemoryBudget, type Piece } from "./held-output.ts";
 import { headerLine, OUTPUT_TAIL_BYTES, toBytes, type Io } from "./output.ts";
 import { describeStep, type Step } from "./plan.ts";
 import { startStatusLine, type Running, type StatusLine } from "./status-line.ts";
 import { Tail } from "./tail.ts";
 
-/** Held output beyond this many bytes per task goes to a temporary file. */
+/** Held output beyond this many bytes per task goes to a temporary file... */
 export const MEMORY_LIMIT_BYTES = 8 * 1024 * 1024;
+/** ...and so does any task's, while all tasks together hold more than this in memory. */
+export const MEMORY_BUDGET_BYTES = 32 * 1024 * 1024;
 
 export interface GroupedSettings {
   readonly io: Io;
@@ -28,7 +30,6 @@ export interface GroupedSettings {
   readonly github: boolean;
   /** Where the live status line goes: runner's stderr when it is a terminal. */
   readonly terminal: { readonly columns: () => number } | undefined;
-  readonly memoryLimit?: number;
 }
 
 interface Held {
@@ -40,7 +41,8 @@ interface Held {
 
 export function groupedView(settings: GroupedSettings): ParallelView {
   const { io, style } = settings;
-  const limit = settings.memoryLimit ?? MEMORY_LIMIT_BYTES;
+  const budget: MemoryBudget = { limit: MEMORY_BUDGET_BYTES, used: 0 };
+  const hold = (): HeldOutput => new HeldOutput(MEMORY_LIMIT_BYTES, budget);
   const held = new Map<Step, Held>();
   const running = new Map<Step, Running>();
   const queue = new WriteQueue();
@@ -109,7 +111,7 @@ export function groupedView(settings: GroupedSettings): ParallelView {
 
   return {
     taskOutput: (step) => {
-      const state: Held = { output: new HeldOutput(limit), tail: new Tail(OUTPUT_TAIL_BYTES), status: undefined };
+      const state: Held = { output: hold(), tail: new Tail(OUTPUT_TAIL_BYTES), status: undefined };
       held.set(step, state);
       const take = (stream: "stdout" | "stderr", chunk: string | Uint8Array): undefined => {
         const bytes = toBytes(chunk);
@@ -144,7 +146,7 @@ export function groupedView(settings: GroupedSettings): ParallelView {
       const output = state.output;
       // Task code can still print after its task ended (a timer it left behind): that is
       // held anew and shown when the run ends.
-      state.output = new HeldOutput(limit);
+      state.output = hold();
       showBlock(run.step, output, run.status);
     },
     say,

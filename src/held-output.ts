@@ -1,7 +1,9 @@
 // A task's output held back until it can be shown whole (the grouped and quiet modes): its
 // stdout and stderr parts in the order they came, so that a block can be written out as
-// the task printed it. Beyond `memoryLimit` bytes it goes to a temporary file instead of
-// memory: a task that prints gigabytes must not make runner's memory grow with it.
+// the task printed it. Beyond a limit it goes to a temporary file instead of memory: a task
+// that prints gigabytes must not make runner's memory grow with it. The limit is per task,
+// and all tasks' held output shares a budget too, so that many tasks at once (-j 64) do
+// not add up to gigabytes either.
 //
 // The file is unlinked as soon as it is opened (POSIX keeps it readable through its
 // descriptor): nothing is left in the temp directory, whatever way runner ends.
@@ -22,6 +24,12 @@ const FILE_PIECE = 1024 * 1024;
 /** writev takes at most this many buffers at once (Linux). */
 const IOV_MAX = 1024;
 
+/** What all held outputs may keep in memory together; shared, and counted as they go. */
+export interface MemoryBudget {
+  readonly limit: number;
+  used: number;
+}
+
 interface Spill {
   readonly fd: number;
   /** The file's path while it still has one. */
@@ -40,7 +48,11 @@ export class HeldOutput {
   /** Whether each stream's output so far ends inside a line (no newline yet). */
   private readonly open = { stdout: false, stderr: false };
 
-  constructor(private readonly memoryLimit: number) {}
+  constructor(
+    /** Bytes this output may keep in memory. */
+    private readonly memoryLimit: number,
+    private readonly budget: MemoryBudget = { limit: Infinity, used: 0 },
+  ) {}
 
   /** Bytes held. */
   get size(): number {
@@ -62,7 +74,8 @@ export class HeldOutput {
     if (this.spill === undefined) {
       this.memory.push(chunk);
       this.memoryBytes += chunk.length;
-      if (this.memoryBytes > this.memoryLimit) this.spillToFile();
+      this.budget.used += chunk.length;
+      if (this.memoryBytes > this.memoryLimit || this.budget.used > this.budget.limit) this.spillToFile();
       return;
     }
     this.spill.pending.push(chunk);
@@ -119,6 +132,7 @@ export class HeldOutput {
       if (this.spill.path !== undefined) rmSync(this.spill.path, { force: true });
     }
     this.spill = undefined;
+    this.budget.used -= this.memoryBytes;
     this.memory = [];
     this.memoryBytes = 0;
     this.runs.length = 0;
@@ -137,6 +151,7 @@ export class HeldOutput {
       left = path; // A platform that cannot unlink an open file: removed in discard().
     }
     this.spill = { fd, path: left, pending: this.memory, pendingBytes: this.memoryBytes };
+    this.budget.used -= this.memoryBytes;
     this.memory = [];
     this.memoryBytes = 0;
     this.writePending(this.spill);

@@ -293,10 +293,7 @@ export const quick = async (ctx) => {
       void (async () => {
         while (!existsSync(join(big, "printed"))) await sleep(20);
         // The held output is in an unlinked file under TMPDIR that runner keeps open.
-        for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-          const target = linkTarget(`/proc/${pid}/fd/${fd}`);
-          if (target?.startsWith(tmp) === true) spill = target;
-        }
+        spill = openFilesUnder(pid, tmp)[0];
         peakKb = Number(/VmHWM:\s*(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1]);
         writeFileSync(join(big, "go"), "");
       })();
@@ -313,6 +310,37 @@ export const quick = async (ctx) => {
     const small = blob.subarray(0, 1000);
     expect(normalize(run.stderr.toString()).startsWith("▶ quick\n✔ quick <time>\n▶ big\n")).toBe(true);
     expect(run.stderr.includes(Buffer.concat([Buffer.from("▶ big\n"), small, Buffer.from("\n✔ big ")]))).toBe(true);
+    expect(readdirSync(tmp)).toEqual([]);
+  });
+
+  it("spills to temporary files once all tasks together hold too much, though each holds little", async () => {
+    const names = ["t1", "t2", "t3", "t4", "t5", "t6"];
+    const many = project({
+      "tasks.ts": names
+        .map(
+          (name) =>
+            `export const ${name} = (ctx) => ctx.run("cat seven.bin; touch printed-${name}; while [ ! -e go ]; do sleep 0.01; done");\n`,
+        )
+        .join(""),
+    });
+    // 7 MB each is under the limit for one task; six of them are over the budget for all.
+    const blob = Buffer.alloc(7 * 1024 * 1024);
+    for (let i = 0; i < blob.length; i++) blob[i] = (i * 2654435761) >>> 24;
+    blob[blob.length - 1] = 0x0a;
+    writeFileSync(join(many, "seven.bin"), blob);
+    const tmp = join(many, "tmp");
+    mkdirSync(tmp);
+    let spills: string[] = [];
+    const run = await runBytes(["-p", "-j", "6", "--output", "grouped", ...names], many, { TMPDIR: tmp }, (pid) => {
+      void (async () => {
+        while (!names.every((name) => existsSync(join(many, `printed-${name}`)))) await sleep(20);
+        spills = openFilesUnder(pid, tmp);
+        writeFileSync(join(many, "go"), "");
+      })();
+    });
+    expect(run.code).toBe(0);
+    expect(spills.length).toBeGreaterThanOrEqual(2);
+    expect(run.stdout.equals(Buffer.concat(names.map(() => blob)))).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
   });
 });
@@ -398,6 +426,13 @@ describe("colours", () => {
     }
   });
 });
+
+/** The files under `dir` that process `pid` has open. */
+function openFilesUnder(pid: number, dir: string): string[] {
+  return readdirSync(`/proc/${pid}/fd`)
+    .map((fd) => linkTarget(`/proc/${pid}/fd/${fd}`))
+    .filter((target): target is string => target?.startsWith(dir) === true);
+}
 
 /** Where a symbolic link points, or undefined if it went away meanwhile. */
 function linkTarget(path: string): string | undefined {
