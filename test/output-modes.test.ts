@@ -139,6 +139,20 @@ describe("prefixed", () => {
     );
   });
 
+  it("names a task that runs more than once by its options", async () => {
+    const twice = project({
+      "tasks.ts": `import { task } from "runner";
+export const say = task({
+  options: { word: { type: "string", default: "hi" } },
+  run: (ctx, o) => ctx.log(o.word),
+});
+`,
+    });
+    const run = await runRunner(["-p", "--output", "prefixed", "say", "say", "--word", "there"], { cwd: twice });
+    expect(run.code).toBe(0);
+    expect(run.stdout.split("\n").sort()).toEqual(["", "say              │ hi", "say --word there │ there"]);
+  });
+
   it("writes text given in another encoding as the bytes it stands for", async () => {
     const run = await runRunner(["-p", "--output", "prefixed", "hex", "ok"], { cwd: dir });
     expect(run.stdout.split("\n").sort()).toEqual(["", "hex │ hi!", "ok  │ ok output"]);
@@ -342,6 +356,20 @@ export const quick = async (ctx) => {
     expect(spills.length).toBeGreaterThanOrEqual(2);
     expect(run.stdout.equals(Buffer.concat(names.map(() => blob)))).toBe(true);
     expect(readdirSync(tmp)).toEqual([]);
+  });
+});
+
+describe("choosing the mode", () => {
+  it("takes it from the output setting, and from RUNNER_OUTPUT over that", async () => {
+    const configured = project({
+      "tasks.ts": TURNS,
+      "package.json": JSON.stringify({ runner: { output: "prefixed" } }),
+    });
+    const fromConfig = await runRunner(["-p", "compile", "lint"], { cwd: configured });
+    expect(fromConfig.stdout).toContain("compile │ compiling\n");
+    const fromEnv = await runRunner(["-p", "compile", "lint"], { cwd: configured, env: { RUNNER_OUTPUT: "quiet" } });
+    expect(fromEnv.stdout).toBe("");
+    expect(normalize(fromEnv.stderr)).toBe(SUMMARY.join("\n"));
   });
 });
 
