@@ -59,11 +59,6 @@ export class HeldOutput {
     return this.bytes;
   }
 
-  /** Whether the output went to a temporary file. */
-  get spilled(): boolean {
-    return this.spill !== undefined;
-  }
-
   add(stream: StreamName, chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.bytes += chunk.length;
