@@ -13,6 +13,7 @@ import { captureConsole } from "./capture.ts";
 import { serialDisplay } from "./display.ts";
 import { defaultOutputMode, parallelDisplay } from "./display-parallel.ts";
 import { execute, runExitStatus, type TaskRun } from "./executor.ts";
+import { onGithubActions } from "./github.ts";
 import { listJson, listText, taskHelpText } from "./help.ts";
 import { interruptExitStatus, listenForInterrupts } from "./interrupt.ts";
 import { displayPath, loadTasks } from "./load.ts";
@@ -222,13 +223,12 @@ async function runSteps(
     ...config.env,
   };
   if (colored && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
-  const base = { io: world, style, quiet: core.quiet, taskCount: steps.length };
+  const base = { io: world, style, quiet: core.quiet, taskCount: steps.length, github: onGithubActions(world.env) };
   const display = core.parallel
     ? parallelDisplay({
         ...base,
         mode: config.output ?? defaultOutputMode(world.isTTY, world.env),
         isTTY: world.isTTY,
-        github: world.env.GITHUB_ACTIONS === "true",
       })
     : serialDisplay(base);
   const started = performance.now();

@@ -2,7 +2,16 @@
 // reports each task as it ends, and the summary follows.
 import type { OutputMode } from "./config.ts";
 import type { DisplaySettings, RunDisplay } from "./display.ts";
-import { failureMessage, retryLines, serialOutput, statusLine, summaryLines } from "./output.ts";
+import { emitGithubErrors } from "./github.ts";
+import {
+  failureMessage,
+  retryLines,
+  serialOutput,
+  statusLine,
+  summaryDue,
+  summaryLines,
+  trackLineStart,
+} from "./output.ts";
 
 export interface ParallelDisplaySettings extends DisplaySettings {
   readonly mode: OutputMode;
@@ -19,7 +28,8 @@ export function defaultOutputMode(isTTY: boolean, env: NodeJS.ProcessEnv): Outpu
 }
 
 export function parallelDisplay(settings: ParallelDisplaySettings): RunDisplay {
-  const { io, style, quiet } = settings;
+  const { style, quiet, github } = settings;
+  const io = trackLineStart(settings.io);
   const say = (line: string): void => io.stderr(`${line}\n`);
   return {
     taskOutput: () => serialOutput(io),
@@ -34,9 +44,11 @@ export function parallelDisplay(settings: ParallelDisplaySettings): RunDisplay {
       if (!quiet) say(statusLine(style, run));
     },
     finished: (runs, totalMs, exitCode) => {
-      if (exitCode === 0 && quiet) return;
-      say("");
-      for (const line of summaryLines(style, runs, totalMs)) say(line);
+      if (summaryDue(runs, exitCode, quiet)) {
+        say("");
+        for (const line of summaryLines(style, runs, totalMs)) say(line);
+      }
+      if (github) emitGithubErrors(io, runs);
     },
   };
 }
