@@ -2,7 +2,7 @@
 // world (argv, env, cwd, writers) as an argument; only `start()` at the bottom touches
 // `process`, so the steps stay testable.
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { buildCollection, type Collection } from "./collection.ts";
 import { completeWords, completionScript } from "./completion.ts";
 import { resolveConfig, findConfigFile, type Config, type ConfigFile, type RawConfig } from "./config.ts";
@@ -231,6 +231,7 @@ async function runSteps(
         isTTY: world.isTTY,
       })
     : serialDisplay(base);
+  const startedAt = Date.now();
   const started = performance.now();
   const interrupt = listenForInterrupts();
   const capture = captureConsole();
@@ -269,8 +270,24 @@ async function runSteps(
   }
   const stoppedBy = interrupt.received();
   const exitCode = stoppedBy === undefined ? runExitStatus(runs) : interruptExitStatus(stoppedBy);
-  display.finished(runs, performance.now() - started, exitCode);
-  return exitCode;
+  const totalMs = performance.now() - started;
+  display.finished(runs, totalMs, exitCode);
+  if (core.report === undefined && core.junit === undefined) return exitCode;
+  // Loaded only when asked for: most runs write no files.
+  const { writeRunFiles } = await import("./run-files.ts");
+  const record = {
+    runner: RUNNER_VERSION,
+    startedAt,
+    durationMs: totalMs,
+    exitCode,
+    runs,
+    tasksFile: relative(cwd, collection.file),
+  };
+  const problems = writeRunFiles(record, { report: core.report, junit: core.junit }, world.cwd);
+  for (const problem of problems) world.stderr(`${problem}\n`);
+  // A run that passed but whose files are missing must not look like a success to CI;
+  // a failed run keeps its own status.
+  return problems.length > 0 && exitCode === 0 ? 2 : exitCode;
 }
 
 /** The real world: process.argv and friends. The only place that touches `process`. */
