@@ -2,7 +2,7 @@
 // world (argv, env, cwd, writers) as an argument; only `start()` at the bottom touches
 // `process`, so the steps stay testable.
 import { readFileSync } from "node:fs";
-import { dirname, resolve } from "node:path";
+import { dirname, relative, resolve } from "node:path";
 import { buildCollection, type Collection } from "./collection.ts";
 import { completeWords, completionScript } from "./completion.ts";
 import { resolveConfig, findConfigFile, type Config, type ConfigFile, type RawConfig } from "./config.ts";
@@ -13,6 +13,7 @@ import { captureConsole } from "./capture.ts";
 import { serialDisplay } from "./display.ts";
 import { defaultOutputMode, isCI, parallelDisplay } from "./display-parallel.ts";
 import { execute, runExitStatus, type TaskRun } from "./executor.ts";
+import { onGithubActions } from "./github.ts";
 import { listJson, listText, taskHelpText } from "./help.ts";
 import { interruptExitStatus, listenForInterrupts } from "./interrupt.ts";
 import { displayPath, loadTasks } from "./load.ts";
@@ -224,16 +225,16 @@ async function runSteps(
     ...config.env,
   };
   if (colored && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
-  const base = { io: world, style, quiet: core.quiet, taskCount: steps.length };
+  const base = { io: world, style, quiet: core.quiet, taskCount: steps.length, github: onGithubActions(world.env) };
   const display = core.parallel
     ? parallelDisplay({
         ...base,
         mode: config.output ?? defaultOutputMode(world.isTTY, world.env),
         steps,
         terminal: world.env.TERM === "dumb" || isCI(world.env) ? undefined : world.stderrTerminal,
-        github: world.env.GITHUB_ACTIONS === "true",
       })
     : serialDisplay(base);
+  const startedAt = Date.now();
   const started = performance.now();
   const interrupt = listenForInterrupts();
   const capture = captureConsole();
@@ -272,8 +273,24 @@ async function runSteps(
   }
   const stoppedBy = interrupt.received();
   const exitCode = stoppedBy === undefined ? runExitStatus(runs) : interruptExitStatus(stoppedBy);
-  await display.finished(runs, performance.now() - started, exitCode);
-  return exitCode;
+  const totalMs = performance.now() - started;
+  await display.finished(runs, totalMs, exitCode);
+  if (core.report === undefined && core.junit === undefined) return exitCode;
+  // Loaded only when asked for: most runs write no files.
+  const { writeRunFiles } = await import("./run-files.ts");
+  const record = {
+    runner: RUNNER_VERSION,
+    startedAt,
+    durationMs: totalMs,
+    exitCode,
+    runs,
+    tasksFile: relative(cwd, collection.file),
+  };
+  const problems = writeRunFiles(record, { report: core.report, junit: core.junit }, world.cwd);
+  for (const problem of problems) world.stderr(`${problem}\n`);
+  // A run that passed but whose files are missing must not look like a success to CI;
+  // a failed run keeps its own status.
+  return problems.length > 0 && exitCode === 0 ? 2 : exitCode;
 }
 
 /** The real world: process.argv and friends. The only place that touches `process`. */

@@ -12,6 +12,8 @@ import type { TaskOutput } from "./output.ts";
 export interface CommandRecord {
   readonly command: string;
   readonly exitCode: number | null;
+  /** The signal that ended the command (then exitCode is null), else null. */
+  readonly signal: string | null;
   readonly durationMs: number;
 }
 
@@ -160,7 +162,7 @@ export function createContext(settings: ContextSettings): Context {
         timedOut: false,
         durationMs: 0,
       };
-      settings.commands.push({ command: display, exitCode: 0, durationMs: 0 });
+      settings.commands.push({ command: display, exitCode: 0, signal: null, durationMs: 0 });
       return result;
     }
     if (options.echo ?? settings.echo) output.log(`$ ${display}`);
@@ -186,7 +188,12 @@ export function createContext(settings: ContextSettings): Context {
     settings.running.add(ending);
     const end = await ending.finally(() => settings.running.delete(ending));
     const result = resultOf(display, end);
-    settings.commands.push({ command: display, exitCode: result.exitCode, durationMs: result.durationMs });
+    settings.commands.push({
+      command: display,
+      exitCode: result.exitCode,
+      signal: result.signal,
+      durationMs: result.durationMs,
+    });
     if (result.failed && !(options.warn ?? settings.warnOnly)) {
       throw new CommandError(result, hide !== undefined, timeoutMs);
     }

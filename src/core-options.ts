@@ -20,6 +20,10 @@ export interface CoreOptions {
   readonly dryRun: boolean;
   readonly plan: boolean;
   readonly json: boolean;
+  /** --report <file>: where to write the run's JSON report. */
+  readonly report: string | undefined;
+  /** --junit <file>: where to write the run's JUnit XML. */
+  readonly junit: string | undefined;
   readonly color: boolean | undefined;
   readonly quiet: boolean;
   readonly verbose: boolean;
@@ -60,6 +64,8 @@ function program(): Command {
     .option("-n, --dry-run", "run task code but print commands instead of running them")
     .option("--plan", "print what would run, in order, and run nothing")
     .option("--json", "machine-readable output for --list and --plan")
+    .option("--report <file>", "write a JSON report of the run (also when it fails)")
+    .option("--junit <file>", "write JUnit XML, one testcase per task")
     .option("--color", "force colours on")
     .option("--no-color", "force colours off")
     .option("-q, --quiet", "fewer of the runner's own lines")
@@ -121,6 +127,8 @@ export function parseCoreOptions(tokens: readonly string[]): CoreOptions {
     dryRun: o.dryRun === true,
     plan: o.plan === true,
     json: o.json === true,
+    report: o.report as string | undefined,
+    junit: o.junit as string | undefined,
     color: o.color as boolean | undefined,
     quiet: o.quiet === true,
     verbose: o.verbose === true,

@@ -10,12 +10,15 @@ import type { DisplaySettings, RunDisplay } from "./display.ts";
 import { groupedView } from "./display-grouped.ts";
 import { prefixedView } from "./display-prefixed.ts";
 import type { TaskRun } from "./executor.ts";
+import { emitGithubErrors } from "./github.ts";
 import {
   failureMessage,
   retryLines,
   serialOutput,
   statusLine,
+  summaryDue,
   summaryLines,
+  trackLineStart,
   type Io,
   type TaskOutput,
 } from "./output.ts";
@@ -27,8 +30,6 @@ export interface ParallelDisplaySettings extends DisplaySettings {
   readonly steps: readonly Step[];
   /** runner's stderr, when it is a terminal that can show the live status line. */
   readonly terminal: { readonly columns: () => number } | undefined;
-  /** GITHUB_ACTIONS=true: ::group:: blocks. */
-  readonly github: boolean;
 }
 
 /** How one output mode shows task output, and writes runner's lines in step with it. */
@@ -54,8 +55,10 @@ export function isCI(env: NodeJS.ProcessEnv): boolean {
 }
 
 export function parallelDisplay(settings: ParallelDisplaySettings): RunDisplay {
-  const { style, quiet, mode } = settings;
-  const view = viewFor(settings);
+  const { style, quiet, mode, github } = settings;
+  // Tracks whether stdout is mid-line, so that ::error lines start on a line of their own.
+  const io = trackLineStart(settings.io);
+  const view = viewFor({ ...settings, io });
   // Quiet mode: the summary and failed tasks' output; no line for each task that passed.
   const statusLines = !quiet && mode !== "quiet";
   return {
@@ -72,8 +75,11 @@ export function parallelDisplay(settings: ParallelDisplaySettings): RunDisplay {
     },
     finished: (runs, totalMs, exitCode) => {
       // -q drops the summary of a run that went well; a failed run still says what failed.
-      const summary = exitCode === 0 && quiet ? [] : ["", ...summaryLines(style, runs, totalMs)];
-      return view.finished(summary);
+      const summary = summaryDue(runs, exitCode, quiet) ? ["", ...summaryLines(style, runs, totalMs)] : [];
+      const written = view.finished(summary);
+      // ::error lines after everything else, so that no block or line is cut by one.
+      if (!github) return written;
+      return Promise.resolve(written).then(() => emitGithubErrors(io, runs));
     },
   };
 }

@@ -4,13 +4,16 @@
 // modes of SPEC §5 live in display-parallel.ts.
 import type { ChalkInstance } from "chalk";
 import type { TaskRun, TaskStatus } from "./executor.ts";
+import { emitGithubErrors } from "./github.ts";
 import {
   failureMessage,
   headerLine,
   retryLines,
   serialOutput,
   statusLine,
+  summaryDue,
   summaryLines,
+  trackLineStart,
   type Io,
   type TaskOutput,
 } from "./output.ts";
@@ -36,10 +39,14 @@ export interface DisplaySettings {
   readonly quiet: boolean;
   /** How many tasks the plan holds: with one, there are no headers or status lines. */
   readonly taskCount: number;
+  /** GITHUB_ACTIONS=true: an ::error line per failed task (and, in parallel runs, ::group:: blocks). */
+  readonly github: boolean;
 }
 
 /** Serial runs: output passes straight through; headers and status lines when several run. */
-export function serialDisplay({ io, style, quiet, taskCount }: DisplaySettings): RunDisplay {
+export function serialDisplay(settings: DisplaySettings): RunDisplay {
+  const { style, quiet, taskCount, github } = settings;
+  const io = trackLineStart(settings.io);
   const many = taskCount > 1;
   const say = (line: string): void => io.stderr(`${line}\n`);
   return {
@@ -58,9 +65,11 @@ export function serialDisplay({ io, style, quiet, taskCount }: DisplaySettings):
     },
     finished: (runs, totalMs, exitCode) => {
       // -q drops the summary of a run that went well; a failed run still says what failed.
-      if (exitCode === 0 && (!many || quiet)) return undefined;
-      say("");
-      for (const line of summaryLines(style, runs, totalMs)) say(line);
+      if (summaryDue(runs, exitCode, quiet)) {
+        say("");
+        for (const line of summaryLines(style, runs, totalMs)) say(line);
+      }
+      if (github) emitGithubErrors(io, runs);
       return undefined;
     },
   };

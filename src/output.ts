@@ -1,9 +1,9 @@
 // The runner's own output: colour choice, where a task's output goes, and the header,
 // status and summary lines (SPEC §5). Task output goes to stdout/stderr as the task
 // wrote it; the runner's own lines go to stderr, so `runner x > file` keeps only output.
+import { stripVTControlCharacters } from "node:util";
 import { Chalk, type ChalkInstance } from "chalk";
 import { formatDuration } from "./duration.ts";
-import { lastLines } from "./errors.ts";
 import type { TaskRun, TaskStatus } from "./executor.ts";
 import { describeStep, type Step } from "./plan.ts";
 import { Tail } from "./tail.ts";
@@ -13,6 +13,27 @@ export interface Io {
   readonly stderr: (text: string | Uint8Array) => void;
   /** A promise while that stream is too full to take more (a pipe to a slow reader). */
   readonly drained?: (stream: "stdout" | "stderr") => Promise<void> | undefined;
+}
+
+/** An Io that knows whether its stdout stands at the start of a line. */
+export interface TrackedIo extends Io {
+  readonly stdoutAtLineStart: () => boolean;
+}
+
+/**
+ * Remembers whether what went to stdout last ended its line, so that a line of runner's
+ * own that must start one (a GitHub `::error` command) can end a task's unfinished line first.
+ */
+export function trackLineStart(io: Io): TrackedIo {
+  let atLineStart = true;
+  return {
+    ...io,
+    stdout: (text) => {
+      if (text.length > 0) atLineStart = text[text.length - 1] === (typeof text === "string" ? "\n" : 0x0a);
+      io.stdout(text);
+    },
+    stdoutAtLineStart: () => atLineStart,
+  };
 }
 
 /** Where one task's output goes. */
@@ -171,9 +192,31 @@ export function retryLines(style: ChalkInstance, step: Step, failed: TaskStatus,
   return why === undefined ? [again] : [why, again];
 }
 
-export function summaryLines(style: ChalkInstance, runs: readonly TaskRun[], totalMs: number): string[] {
+/** How many of a failed task's last lines the summary shows when its output was not shown in full. */
+export const SUMMARY_TAIL_LINES = 10;
+
+export interface SummaryOptions {
+  /**
+   * Whether the display showed this task's output in full. A failed task whose output it
+   * did not show in full (held back, cut short) gets its last lines under its summary
+   * line. Default: yes, as in serial runs, where output passes straight through.
+   */
+  readonly shownInFull?: (run: TaskRun) => boolean;
+}
+
+/** SPEC §5: a summary whenever more than one task ran, or any failed; -q keeps only the latter. */
+export function summaryDue(runs: readonly TaskRun[], exitCode: number, quiet: boolean): boolean {
+  return exitCode !== 0 || (runs.length > 1 && !quiet);
+}
+
+export function summaryLines(
+  style: ChalkInstance,
+  runs: readonly TaskRun[],
+  totalMs: number,
+  { shownInFull = () => true }: SummaryOptions = {},
+): string[] {
   const width = Math.max(...runs.map((run) => describeStep(run.step).length));
-  const lines = runs.map((run) => {
+  const lines = runs.flatMap((run) => {
     const name = describeStep(run.step).padEnd(width);
     const status = statusText(run.status);
     const colored =
@@ -186,7 +229,8 @@ export function summaryLines(style: ChalkInstance, runs: readonly TaskRun[], tot
             : style.red(status);
     const attempts = run.attempts.length > 1 ? style.dim(` (${run.attempts.length} attempts)`) : "";
     const time = run.status.kind === "skipped" ? "" : ` ${style.dim(formatDuration(run.durationMs))}`;
-    return `  ${symbol(style, run.status)} ${name}  ${colored}${time}${attempts}`;
+    const line = `  ${symbol(style, run.status)} ${name}  ${colored}${time}${attempts}`;
+    return shownInFull(run) ? [line] : [line, ...failureTail(style, run)];
   });
   // Totals in one fixed order, whatever order the tasks ended in.
   const kinds = ["passed", "failed", "timed-out", "cancelled", "skipped"] as const;
@@ -206,9 +250,37 @@ export function summaryLines(style: ChalkInstance, runs: readonly TaskRun[], tot
   return lines;
 }
 
-export function tailBlock(text: string, count: number): string {
-  return lastLines(text, count)
-    .split("\n")
-    .map((line) => `    ${line}`)
-    .join("\n");
+/**
+ * The last lines a failed task printed, for a summary that follows output not shown in
+ * full. None when its error message already holds them (a command whose output was
+ * hidden: CommandError carries that output's tail), so no line is printed twice.
+ */
+function failureTail(style: ChalkInstance, run: TaskRun): string[] {
+  if (run.status.kind !== "failed" && run.status.kind !== "timed-out") return [];
+  const lines = screenLines(run.outputTail).slice(-SUMMARY_TAIL_LINES);
+  if (lines.every((line) => line.trim() === "")) return [];
+  const said = new Set(screenLines(run.status.message));
+  if (lines.every((line) => said.has(line))) return [];
+  return tailBlock(style, lines);
+}
+
+/**
+ * Output as a terminal shows it, line by line: CRLF is one line end, and a line redrawn
+ * with `\r` (a progress bar) shows only its last drawing. No trailing empty line.
+ */
+export function screenLines(text: string): string[] {
+  const lines = text.replace(/\r\n/g, "\n").replace(/\n$/, "").split("\n");
+  return text === "" ? [] : lines.map((line) => line.slice(line.lastIndexOf("\r") + 1));
+}
+
+/**
+ * Lines of task output set off under a summary line. Without colour, escape codes are
+ * dropped; with colour, a line that sets one is reset, so it cannot tint what follows.
+ */
+export function tailBlock(style: ChalkInstance, lines: readonly string[]): string[] {
+  return lines.map((line) => {
+    const text =
+      style.level === 0 ? stripVTControlCharacters(line) : line.includes("\u001b") ? `${line}\u001b[0m` : line;
+    return `    ${style.dim("│")} ${text}`.trimEnd();
+  });
 }
