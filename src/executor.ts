@@ -94,56 +94,147 @@ export function runExitStatus(runs: readonly TaskRun[]): number {
 }
 
 export async function execute(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
-  const ended = new Map<Step, TaskRun>();
-  const waiting = [...steps];
+  const schedule = new Schedule(steps);
   let running = 0;
   // Fail-fast: after a failure nothing new starts and running tasks are cancelled (their
   // process groups get SIGTERM, then SIGKILL after the grace period).
   const failFast = new AbortController();
   const stop = AbortSignal.any([options.interrupt, failFast.signal]);
 
-  return new Promise((resolve) => {
-    const finish = (step: Step, run: TaskRun): void => {
-      ended.set(step, run);
+  return new Promise((resolve, reject) => {
+    const finish = (run: TaskRun): void => {
+      schedule.end(run);
       options.onEnd(run);
     };
-    const pump = (): void => {
-      // Skips first, in plan order, so a skip can cascade to the tasks after it.
-      for (const step of [...waiting]) {
-        const blocker = step.deps.find((dep) => {
-          const done = ended.get(dep);
-          return done !== undefined && done.status.kind !== "passed";
-        });
-        const reason = options.interrupt.aborted
-          ? "the run was interrupted"
-          : failFast.signal.aborted
-            ? "an earlier task failed"
-            : blocker === undefined
-              ? undefined
-              : `it depends on ${blocker.task.name}`;
-        if (reason === undefined) continue;
-        waiting.splice(waiting.indexOf(step), 1);
-        finish(step, skipped(step, reason));
+    const taskEnded = (run: TaskRun): void => {
+      running--;
+      const failed = run.status.kind !== "passed" && run.status.kind !== "cancelled";
+      if (failed && !options.keepGoing) failFast.abort("SIGTERM");
+      finish(run);
+      // With -k, what depends on a task that did not pass can no longer run: it is shown as
+      // skipped at once, in plan order. (Fail-fast skips everything not started: pump.)
+      if (run.status.kind !== "passed" && !stop.aborted) {
+        for (const step of schedule.dependentsOf(run.step))
+          finish(skipped(step, `it depends on ${blockerOf(step) ?? run.step.task.name}`));
       }
-      for (const step of [...waiting]) {
-        if (running >= options.jobs) break;
-        if (!step.deps.every((dep) => ended.get(dep)?.status.kind === "passed")) continue;
-        waiting.splice(waiting.indexOf(step), 1);
+      pump();
+    };
+    const blockerOf = (step: Step): string | undefined =>
+      step.deps.find((dep) => {
+        const run = schedule.runOf(dep);
+        return run !== undefined && run.status.kind !== "passed";
+      })?.task.name;
+    const pump = (): void => {
+      if (stop.aborted) {
+        const reason = options.interrupt.aborted ? "the run was interrupted" : "an earlier task failed";
+        for (const step of schedule.notStarted()) finish(skipped(step, reason));
+      }
+      while (running < options.jobs) {
+        const step = schedule.next();
+        if (step === undefined) break;
         running++;
         options.onStart(step);
-        void runWithRetries(step, options, stop).then((run) => {
-          running--;
-          if (run.status.kind !== "passed" && run.status.kind !== "cancelled" && !options.keepGoing) {
-            failFast.abort("SIGTERM");
-          }
-          finish(step, run);
-          pump();
-        });
+        runWithRetries(step, options, stop).then(taskEnded).catch(reject);
       }
-      if (running === 0 && waiting.length === 0) resolve(steps.map((step) => ended.get(step)!));
+      if (running === 0 && schedule.done()) resolve(steps.map((step) => schedule.runOf(step)!));
     };
     pump();
   });
+}
+
+/**
+ * Which steps can start: each waits for its deps to pass. Ready steps start lowest plan
+ * index first, so one job at a time runs exactly the plan's order. Every operation looks
+ * only at the steps concerned, so a plan of thousands of tasks is no slower per task.
+ */
+class Schedule {
+  private readonly index = new Map<Step, number>();
+  /** How many of a step's deps have not passed yet. */
+  private readonly waitingFor = new Map<Step, number>();
+  private readonly dependents = new Map<Step, Step[]>();
+  private readonly ended = new Map<Step, TaskRun>();
+  /** Steps whose deps all passed, not started yet, in plan order. */
+  private readonly ready: Step[] = [];
+  private readonly started = new Set<Step>();
+
+  constructor(private readonly steps: readonly Step[]) {
+    steps.forEach((step, i) => {
+      this.index.set(step, i);
+      const deps = new Set(step.deps);
+      this.waitingFor.set(step, deps.size);
+      for (const dep of deps) {
+        const list = this.dependents.get(dep);
+        if (list === undefined) this.dependents.set(dep, [step]);
+        else list.push(step);
+      }
+      if (deps.size === 0) this.ready.push(step);
+    });
+  }
+
+  /** The next step to start (its deps all passed), or undefined. */
+  next(): Step | undefined {
+    const step = this.ready.shift();
+    if (step !== undefined) this.started.add(step);
+    return step;
+  }
+
+  end(run: TaskRun): void {
+    this.ended.set(run.step, run);
+    if (run.status.kind !== "passed") return;
+    for (const dependent of this.dependents.get(run.step) ?? []) {
+      const left = (this.waitingFor.get(dependent) ?? 0) - 1;
+      this.waitingFor.set(dependent, left);
+      if (left === 0 && !this.ended.has(dependent)) this.insertReady(dependent);
+    }
+  }
+
+  runOf(step: Step): TaskRun | undefined {
+    return this.ended.get(step);
+  }
+
+  /** Everything that (directly or not) depends on `step` and has not ended, in plan order. */
+  dependentsOf(step: Step): Step[] {
+    const found = new Set<Step>();
+    const visit = (from: Step): void => {
+      for (const dependent of this.dependents.get(from) ?? []) {
+        if (found.has(dependent) || this.ended.has(dependent)) continue;
+        found.add(dependent);
+        visit(dependent);
+      }
+    };
+    visit(step);
+    return this.byPlanOrder([...found]);
+  }
+
+  /** Steps that never started and have not ended, in plan order. */
+  notStarted(): Step[] {
+    this.ready.length = 0;
+    return this.steps.filter((step) => !this.started.has(step) && !this.ended.has(step));
+  }
+
+  done(): boolean {
+    return this.ended.size === this.steps.length;
+  }
+
+  private insertReady(step: Step): void {
+    const at = this.indexOf(step);
+    let low = 0;
+    let high = this.ready.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.indexOf(this.ready[mid]!) < at) low = mid + 1;
+      else high = mid;
+    }
+    this.ready.splice(low, 0, step);
+  }
+
+  private byPlanOrder(list: Step[]): Step[] {
+    return list.sort((a, b) => this.indexOf(a) - this.indexOf(b));
+  }
+
+  private indexOf(step: Step): number {
+    return this.index.get(step) ?? 0;
+  }
 }
 
 function skipped(step: Step, reason: string): TaskRun {
@@ -228,7 +319,7 @@ async function runOnce(
     first === "interrupted" ||
     (options.interrupt.aborted && (typeof first === "string" || first.kind !== "passed"))
   ) {
-    await stopTask(controller, options.interrupt.reason, running, settled, options.settings.killGraceMs);
+    await stopTask(controller, options.interrupt.reason, running, options.settings.killGraceMs);
     return { kind: "cancelled" };
   }
   if (first === "stalled") {
@@ -240,7 +331,7 @@ async function runOnce(
     };
   }
   if (first !== "expired") return first;
-  await stopTask(controller, "timeout", running, settled, options.settings.killGraceMs);
+  await stopTask(controller, "timeout", running, options.settings.killGraceMs);
   return { kind: "timed-out", afterMs: timeoutMs ?? 0, message: `Task timed out after ${formatLimit(timeoutMs ?? 0)}` };
 }
 
@@ -253,13 +344,14 @@ async function stopTask(
   controller: AbortController,
   reason: unknown,
   running: ReadonlySet<Promise<unknown>>,
-  settled: Promise<unknown>,
   killGraceMs: number,
 ): Promise<void> {
   controller.abort(reason);
+  // Not the task's own promise: it settles as soon as its first command throws, while
+  // others it started (Promise.all) may still be on their way down.
   const commandsEnded = Promise.allSettled([...running]).then(() => new Promise((resolve) => setImmediate(resolve)));
   const cap = after(killGraceMs + 1000, undefined, { unref: true });
-  await Promise.race([settled, commandsEnded, cap.promise]);
+  await Promise.race([commandsEnded, cap.promise]);
   cap.cancel();
 }
 
