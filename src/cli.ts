@@ -19,6 +19,7 @@ import { displayPath, loadTasks } from "./load.ts";
 import { colorEnabled, dropOutputWhenReaderCloses, makeStyle, whenDrained, type Io } from "./output.ts";
 import { splitArgs, scanLeadingCore, unknownTask } from "./parse-args.ts";
 import { describeStep, planRun, type Step } from "./plan.ts";
+import { endLeftovers } from "./process.ts";
 
 declare const RUNNER_VERSION: string;
 
@@ -270,6 +271,7 @@ async function runSteps(
   const stoppedBy = interrupt.received();
   const exitCode = stoppedBy === undefined ? runExitStatus(runs) : interruptExitStatus(stoppedBy);
   display.finished(runs, performance.now() - started, exitCode);
+  await endLeftovers(config.killGrace);
   return exitCode;
 }
 

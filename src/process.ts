@@ -5,7 +5,8 @@
 // Why process groups: a shell command's work is often done by grandchildren (`sh -c
 // "npm test"` → npm → node). Killing only the direct child would leave them running, so
 // each command leads its own group and we signal the whole group (`kill(-pid)`).
-import { statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Responder } from "./context-types.ts";
 import { Tail } from "./tail.ts";
 
@@ -50,6 +51,12 @@ export interface CommandEnd {
 
 /** Groups still running, killed if the runner exits first. */
 const liveGroups = new Set<number>();
+/**
+ * Groups whose leader ended by itself but left processes behind that no longer hold its
+ * output (`server > log &`): they may serve later tasks, and end with the run (SPEC §3: no
+ * process the runner started outlives it), see endLeftovers.
+ */
+const leftoverGroups = new Set<number>();
 let exitHookInstalled = false;
 
 export function killGroup(pid: number, signal: NodeJS.Signals): void {
@@ -69,8 +76,64 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on("exit", () => {
-    for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+    for (const pid of [...liveGroups, ...leftoverGroups]) killGroup(pid, "SIGKILL");
   });
+}
+
+/**
+ * Whether any process of group `pgid` still runs. kill(-pgid, 0) alone counts zombies too:
+ * a killed grandchild whose parent died first is reparented to init, and an init that never
+ * reaps (as in some containers) keeps it for ever. On Linux, /proc tells the two apart.
+ */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+  } catch {
+    return false;
+  }
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return true; // No /proc (macOS): trust kill.
+  }
+  return names.some((name) => {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) return false;
+    try {
+      // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return fields[0] !== "Z" && Number(fields[2]) === pgid;
+    } catch {
+      return false; // Gone meanwhile.
+    }
+  });
+}
+
+/** Polls until group `pgid` has no running process, or `patienceMs` have passed. */
+async function waitForGroupEnd(pgid: number, patienceMs: number): Promise<boolean> {
+  for (let waited = 0; groupAlive(pgid); waited += 25) {
+    if (waited >= patienceMs) return false;
+    await sleep(25);
+  }
+  return true;
+}
+
+/**
+ * The run is over: what commands left running in their groups gets SIGTERM, then SIGKILL
+ * after the grace period. (A pid is only reused once its process is reaped, and a group
+ * lives as long as one member does: the groups tracked here are still these commands'.)
+ */
+export async function endLeftovers(killGraceMs: number): Promise<void> {
+  const groups = [...leftoverGroups].filter(groupAlive);
+  for (const pid of groups) killGroup(pid, "SIGTERM");
+  await Promise.all(
+    groups.map(async (pid) => {
+      if (!(await waitForGroupEnd(pid, killGraceMs))) killGroup(pid, "SIGKILL");
+      leftoverGroups.delete(pid);
+    }),
+  );
 }
 
 export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
@@ -126,13 +189,17 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   });
 
   let graceTimer: NodeJS.Timeout | undefined;
+  let killed = false;
   const stop = (why: "timeout" | "cancelled", signal: NodeJS.Signals = "SIGTERM"): void => {
     if (ending !== undefined || pid === undefined) return;
     ending = why;
     subprocess.stdout?.resume();
     subprocess.stderr?.resume();
     killGroup(pid, signal);
-    graceTimer = setTimeout(() => killGroup(pid, "SIGKILL"), spec.killGraceMs);
+    graceTimer = setTimeout(() => {
+      killed = true;
+      killGroup(pid, "SIGKILL");
+    }, spec.killGraceMs);
   };
   const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => stop("timeout"), spec.timeoutMs);
   // Cancelled by a Ctrl-C (the abort reason names the signal) the command gets that signal,
@@ -152,8 +219,18 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   });
   const result = await subprocess;
   clearTimeout(timer);
-  clearTimeout(graceTimer);
   spec.signal.removeEventListener("abort", onAbort);
+  if (pid !== undefined && ending !== undefined) {
+    // Its pipes closed, but a member that let go of them (`sleep 300 > /dev/null &`) and
+    // ignores SIGTERM still runs: a stopped command has ended when its whole group has,
+    // SIGKILL at the end of the grace period included.
+    let gone = await waitForGroupEnd(pid, 250);
+    while (!gone && !killed) gone = await waitForGroupEnd(pid, 250);
+    if (!gone) await waitForGroupEnd(pid, 1000);
+  } else if (pid !== undefined && groupAlive(pid)) {
+    leftoverGroups.add(pid);
+  }
+  clearTimeout(graceTimer);
   if (pid !== undefined) liveGroups.delete(pid);
   if (needsStdin) subprocess.stdin?.destroy();
 
