@@ -72,3 +72,20 @@ export function describeStep(step: Step): string {
   if (step.rest.length > 0) parts.push("--", ...step.rest);
   return parts.join(" ");
 }
+
+/**
+ * A parallel plan as waves: the tasks that can start together, each wave once the ones
+ * before it have passed (a step goes one wave after its latest dep). In plan order within a
+ * wave. At most `-j` of a wave run at once; the rest start as others end.
+ */
+export function planWaves(steps: readonly Step[]): Step[][] {
+  const waveOf = new Map<Step, number>();
+  const waves: Step[][] = [];
+  // Plan order puts every dep before its dependents, so one pass suffices.
+  for (const step of steps) {
+    const wave = step.deps.reduce((latest, dep) => Math.max(latest, (waveOf.get(dep) ?? -1) + 1), 0);
+    waveOf.set(step, wave);
+    (waves[wave] ??= []).push(step);
+  }
+  return waves;
+}
