@@ -195,14 +195,14 @@ class Schedule {
   /** Everything that (directly or not) depends on `step` and has not ended, in plan order. */
   dependentsOf(step: Step): Step[] {
     const found = new Set<Step>();
-    const visit = (from: Step): void => {
+    const toVisit = [step];
+    for (let from = toVisit.pop(); from !== undefined; from = toVisit.pop()) {
       for (const dependent of this.dependents.get(from) ?? []) {
         if (found.has(dependent) || this.ended.has(dependent)) continue;
         found.add(dependent);
-        visit(dependent);
+        toVisit.push(dependent);
       }
-    };
-    visit(step);
+    }
     return this.byPlanOrder([...found]);
   }
 

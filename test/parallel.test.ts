@@ -634,6 +634,28 @@ export const say = task({ options: { word: { type: "string", default: "hi" } }, 
     expect(plan.waves).toEqual([[1, 5], [2, 3], [4]]);
   });
 
+  it("plans a chain of 3000 deps, and 30 layers of shared deps, walking each task once", async () => {
+    const layers = Array.from({ length: 30 }, (_, i) =>
+      ["a", "b"].map(
+        (x) => `export const l${i}${x} = task({ ${i > 0 ? `deps: [l${i - 1}a, l${i - 1}b], ` : ""}run: () => {} });`,
+      ),
+    ).flat();
+    const chain = Array.from(
+      { length: 3000 },
+      (_, i) => `export const c${i} = task({ ${i > 0 ? `deps: [c${i - 1}], ` : ""}run: () => {} });`,
+    );
+    const big = project({ "tasks.ts": ['import { task } from "runner";', ...layers, ...chain, ""].join("\n") });
+    // Walked as a tree, the layers would take 2^30 visits: this run would never end.
+    const shared = await runRunner(["--plan", "-p", "-j2", "l29a"], { cwd: big });
+    expect(shared.code).toBe(0);
+    expect(shared.stdout.split("\n").slice(-3)).toEqual(["wave 29: l28a, l28b", "wave 30: l29a", ""]);
+    const deep = await runRunner(["--plan", "c2999"], { cwd: big });
+    expect([deep.code, deep.stderr]).toEqual([0, ""]);
+    expect(deep.stdout.split("\n").slice(-2)).toEqual(["3000. c2999", ""]);
+    const ran = await runRunner(["-p", "-q", "c2999"], { cwd: big });
+    expect(ran.code).toBe(0);
+  });
+
   it("keeps the serial plan without -p, and with -j1 (which runs the plan's order)", async () => {
     const serial = "1. a\n2. b\n3. c\n4. d\n5. e\n";
     expect((await runRunner(["--plan", "d", "e"], { cwd: dir })).stdout).toBe(serial);
