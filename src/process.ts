@@ -129,18 +129,40 @@ async function waitForGroupEnd(pgid: number, patienceMs: number): Promise<boolea
 
 /**
  * The run is over: what commands left running in their groups gets SIGTERM, then SIGKILL
- * after the grace period. (A pid is only reused once its process is reaped, and a group
- * lives as long as one member does: the groups tracked here are still these commands'.)
+ * after the grace period, or at once on Ctrl-C. (A group's id cannot be reused while one
+ * member lives; groups that emptied are dropped as commands end, see pruneLeftovers.)
  */
 export async function endLeftovers(killGraceMs: number): Promise<void> {
   const groups = [...leftoverGroups].filter(groupAlive);
-  for (const pid of groups) killGroup(pid, "SIGTERM");
-  await Promise.all(
-    groups.map(async (pid) => {
-      if (!(await waitForGroupEnd(pid, killGraceMs))) killGroup(pid, "SIGKILL");
+  leftoverGroups.clear();
+  if (groups.length === 0) return;
+  const now = (): void => {
+    for (const pid of groups) killGroup(pid, "SIGKILL");
+  };
+  process.on("SIGINT", now);
+  process.on("SIGTERM", now);
+  try {
+    for (const pid of groups) killGroup(pid, "SIGTERM");
+    await Promise.all(
+      groups.map(async (pid) => {
+        if (!(await waitForGroupEnd(pid, killGraceMs))) killGroup(pid, "SIGKILL");
+      }),
+    );
+  } finally {
+    process.off("SIGINT", now);
+    process.off("SIGTERM", now);
+  }
+}
+
+/** Forgets leftover groups that have no member any more (so their ids may be reused). */
+function pruneLeftovers(): void {
+  for (const pid of leftoverGroups) {
+    try {
+      process.kill(-pid, 0);
+    } catch {
       leftoverGroups.delete(pid);
-    }),
-  );
+    }
+  }
 }
 
 export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
@@ -239,6 +261,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   } else if (pid !== undefined && groupAlive(pid)) {
     leftoverGroups.add(pid);
   }
+  pruneLeftovers();
   clearTimeout(graceTimer);
   if (pid !== undefined) liveGroups.delete(pid);
   if (needsStdin) subprocess.stdin?.destroy();

@@ -468,6 +468,42 @@ export const long = task({ run: (ctx) => ctx.run("sleep 306 & echo $! > long.bg;
   });
 });
 
+describe("processes a command leaves behind", () => {
+  const TASKS = `import { task } from "runner";
+// Each starts a background process with its output elsewhere, so the command ends at once.
+export const serve = task({ run: (ctx) => ctx.run("sleep 321 > /dev/null 2>&1 & echo $! > serve.pid") });
+export const deaf = task({
+  run: (ctx) => ctx.run("(trap '' TERM; exec sleep 322) > /dev/null 2>&1 & echo $! > deaf.pid"),
+});
+// Runs after serve, while what serve started still runs.
+export const use = task({ deps: [serve], run: (ctx) => ctx.run("kill -0 $(cat serve.pid) && touch used") });
+`;
+
+  it("live on for later tasks and end with the run: SIGTERM, then SIGKILL after killGrace", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const mark = randomUUID();
+    const run = await runRunner([...P, "-j2", "use", "deaf"], {
+      cwd: dir,
+      env: { RUN_MARK: mark, RUNNER_KILL_GRACE: "300ms" },
+    });
+    const [server, deaf] = pids(dir, "serve.pid", "deaf.pid");
+    expect(run.code).toBe(0);
+    expect(summary(run.stderr)).toBe(
+      [
+        "  ✔ serve  passed <time>",
+        "  ✔ use    passed <time>",
+        "  ✔ deaf   passed <time>",
+        "3 tasks: 3 passed in <time>",
+        "",
+      ].join("\n"),
+    );
+    expect(existsSync(join(dir, "used"))).toBe(true);
+    expect(await waitUntilGone(server!)).toBe(true);
+    expect(await waitUntilGone(deaf!)).toBe(true);
+    expect(await survivors(mark)).toEqual([]);
+  });
+});
+
 describe("retries in parallel runs", () => {
   const TASKS = `import { task } from "runner";
 let tries = 0;
