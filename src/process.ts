@@ -1,5 +1,5 @@
 // One child process: spawned in its own process group, its output streamed to sinks and
-// kept as a bounded tail, answered by responders, and ended by a time limit or
+// kept as a bounded tail, answered by responders, and ended by a time limit or by
 // cancellation. Its end is a typed outcome, never an exception.
 //
 // Why node:child_process and not execa: runner uses none of execa's buffering, piping or
@@ -186,7 +186,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | NodeJS.ErrnoException>(
     (resolve) => {
       subprocess.once("close", (code, signal) => resolve({ code, signal }));
-      subprocess.once("error", (error) => {
+      subprocess.on("error", (error) => {
         if (subprocess.pid === undefined) resolve(error);
       });
     },
