@@ -19,7 +19,8 @@ import { interruptExitStatus, listenForInterrupts } from "./interrupt.ts";
 import { displayPath, loadTasks } from "./load.ts";
 import { colorEnabled, dropOutputWhenReaderCloses, makeStyle, whenDrained, type Io } from "./output.ts";
 import { splitArgs, scanLeadingCore, unknownTask } from "./parse-args.ts";
-import { describeStep, planRun, type Step } from "./plan.ts";
+import { describeStep, planRun, planWaves, type Step } from "./plan.ts";
+import { endLeftovers } from "./process.ts";
 
 declare const RUNNER_VERSION: string;
 
@@ -132,7 +133,9 @@ export async function main(world: World): Promise<number> {
   }
   const steps = planRun(invocations, core.dedupe);
   if (core.plan) {
-    world.stdout(core.json ? planJson(steps) : planText(steps));
+    // Waves when tasks can run at once; -j1 runs the plan's order, so it shows that.
+    const waves = core.parallel && config.jobs > 1 ? planWaves(steps) : undefined;
+    world.stdout(core.json ? planJson(steps, waves) : planText(steps, waves));
     return 0;
   }
   return runSteps(world, steps, core, config, collection, style);
@@ -175,19 +178,26 @@ function cliConfig(core: CoreOptions): RawConfig {
   return raw;
 }
 
-function planText(steps: readonly Step[]): string {
+function planText(steps: readonly Step[], waves: readonly (readonly Step[])[] | undefined): string {
+  if (waves !== undefined) {
+    return waves.map((wave, index) => `wave ${index + 1}: ${wave.map(describeStep).join(", ")}\n`).join("");
+  }
   return steps.map((step, index) => `${index + 1}. ${describeStep(step)}\n`).join("");
 }
 
-function planJson(steps: readonly Step[]): string {
+/** Steps are numbered from 1 in plan order; deps and waves refer to them by number. */
+function planJson(steps: readonly Step[], waves: readonly (readonly Step[])[] | undefined): string {
+  const number = new Map(steps.map((step, index) => [step, index + 1]));
   const json = steps.map((step) => ({
     name: step.task.name,
     options: step.options,
     args: step.args,
     rest: step.rest,
-    deps: step.deps.map((dep) => steps.indexOf(dep) + 1),
+    deps: step.deps.map((dep) => number.get(dep)),
   }));
-  return `${JSON.stringify({ steps: json }, null, 2)}\n`;
+  const plan =
+    waves === undefined ? { steps: json } : { steps: json, waves: waves.map((w) => w.map((s) => number.get(s))) };
+  return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
 async function loadDotenv(paths: readonly string[], base: string): Promise<Record<string, string>> {
@@ -275,6 +285,8 @@ async function runSteps(
   const exitCode = stoppedBy === undefined ? runExitStatus(runs) : interruptExitStatus(stoppedBy);
   const totalMs = performance.now() - started;
   await display.finished(runs, totalMs, exitCode);
+  // Background processes commands left behind (a server for later tasks) end with the run.
+  await endLeftovers(config.killGrace);
   if (core.report === undefined && core.junit === undefined) return exitCode;
   // Loaded only when asked for: most runs write no files.
   const { writeRunFiles } = await import("./run-files.ts");

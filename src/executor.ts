@@ -7,6 +7,7 @@ import { CommandError } from "./errors.ts";
 import type { Context } from "./context-types.ts";
 import { commandExitStatus, createContext, type CommandRecord, type ContextSettings } from "./context.ts";
 import type { Step } from "./plan.ts";
+import { Schedule } from "./schedule.ts";
 import type { TaskOutput } from "./output.ts";
 
 export type TaskStatus =
@@ -94,53 +95,50 @@ export function runExitStatus(runs: readonly TaskRun[]): number {
 }
 
 export async function execute(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
-  const ended = new Map<Step, TaskRun>();
-  const waiting = [...steps];
+  const schedule = new Schedule(steps);
   let running = 0;
   // Fail-fast: after a failure nothing new starts and running tasks are cancelled (their
   // process groups get SIGTERM, then SIGKILL after the grace period).
   const failFast = new AbortController();
   const stop = AbortSignal.any([options.interrupt, failFast.signal]);
 
-  return new Promise((resolve) => {
-    const finish = (step: Step, run: TaskRun): void => {
-      ended.set(step, run);
+  return new Promise((resolve, reject) => {
+    const finish = (run: TaskRun): void => {
+      schedule.end(run);
       options.onEnd(run);
     };
-    const pump = (): void => {
-      // Skips first, in plan order, so a skip can cascade to the tasks after it.
-      for (const step of [...waiting]) {
-        const blocker = step.deps.find((dep) => {
-          const done = ended.get(dep);
-          return done !== undefined && done.status.kind !== "passed";
-        });
-        const reason = options.interrupt.aborted
-          ? "the run was interrupted"
-          : failFast.signal.aborted
-            ? "an earlier task failed"
-            : blocker === undefined
-              ? undefined
-              : `it depends on ${blocker.task.name}`;
-        if (reason === undefined) continue;
-        waiting.splice(waiting.indexOf(step), 1);
-        finish(step, skipped(step, reason));
+    const taskEnded = (run: TaskRun): void => {
+      running--;
+      const failed = run.status.kind !== "passed" && run.status.kind !== "cancelled";
+      if (failed && !options.keepGoing) failFast.abort("SIGTERM");
+      finish(run);
+      // With -k, what depends on a task that did not pass can no longer run: it is shown as
+      // skipped at once, in plan order. (Fail-fast skips everything not started: pump.)
+      if (run.status.kind !== "passed" && !stop.aborted) {
+        for (const step of schedule.dependentsOf(run.step)) {
+          finish(skipped(step, `it depends on ${blockerOf(step) ?? run.step.task.name}`));
+        }
       }
-      for (const step of [...waiting]) {
-        if (running >= options.jobs) break;
-        if (!step.deps.every((dep) => ended.get(dep)?.status.kind === "passed")) continue;
-        waiting.splice(waiting.indexOf(step), 1);
+      pump();
+    };
+    const blockerOf = (step: Step): string | undefined =>
+      step.deps.find((dep) => {
+        const run = schedule.runOf(dep);
+        return run !== undefined && run.status.kind !== "passed";
+      })?.task.name;
+    const pump = (): void => {
+      if (stop.aborted) {
+        const reason = options.interrupt.aborted ? "the run was interrupted" : "an earlier task failed";
+        for (const step of schedule.notStarted()) finish(skipped(step, reason));
+      }
+      while (running < options.jobs) {
+        const step = schedule.next();
+        if (step === undefined) break;
         running++;
         options.onStart(step);
-        void runWithRetries(step, options, stop).then((run) => {
-          running--;
-          if (run.status.kind !== "passed" && run.status.kind !== "cancelled" && !options.keepGoing) {
-            failFast.abort("SIGTERM");
-          }
-          finish(step, run);
-          pump();
-        });
+        runWithRetries(step, options, stop).then(taskEnded).catch(reject);
       }
-      if (running === 0 && waiting.length === 0) resolve(steps.map((step) => ended.get(step)!));
+      if (running === 0 && schedule.done()) resolve(steps.map((step) => schedule.runOf(step)!));
     };
     pump();
   });
@@ -228,7 +226,7 @@ async function runOnce(
     first === "interrupted" ||
     (options.interrupt.aborted && (typeof first === "string" || first.kind !== "passed"))
   ) {
-    await stopTask(controller, options.interrupt.reason, running, settled, options.settings.killGraceMs);
+    await stopTask(controller, options.interrupt.reason, running, options.settings.killGraceMs);
     return { kind: "cancelled" };
   }
   if (first === "stalled") {
@@ -240,7 +238,7 @@ async function runOnce(
     };
   }
   if (first !== "expired") return first;
-  await stopTask(controller, "timeout", running, settled, options.settings.killGraceMs);
+  await stopTask(controller, "timeout", running, options.settings.killGraceMs);
   return { kind: "timed-out", afterMs: timeoutMs ?? 0, message: `Task timed out after ${formatLimit(timeoutMs ?? 0)}` };
 }
 
@@ -253,13 +251,14 @@ async function stopTask(
   controller: AbortController,
   reason: unknown,
   running: ReadonlySet<Promise<unknown>>,
-  settled: Promise<unknown>,
   killGraceMs: number,
 ): Promise<void> {
   controller.abort(reason);
+  // Not the task's own promise: it settles as soon as its first command throws, while
+  // others it started (Promise.all) may still be on their way down.
   const commandsEnded = Promise.allSettled([...running]).then(() => new Promise((resolve) => setImmediate(resolve)));
   const cap = after(killGraceMs + 1000, undefined, { unref: true });
-  await Promise.race([settled, commandsEnded, cap.promise]);
+  await Promise.race([commandsEnded, cap.promise]);
   cap.cancel();
 }
 

@@ -19,38 +19,55 @@ export interface Step {
 export function planRun(invocations: readonly Invocation[], dedupe: boolean): Step[] {
   const steps: Step[] = [];
   const byKey = new Map<string, Step>();
+  const keyOf = (frame: Frame): string => JSON.stringify([frame.task.name, frame.options, frame.args, frame.rest]);
 
-  const add = (
-    task: Task,
-    options: Readonly<Record<string, unknown>>,
-    args: readonly string[],
-    rest: readonly string[],
-    path: readonly Task[],
-  ): Step => {
-    const deps = task.deps.map((dep) => {
-      let depOptions;
-      try {
-        depOptions = finishOptions(dep.name, dep.options, new Map());
-      } catch (error) {
-        const why = error instanceof Error ? error.message : String(error);
-        throw new UserError(`Task "${task.name}" depends on "${dep.name}", which cannot run with its defaults: ${why}`);
+  // Depth-first with a stack of our own rather than recursion: a long chain of deps must not
+  // overflow the call stack. A task already planned (deduped) is not walked again: its deps
+  // are planned already, and a graph where many tasks share deps stays linear.
+  const add = (root: Frame): void => {
+    const stack: Frame[] = [root];
+    for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
+      const existing = dedupe && frame.deps.length === 0 ? byKey.get(keyOf(frame)) : undefined;
+      const dep = existing === undefined ? frame.task.deps[frame.deps.length] : undefined;
+      if (dep !== undefined) {
+        stack.push({ task: dep, options: defaultsOf(frame.task, dep), args: [], rest: [], deps: [] });
+        continue;
       }
-      return add(dep, depOptions, [], [], [...path, task]);
-    });
-    const key = JSON.stringify([task.name, options, args, rest]);
-    const existing = byKey.get(key);
-    if (dedupe && existing !== undefined) return existing;
-    const step: Step = { task, options, args, rest, deps };
-    byKey.set(key, step);
-    steps.push(step);
-    return step;
+      stack.pop();
+      let step = existing ?? (dedupe ? byKey.get(keyOf(frame)) : undefined);
+      if (step === undefined) {
+        step = { task: frame.task, options: frame.options, args: frame.args, rest: frame.rest, deps: frame.deps };
+        byKey.set(keyOf(frame), step);
+        steps.push(step);
+      }
+      stack.at(-1)?.deps.push(step);
+    }
   };
 
   for (const invocation of invocations) {
     const options = finishOptions(invocation.task.name, invocation.task.options, invocation.given);
-    add(invocation.task, options, invocation.args, invocation.rest, []);
+    add({ task: invocation.task, options, args: invocation.args, rest: invocation.rest, deps: [] });
   }
   return steps;
+}
+
+/** A task on its way into the plan: its deps' steps so far. */
+interface Frame {
+  readonly task: Task;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly args: readonly string[];
+  readonly rest: readonly string[];
+  readonly deps: Step[];
+}
+
+/** A dep runs with its defaults. */
+function defaultsOf(task: Task, dep: Task): Readonly<Record<string, unknown>> {
+  try {
+    return finishOptions(dep.name, dep.options, new Map());
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new UserError(`Task "${task.name}" depends on "${dep.name}", which cannot run with its defaults: ${why}`);
+  }
 }
 
 /** `build --target esnext docs`: how a step is shown in plans and headers. */
@@ -71,4 +88,21 @@ export function describeStep(step: Step): string {
   parts.push(...step.args);
   if (step.rest.length > 0) parts.push("--", ...step.rest);
   return parts.join(" ");
+}
+
+/**
+ * A parallel plan as waves: the tasks that can start together, each wave once the ones
+ * before it have passed (a step goes one wave after its latest dep). In plan order within a
+ * wave. At most `-j` of a wave run at once; the rest start as others end.
+ */
+export function planWaves(steps: readonly Step[]): Step[][] {
+  const waveOf = new Map<Step, number>();
+  const waves: Step[][] = [];
+  // Plan order puts every dep before its dependents, so one pass suffices.
+  for (const step of steps) {
+    const wave = step.deps.reduce((latest, dep) => Math.max(latest, (waveOf.get(dep) ?? -1) + 1), 0);
+    waveOf.set(step, wave);
+    (waves[wave] ??= []).push(step);
+  }
+  return waves;
 }

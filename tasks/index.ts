@@ -1,4 +1,4 @@
-// This project's own tasks, run by runner itself: `npm test` is `runner check`.
+// This project's own tasks, run by runner itself: `npm test` is `runner -p lint typecheck test`.
 import { task } from "runner";
 import { bundle } from "./bundle.mjs";
 
