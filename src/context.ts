@@ -95,8 +95,10 @@ function resultOf(
       signal = outcome.signal;
       break;
     case "timeout":
-    case "cancelled":
       signal = "SIGTERM";
+      break;
+    case "cancelled":
+      signal = outcome.signal;
       break;
     case "spawn-error":
       exitCode = 127;

@@ -19,7 +19,8 @@ export type Outcome =
   | { readonly kind: "exit"; readonly code: number }
   | { readonly kind: "signal"; readonly signal: string }
   | { readonly kind: "timeout"; readonly afterMs: number }
-  | { readonly kind: "cancelled" }
+  /** Stopped by the run (fail-fast, Ctrl-C): `signal` is the one sent first. */
+  | { readonly kind: "cancelled"; readonly signal: NodeJS.Signals }
   | { readonly kind: "spawn-error"; readonly message: string };
 
 export interface CommandSpec {
@@ -196,6 +197,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
 
   const answer = respond(spec.responders, (text) => subprocess.stdin?.write(text));
   let ending: "timeout" | "cancelled" | undefined;
+  let sent: NodeJS.Signals = "SIGTERM";
   // Backpressure: while the runner's own stdout (say, a pipe to a slow reader) is full, stop
   // reading the child's output, so the child waits instead of the runner's memory growing.
   // Not once the command is being killed: what is left in its pipes is read at once, so that
@@ -224,6 +226,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   const stop = (why: "timeout" | "cancelled", signal: NodeJS.Signals = "SIGTERM"): void => {
     if (ending !== undefined || pid === undefined) return;
     ending = why;
+    sent = signal;
     subprocess.stdout?.resume();
     subprocess.stderr?.resume();
     killGroup(pid, signal);
@@ -269,7 +272,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   const durationMs = performance.now() - started;
   let outcome: Outcome;
   if (ending === "timeout") outcome = { kind: "timeout", afterMs: spec.timeoutMs ?? 0 };
-  else if (ending === "cancelled") outcome = { kind: "cancelled" };
+  else if (ending === "cancelled") outcome = { kind: "cancelled", signal: sent };
   else if (result instanceof Error || pid === undefined) {
     outcome = { kind: "spawn-error", message: spawnMessage(result instanceof Error ? result : undefined, spec) };
     // Said where a shell would say "not found": on the command's stderr, shown and captured.

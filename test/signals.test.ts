@@ -1,13 +1,14 @@
 // Ctrl-C and SIGTERM sent to runner itself, with real processes: every command's process
 // group hears it, the run stops with a summary, and nothing the run started survives.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { normalize, project } from "./helpers.ts";
 import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { writeFileSync } from "node:fs";
+import { task } from "runner";
 // A shell with a background child and a foreground child: the background one ignores
 // SIGINT (as background jobs of a non-interactive shell do), so only a group-wide
 // follow-up reaches it.
@@ -24,6 +25,12 @@ export const js = task({
   },
 });
 export const after = task({ run: (ctx) => ctx.run("touch after-ran") });
+export const caught = task({
+  async run(ctx) {
+    const r = await ctx.run("echo started; sleep 300", { warn: true });
+    writeFileSync("signal", String(r.signal));
+  },
+});
 `;
 
 const leftovers: number[] = [];
@@ -87,6 +94,15 @@ describe("signals sent to runner", () => {
     expect(await waitUntilGone(foreground)).toBe(true);
     expect(await waitUntilGone(background)).toBe(true);
     expect(existsSync(join(dir, "after-ran"))).toBe(false);
+  });
+
+  it("the command's result names the signal it got: SIGINT after Ctrl-C, SIGTERM after SIGTERM", async () => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      const dir = project({ "tasks.ts": TASKS });
+      const end = await interrupt(dir, ["caught"], [signal]);
+      expect(end.code).toBe(signal === "SIGINT" ? 130 : 143);
+      expect(readFileSync(join(dir, "signal"), "utf8")).toBe(signal);
+    }
   });
 
   it("SIGTERM does the same and exits 143", async () => {
