@@ -42,14 +42,7 @@ interface Loaded {
 export async function main(world: World): Promise<number> {
   const shapes = coreOptionShapes();
   const leading = parseCoreOptions(scanLeadingCore(world.argv, shapes));
-  if (leading.version) {
-    world.stdout(`${RUNNER_VERSION}\n`);
-    return 0;
-  }
-  if (leading.completion !== undefined) {
-    world.stdout(completionScript(leading.completion));
-    return 0;
-  }
+  if (answeredWithoutTasks(world, leading)) return 0;
 
   if (leading.complete) {
     const at = world.argv.indexOf("--");
@@ -78,14 +71,7 @@ export async function main(world: World): Promise<number> {
   const split = splitArgs(world.argv, collection, shapes);
   const core = parseCoreOptions(split.coreTokens);
   // Core options are accepted after a task name too: `runner build --completion bash`.
-  if (core.version) {
-    world.stdout(`${RUNNER_VERSION}\n`);
-    return 0;
-  }
-  if (core.completion !== undefined) {
-    world.stdout(completionScript(core.completion));
-    return 0;
-  }
+  if (answeredWithoutTasks(world, core)) return 0;
   if (core.verbose) {
     const how = loaded.fromCache ? "from the cache" : "transpiled";
     world.stderr(
@@ -139,6 +125,14 @@ export async function main(world: World): Promise<number> {
     return 0;
   }
   return runSteps(world, steps, core, config, collection, style);
+}
+
+/** --version and --completion need no tasks: answered here, wherever they stand on the line. */
+function answeredWithoutTasks(world: World, core: CoreOptions): boolean {
+  if (core.version) world.stdout(`${RUNNER_VERSION}\n`);
+  else if (core.completion !== undefined) world.stdout(completionScript(core.completion));
+  else return false;
+  return true;
 }
 
 async function loadProject(world: World, leading: CoreOptions): Promise<Loaded | undefined> {

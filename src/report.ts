@@ -24,7 +24,7 @@
 //                 for a task tried once, none for a skipped one.
 //     commands    every command it ran, all attempts: { command, exitCode, signal, durationMs }.
 //     outputTail  the last 100 lines the task printed (all its streams, as printed).
-import type { TaskRun, TaskStatus } from "./executor.ts";
+import { exitStatusOf, type TaskRun, type TaskStatus } from "./executor.ts";
 
 export const REPORT_VERSION = 1;
 
@@ -85,21 +85,7 @@ export interface Report {
 
 /** A task's (or an attempt's) exit status as the report gives it: null when it did not end by itself. */
 export function statusExitCode(status: TaskStatus): number | null {
-  switch (status.kind) {
-    case "passed":
-      return 0;
-    case "failed":
-      return status.exitCode;
-    case "timed-out":
-      return 124;
-    case "cancelled":
-    case "skipped":
-      return null;
-    default: {
-      const never: never = status;
-      throw new Error(`unhandled status ${JSON.stringify(never)}`);
-    }
-  }
+  return status.kind === "cancelled" || status.kind === "skipped" ? null : exitStatusOf(status);
 }
 
 export function statusMessage(status: TaskStatus): string | null {
