@@ -458,4 +458,7 @@ const intro = [
 ].join("\n");
 if (append && existsSync(out)) writeFileSync(out, `${readFileSync(out, "utf8").trimEnd()}\n\n${text}`);
 else writeFileSync(out, `${intro}\n${text}`);
+// Keep the file as `prettier --check .` wants it (tables aligned), when prettier is installed.
+const prettier = join(root, "node_modules", ".bin", "prettier");
+if (existsSync(prettier)) spawnSync(prettier, ["--write", "--log-level", "warn", out], { stdio: "inherit" });
 console.error(`bench: wrote ${relative(process.cwd(), out) || out}`);
