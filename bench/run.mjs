@@ -454,6 +454,7 @@ const intro = [
   "Written by `bench/run.mjs` (`npm run bench`; see the top of that file for its options).",
   "Ratios are against `node -e 0` for the start-up scenarios (1–3) and against the fastest",
   "peer for the throughput ones (4–6); the SPEC §9 targets are checked under each table.",
+  "What each missed target costs, and why, is in bench/README.md.",
   "",
 ].join("\n");
 if (append && existsSync(out)) writeFileSync(out, `${readFileSync(out, "utf8").trimEnd()}\n\n${text}`);
