@@ -53,3 +53,19 @@ export const check = task({
   deps: [lint, typecheck, test],
   run: () => {},
 });
+
+/** Benchmark runner against its peers (SPEC §9); writes bench/RESULTS.md */
+export const bench = task({
+  options: {
+    quick: { type: "boolean", default: false, help: "fewer runs, skip the slowest peers, 100 MB instead of 1 GB" },
+    node: { type: "string", help: "run runner and the Node-based peers under this Node binary" },
+    append: { type: "boolean", default: false, help: "add a section to bench/RESULTS.md instead of replacing it" },
+  },
+  run: (ctx, opts) =>
+    ctx.exec(process.execPath, [
+      "bench/run.mjs",
+      ...(opts.quick ? ["--quick"] : []),
+      ...(opts.node ? ["--node", opts.node] : []),
+      ...(opts.append ? ["--append"] : []),
+    ]),
+});

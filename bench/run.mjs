@@ -1,0 +1,465 @@
+#!/usr/bin/env node
+// runner against its peers, side by side on this machine (SPEC §9). Plain Node, no build step.
+//
+//   npm run bench                      full run, writes bench/RESULTS.md and prints the tables
+//   npm run bench -- --quick           fewer runs, the slowest peers skipped, 100 MB instead of 1 GB
+//   npm run bench -- --node <path>     run runner, `node -e 0` and the Node-based peers under
+//                                      another Node (also: NODE=<path>)
+//   npm run bench -- --append          add this run as a new section of RESULTS.md
+//   npm run bench -- --out <file>      write somewhere else than bench/RESULTS.md
+//   npm run bench -- --only 1,4        only these scenarios
+//   npm run bench -- --no-setup        do not run bench/setup.sh when a peer is missing
+//
+// Every command is timed with hyperfine (warm-up, several runs, JSON export); the tables
+// show medians. A peer that is not installed is a "missing" row, a command that fails is a
+// "failed" row: neither stops the run. Nothing here is asserted by the test suite.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { delimiter, dirname, join, relative } from "node:path";
+
+const benchDir = import.meta.dirname;
+const root = dirname(benchDir);
+const fixtures = join(benchDir, "fixtures");
+const basic = join(fixtures, "basic");
+const load = join(fixtures, "load");
+const commands = JSON.parse(readFileSync(join(load, "commands.json"), "utf8"));
+
+// ---------------------------------------------------------------- options
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const value = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = flag("--quick");
+const append = flag("--append");
+const out = value("--out") ?? join(benchDir, "RESULTS.md");
+const only = value("--only")?.split(",").map(Number);
+const nodeBin = value("--node") ?? process.env.NODE ?? process.execPath;
+if (flag("--help") || flag("-h")) {
+  console.log(
+    readFileSync(import.meta.filename, "utf8")
+      .split("\n")
+      .slice(1, 13)
+      .join("\n")
+      .replace(/^\/\/ ?/gm, ""),
+  );
+  process.exit(0);
+}
+
+// A fresh clone: install the peers first (bench/setup.sh reports what it cannot install).
+const peerDirs = ["concurrently", "hereby", "npm-run-all2", "rust-just-linux-x64"];
+const needSetup =
+  peerDirs.some((d) => !existsSync(join(benchDir, "node_modules", d))) ||
+  spawnSync("sh", ["-c", "command -v hyperfine && command -v invoke && test -x /usr/bin/time"]).status !== 0;
+if (needSetup && !flag("--no-setup")) spawnSync("sh", [join(benchDir, "setup.sh")], { stdio: "inherit" });
+
+const R = quick
+  ? { startup: { warmup: 1, runs: 5 }, load: { warmup: 1, runs: 3 }, slow: { warmup: 0, runs: 1 } }
+  : { startup: { warmup: 3, runs: 20 }, load: { warmup: 1, runs: 10 }, slow: { warmup: 0, runs: 2 } };
+const hugeBytes = quick ? 100_000_000 : 1_000_000_000;
+
+// ------------------------------------------------------ the Node under test
+// A directory with `node` first on PATH: runner, `node -e 0` and every `#!/usr/bin/env node`
+// peer (concurrently, hereby, run-p, npm) then run under the chosen Node.
+const tmp = mkdtempSync(join(os.tmpdir(), "runner-bench-"));
+const tmpBin = join(tmp, "bin");
+spawnSync("mkdir", ["-p", tmpBin]);
+symlinkSync(nodeBin, join(tmpBin, "node"));
+const env = { ...process.env, PATH: `${tmpBin}${delimiter}${process.env.PATH ?? ""}`, FORCE_COLOR: "0", NO_COLOR: "1" };
+delete env.npm_config_prefix;
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", env, maxBuffer: 64 << 20, ...opts });
+  return {
+    ok: r.status === 0 && !r.error,
+    out: (r.stdout ?? "").trim(),
+    err: (r.stderr ?? "").trim() || r.error?.message || "",
+  };
+}
+function which(cmd) {
+  const r = sh("sh", ["-c", `command -v ${cmd}`]);
+  return r.ok && r.out ? r.out : undefined;
+}
+const firstLine = (s) => s.split("\n")[0] ?? "";
+
+// ------------------------------------------------------------- the tools
+const pkgBin = (pkg, bin) => {
+  try {
+    const p = JSON.parse(readFileSync(join(benchDir, "node_modules", pkg, "package.json"), "utf8"));
+    const rel = typeof p.bin === "string" ? p.bin : p.bin?.[bin];
+    const file = rel && join(benchDir, "node_modules", pkg, rel);
+    return file && existsSync(file) ? { file, version: p.version } : undefined;
+  } catch {
+    return undefined;
+  }
+};
+const tools = {};
+{
+  const cli = join(root, "bin", "runner.js");
+  tools.runner = existsSync(join(root, "dist", "cli.js"))
+    ? { argv: ["node", cli], version: JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version }
+    : { missing: "dist/ not built (npm install, or node tasks/bundle.mjs)" };
+  for (const [name, pkg, bin] of [
+    ["concurrently", "concurrently", "concurrently"],
+    ["hereby", "hereby", "hereby"],
+    ["run-p", "npm-run-all2", "run-p"],
+  ]) {
+    const b = pkgBin(pkg, bin);
+    tools[name] = b
+      ? { argv: ["node", b.file], version: `${pkg}@${b.version}` }
+      : { missing: `bench/node_modules/${pkg} not installed (bench/setup.sh)` };
+  }
+  const justNative = join(benchDir, "node_modules", "rust-just-linux-x64", "bin", "just");
+  const just = existsSync(justNative) ? justNative : which("just");
+  tools.just = just
+    ? { argv: [just], version: firstLine(sh(just, ["--version"]).out) }
+    : { missing: "rust-just not installed (bench/setup.sh)" };
+  const invoke = which("invoke");
+  tools.invoke = invoke
+    ? { argv: [invoke], version: `invoke ${firstLine(sh(invoke, ["--version"]).out).replace(/^Invoke\s*/i, "")}` }
+    : { missing: "python3-invoke not installed (bench/setup.sh, as root)" };
+  const npm = which("npm");
+  tools.npm = npm ? { argv: [npm], version: `npm ${sh(npm, ["--version"]).out}` } : { missing: "npm not on PATH" };
+  tools.node = { argv: ["node"], version: sh("node", ["--version"]).out };
+  tools.sh = { argv: ["sh"], version: "sh" };
+  tools.time = existsSync("/usr/bin/time") ? { argv: ["/usr/bin/time"] } : { missing: "GNU time" };
+}
+const hyperfine = which("hyperfine");
+if (!hyperfine) {
+  console.error("bench: hyperfine is not installed (apt-get install -y hyperfine, or bench/setup.sh)");
+  process.exit(1);
+}
+const hyperfineVersion = sh(hyperfine, ["--version"]).out;
+
+// ------------------------------------------------------------- measuring
+const quote = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
+
+/**
+ * One row: time `args` (after the tool's own argv) with hyperfine, in `cwd`.
+ * Returns { label, kind, median, runs, status, note }.
+ */
+function measure({ label, tool, args, cwd, kind = "peer", speed = "load", skip, extraEnv }) {
+  const row = { label, kind, tool };
+  const t = tools[tool];
+  if (t.missing) return { ...row, status: "missing", note: t.missing };
+  if (skip) return { ...row, status: "skipped", note: skip };
+  const { warmup, runs } = R[speed];
+  const json = join(tmp, `${Math.random().toString(36).slice(2)}.json`);
+  const cmd = [...t.argv, ...args].map(quote).join(" ");
+  process.stderr.write(`  ${label} ... `);
+  const r = sh(
+    hyperfine,
+    ["-N", "--style", "none", "--warmup", String(warmup), "--runs", String(runs), "--export-json", json, cmd],
+    { cwd, env: { ...env, ...extraEnv }, timeout: 15 * 60_000 },
+  );
+  if (!r.ok || !existsSync(json)) {
+    const why = (r.err || r.out).split("\n").filter(Boolean).slice(-2).join(" ").slice(0, 160);
+    process.stderr.write(`failed\n`);
+    return { ...row, status: "failed", note: why || "hyperfine failed" };
+  }
+  const res = JSON.parse(readFileSync(json, "utf8")).results[0];
+  process.stderr.write(`${fmt(res.median)}\n`);
+  return { ...row, status: "ok", median: res.median, runs: res.times.length };
+}
+
+/** Peak RSS (kB) and wall time of one run, via /usr/bin/time -v or /proc/<pid>/status VmHWM. */
+function peakRss({ label, args, cwd, extraEnv }) {
+  const row = { label, kind: "runner", tool: "runner" };
+  if (tools.runner.missing) return { ...row, status: "missing", note: tools.runner.missing };
+  const full = [...tools.runner.argv, ...args];
+  process.stderr.write(`  ${label} ... `);
+  const start = performance.now();
+  let kb;
+  let ok;
+  let err;
+  if (!tools.time.missing) {
+    const r = sh("/usr/bin/time", ["-v", ...full], {
+      cwd,
+      env: { ...env, ...extraEnv },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.err);
+    kb = m ? Number(m[1]) : undefined;
+    ok = r.ok;
+    err = r.err.split("\n").slice(-3).join(" ");
+  } else {
+    // Sample VmHWM (the kernel's own high-water mark) while the process runs.
+    const script = `${full.map(quote).join(" ")} >/dev/null 2>&1 & p=$!; hwm=0
+      while kill -0 $p 2>/dev/null; do v=$(awk '/VmHWM/{print $2}' /proc/$p/status 2>/dev/null); [ -n "$v" ] && hwm=$v; sleep 0.05; done
+      wait $p; s=$?; echo $hwm; exit $s`;
+    const r = sh("sh", ["-c", script], { cwd, env: { ...env, ...extraEnv } });
+    kb = Number(r.out.split("\n").pop()) || undefined;
+    ok = r.ok;
+    err = r.err;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  process.stderr.write(`${kb ? `${(kb / 1024).toFixed(0)} MB` : "?"} in ${fmt(seconds)}\n`);
+  if (!ok || !kb) return { ...row, status: "failed", note: err.slice(0, 160) || "no peak RSS" };
+  return { ...row, status: "ok", rssMB: kb / 1024, median: seconds, runs: 1 };
+}
+
+function fmt(s) {
+  if (s === undefined) return "";
+  return s >= 1 ? `${s.toFixed(2)} s` : `${(s * 1000).toFixed(1)} ms`;
+}
+
+// ------------------------------------------------------------- scenarios
+const trueNames = Array.from({ length: 200 }, (_, i) => `t${i + 1}`);
+const sleepNames = Array.from({ length: 8 }, (_, i) => `s${i + 1}`);
+const nodeFloor = { label: "node -e 0", tool: "node", args: ["-e", "0"], kind: "floor", speed: "startup" };
+const spawnLoop = (n, j, c) => ({
+  label: `bare spawn loop (node, ${n} × \`${c}\`, ${j} at a time)`,
+  tool: "node",
+  args: [join(benchDir, "spawn-loop.mjs"), String(n), String(j), c],
+  kind: "floor",
+});
+
+const scenarios = [
+  {
+    id: 1,
+    title: "List the tasks of the `mytime` example",
+    cwd: basic,
+    ratio: "floor",
+    target: { text: "runner --list ≤ 1.25 × node -e 0", row: "runner --list", vs: "node -e 0", factor: 1.25 },
+    rows: [
+      nodeFloor,
+      { label: "runner --list", tool: "runner", args: ["--list"], kind: "runner", speed: "startup" },
+      { label: "invoke --list", tool: "invoke", args: ["--list"], speed: "startup" },
+      { label: "hereby --tasks", tool: "hereby", args: ["--tasks"], speed: "startup" },
+      { label: "just --list", tool: "just", args: ["--list"], speed: "startup" },
+      { label: "npm run (lists scripts)", tool: "npm", args: ["run"], speed: "startup" },
+    ],
+  },
+  {
+    id: 2,
+    title: "Run `mytime`",
+    cwd: basic,
+    ratio: "floor",
+    target: undefined,
+    rows: [
+      nodeFloor,
+      { label: "runner mytime", tool: "runner", args: ["mytime"], kind: "runner", speed: "startup" },
+      { label: "invoke mytime", tool: "invoke", args: ["mytime"], speed: "startup" },
+      { label: "hereby mytime", tool: "hereby", args: ["mytime"], speed: "startup" },
+      { label: "just mytime", tool: "just", args: ["mytime"], speed: "startup" },
+      { label: "npm run mytime", tool: "npm", args: ["run", "--silent", "mytime"], speed: "startup" },
+    ],
+  },
+  {
+    id: 3,
+    title: "One task running `echo hi`",
+    cwd: basic,
+    ratio: "floor",
+    target: { text: "runner hello ≤ 1.5 × node -e 0", row: "runner hello", vs: "node -e 0", factor: 1.5 },
+    rows: [
+      nodeFloor,
+      { label: "runner hello", tool: "runner", args: ["hello"], kind: "runner", speed: "startup" },
+      { label: "invoke hello", tool: "invoke", args: ["hello"], speed: "startup" },
+      { label: "hereby hello", tool: "hereby", args: ["hello"], speed: "startup" },
+      { label: "just hello", tool: "just", args: ["hello"], speed: "startup" },
+      { label: "npm run hello", tool: "npm", args: ["run", "--silent", "hello"], speed: "startup" },
+    ],
+  },
+  {
+    id: 4,
+    title: "200 tasks each running `true`, 2 at a time",
+    cwd: load,
+    ratio: "peer",
+    target: {
+      text: "runner ≤ 0.8 × concurrently -m 2",
+      row: "runner -p -j2 t1 … t200",
+      vs: "concurrently -m 2",
+      factor: 0.8,
+    },
+    rows: [
+      spawnLoop(200, 2, commands.true),
+      { label: "runner -p -j2 t1 … t200", tool: "runner", args: ["-p", "-j2", ...trueNames], kind: "runner" },
+      { label: "concurrently -m 2", tool: "concurrently", args: ["-m", "2", ...trueNames.map(() => commands.true)] },
+      {
+        label: "run-p --max-parallel 2 t1 … t200",
+        tool: "run-p",
+        args: ["--max-parallel", "2", ...trueNames],
+        speed: "slow",
+        skip: quick ? "skipped with --quick (about 13 s a run)" : undefined,
+      },
+    ],
+  },
+  {
+    id: 5,
+    title: "8 tasks each running `sleep 0.5`, 8 at a time",
+    cwd: load,
+    ratio: "peer",
+    target: { text: "runner ≤ 1.1 × the ideal 0.5 s", row: "runner -p -j8 s1 … s8", absolute: 0.55 },
+    rows: [
+      spawnLoop(8, 8, commands.sleep),
+      { label: "runner -p -j8 s1 … s8", tool: "runner", args: ["-p", "-j8", ...sleepNames], kind: "runner" },
+      { label: "concurrently -m 8", tool: "concurrently", args: ["-m", "8", ...sleepNames.map(() => commands.sleep)] },
+      { label: "run-p --max-parallel 8 s1 … s8", tool: "run-p", args: ["--max-parallel", "8", ...sleepNames] },
+      { label: "just sleeps ([parallel] deps)", tool: "just", args: ["sleeps"] },
+      { label: "hereby sleeps (8 deps)", tool: "hereby", args: ["sleeps"] },
+    ],
+  },
+  {
+    id: 6,
+    title: "One task printing 20 MB of text, captured and shown",
+    cwd: load,
+    ratio: "peer",
+    target: {
+      text: "runner ≤ 0.5 × concurrently",
+      rows: ["runner big", "runner -p --output prefixed big"],
+      vs: "concurrently",
+      factor: 0.5,
+    },
+    rows: [
+      { label: "sh -c (direct shell)", tool: "sh", args: ["-c", commands.big], kind: "floor" },
+      { label: "runner big", tool: "runner", args: ["big"], kind: "runner" },
+      {
+        label: "runner -p --output prefixed big",
+        tool: "runner",
+        args: ["-p", "--output", "prefixed", "big"],
+        kind: "runner",
+      },
+      { label: "concurrently", tool: "concurrently", args: [commands.big] },
+      { label: "run-p big", tool: "run-p", args: ["big"] },
+      {
+        label: "invoke big",
+        tool: "invoke",
+        args: ["big"],
+        speed: "slow",
+        skip: quick ? "skipped with --quick (about 30–50 s a run)" : undefined,
+      },
+    ],
+  },
+  {
+    id: 7,
+    title: `One task printing ${hugeBytes >= 1e9 ? "1 GB" : `${hugeBytes / 1e6} MB`} of text: peak RSS`,
+    cwd: load,
+    ratio: "rss",
+    target: { text: "runner peak RSS ≤ 150 MB", rssMB: 150 },
+    rss: true,
+    rows: [
+      { label: "runner huge", args: ["huge"] },
+      { label: "runner -p --output prefixed huge", args: ["-p", "--output", "prefixed", "huge"] },
+    ],
+  },
+];
+
+// ------------------------------------------------------------------ run
+const results = [];
+for (const sc of scenarios) {
+  if (only && !only.includes(sc.id)) continue;
+  process.stderr.write(`${sc.id}. ${sc.title}\n`);
+  const rows = sc.rss
+    ? sc.rows.map((r) => peakRss({ ...r, cwd: sc.cwd, extraEnv: { BENCH_BYTES: String(hugeBytes) } }))
+    : sc.rows.map((r) => measure({ ...r, cwd: sc.cwd }));
+  results.push({ sc, rows });
+}
+rmSync(tmp, { recursive: true, force: true });
+
+// --------------------------------------------------------------- report
+function judge(sc, rows) {
+  const t = sc.target;
+  if (!t) return [];
+  const get = (label) => rows.find((r) => r.label === label);
+  const lines = [];
+  for (const label of t.rows ?? [t.row]) {
+    const r = label ? get(label) : rows.find((x) => x.kind === "runner");
+    if (!r || r.status !== "ok") {
+      lines.push(`${t.text}: not measured (${r?.status ?? "no row"})`);
+      continue;
+    }
+    if (t.rssMB !== undefined) {
+      for (const x of rows.filter((x) => x.status === "ok")) {
+        lines.push(
+          `${x.label}: ${x.rssMB.toFixed(0)} MB — target ${t.rssMB} MB: **${x.rssMB <= t.rssMB ? "met" : "missed"}**`,
+        );
+      }
+      break;
+    }
+    if (t.absolute !== undefined) {
+      lines.push(`${t.text} (${fmt(t.absolute)}): ${fmt(r.median)} — **${r.median <= t.absolute ? "met" : "missed"}**`);
+      continue;
+    }
+    const ref = get(t.vs);
+    if (!ref || ref.status !== "ok") {
+      lines.push(`${t.text}: reference \`${t.vs}\` ${ref?.status ?? "absent"}, cannot judge`);
+      continue;
+    }
+    const ratio = r.median / ref.median;
+    lines.push(`${t.text} (\`${label}\`): ${ratio.toFixed(2)} × — **${ratio <= t.factor ? "met" : "missed"}**`);
+  }
+  return lines;
+}
+
+function table(sc, rows) {
+  const ok = rows.filter((r) => r.status === "ok");
+  let ref;
+  let refName;
+  if (sc.ratio === "floor") {
+    ref = ok.find((r) => r.label === "node -e 0")?.median;
+    refName = "× node -e 0";
+  } else if (sc.ratio === "peer") {
+    const peers = ok.filter((r) => r.kind === "peer");
+    ref = peers.length ? Math.min(...peers.map((r) => r.median)) : undefined;
+    refName = "× best peer";
+  }
+  const head =
+    sc.ratio === "rss" ? ["tool", "peak RSS", "wall time", "note"] : ["tool", "median", refName, "runs", "note"];
+  const lines = [
+    `| ${head.join(" | ")} |`,
+    `|${head.map((_, i) => (i === 0 || i === head.length - 1 ? "---" : "---:")).join("|")}|`,
+  ];
+  for (const r of rows) {
+    const label = r.kind === "runner" ? `**${r.label}**` : r.kind === "floor" ? `${r.label} (floor)` : r.label;
+    if (r.status !== "ok") {
+      lines.push(`| ${label} | ${r.status} |${sc.ratio === "rss" ? "" : " |"} | ${r.note ?? ""} |`);
+    } else if (sc.ratio === "rss") {
+      lines.push(`| ${label} | ${r.rssMB.toFixed(0)} MB | ${fmt(r.median)} | |`);
+    } else {
+      const ratio = ref ? `${(r.median / ref).toFixed(2)}` : "";
+      lines.push(`| ${label} | ${fmt(r.median)} | ${ratio} | ${r.runs} | |`);
+    }
+  }
+  return lines;
+}
+
+const date = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+const cpus = os.cpus();
+const versions = ["concurrently", "hereby", "run-p", "just", "invoke", "npm"]
+  .map((k) => (tools[k].missing ? `${k}: missing` : tools[k].version))
+  .join(", ");
+const section = [
+  `## Node ${tools.node.version}${quick ? " (--quick)" : ""}`,
+  "",
+  `- date: ${date}`,
+  `- Node (runner, \`node -e 0\` and the Node-based peers): ${tools.node.version}`,
+  `- CPUs: ${os.availableParallelism()} × ${cpus[0]?.model.trim() ?? "unknown"}; ${os.type()} ${os.release()} ${os.arch()}`,
+  `- runner ${tools.runner.version ?? "missing"}; ${versions}; ${hyperfineVersion}`,
+  `- hyperfine -N, medians of ${R.startup.runs} runs (start-up), ${R.load.runs} (throughput), ${R.slow.runs} (slow peers); output discarded`,
+  "",
+];
+for (const { sc, rows } of results) {
+  section.push(`### ${sc.id}. ${sc.title}`, "", ...table(sc, rows), "");
+  const verdict = judge(sc, rows);
+  section.push(...(verdict.length ? verdict.map((l) => `Target (SPEC §9): ${l}`) : ["Target (SPEC §9): none"]), "");
+}
+const text = section.join("\n");
+console.log(text);
+
+const intro = [
+  "# Benchmark results",
+  "",
+  "Written by `bench/run.mjs` (`npm run bench`; see the top of that file for its options).",
+  "Ratios are against `node -e 0` for the start-up scenarios (1–3) and against the fastest",
+  "peer for the throughput ones (4–6); the SPEC §9 targets are checked under each table.",
+  "What each missed target costs, and why, is in bench/README.md.",
+  "",
+].join("\n");
+if (append && existsSync(out)) writeFileSync(out, `${readFileSync(out, "utf8").trimEnd()}\n\n${text}`);
+else writeFileSync(out, `${intro}\n${text}`);
+// Keep the file as `prettier --check .` wants it (tables aligned), when prettier is installed.
+const prettier = join(root, "node_modules", ".bin", "prettier");
+if (existsSync(prettier)) spawnSync(prettier, ["--write", "--log-level", "warn", out], { stdio: "inherit" });
+console.error(`bench: wrote ${relative(process.cwd(), out) || out}`);
