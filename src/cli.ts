@@ -196,7 +196,8 @@ function planJson(steps: readonly Step[], waves: readonly (readonly Step[])[] | 
 
 async function loadDotenv(paths: readonly string[], base: string): Promise<Record<string, string>> {
   if (paths.length === 0) return {};
-  const { parse } = await import("dotenv");
+  // dotenv is CommonJS, bundled into dist/: its exports are the default export's properties.
+  const { parse } = (await import("dotenv")).default;
   const values: Record<string, string> = {};
   for (const path of paths) {
     const full = resolve(base, path);
@@ -336,5 +337,3 @@ export async function start(): Promise<void> {
   await Promise.all([whenDrained(process.stdout), whenDrained(process.stderr)]);
   process.exit();
 }
-
-await start();

@@ -1,8 +1,9 @@
 // Configuration (SPEC §6): built-in defaults < config file (cosmiconfig) < RUNNER_*
 // environment variables < command line. Every value is checked where it comes from, and
 // an invalid one is an error naming that source.
-import { availableParallelism } from "node:os";
-import { dirname, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { availableParallelism, homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
 import { parseDuration } from "./duration.ts";
 import { UserError } from "./errors.ts";
 import { didYouMean } from "./names.ts";
@@ -207,6 +208,8 @@ export async function findConfigFile(
   dir: string,
   loadTs: (path: string) => Promise<unknown>,
 ): Promise<ConfigFile | undefined> {
+  // Most projects have no configuration: say so from a few stats, without loading cosmiconfig.
+  if (!mayHaveConfig(dir)) return undefined;
   const { cosmiconfig } = await import("cosmiconfig");
   let result;
   try {
@@ -224,6 +227,79 @@ export async function findConfigFile(
   }
   if (result === null || result.isEmpty === true) return undefined;
   return checkConfigFile({ path: result.filepath, values: (result.config ?? {}) as RawConfig });
+}
+
+/**
+ * Whether cosmiconfig could find anything from `dir`: false only when none of the places it
+ * looks exists (or, for a package.json, when it is a JSON object without the key it reads).
+ * In doubt (an unreadable or odd package.json, any file at a place) it answers true and
+ * cosmiconfig searches as ever, so results and errors stay cosmiconfig's. The places mirror
+ * cosmiconfig 9 with searchStrategy "global": `dir` and its parents up to the home
+ * directory (or the root), then env-paths' config directory for "runner"; and its own
+ * meta-configuration in the working directory.
+ */
+export function mayHaveConfig(dir: string): boolean {
+  const cwd = process.cwd();
+  if (META_PLACES.some((place) => mayHold(join(cwd, place), "cosmiconfig"))) return true;
+  const stop = resolve(homedir());
+  for (let current = resolve(dir); ;) {
+    if (SEARCH_PLACES.some((place) => mayHold(join(current, place), "runner"))) return true;
+    const parent = dirname(current);
+    if (current === stop || parent === current) break;
+    current = parent;
+  }
+  const global = globalConfigDir();
+  return GLOBAL_PLACES.some((place) => mayHold(join(global, place), "runner"));
+}
+
+const META_PLACES = [
+  "package.json",
+  "package.yaml",
+  ".config/config.json",
+  ".config/config.yaml",
+  ".config/config.yml",
+  ".config/config.js",
+  ".config/config.ts",
+  ".config/config.cjs",
+  ".config/config.mjs",
+];
+
+const GLOBAL_PLACES = [
+  "config",
+  "config.json",
+  "config.yaml",
+  "config.yml",
+  "config.js",
+  "config.ts",
+  "config.cjs",
+  "config.mjs",
+];
+
+/** env-paths("runner", { suffix: "" }).config, which cosmiconfig searches last. */
+function globalConfigDir(): string {
+  const home = homedir();
+  if (process.platform === "darwin") return join(home, "Library", "Preferences", "runner");
+  if (process.platform === "win32") {
+    return join(process.env.APPDATA || join(home, "AppData", "Roaming"), "runner", "Config");
+  }
+  return join(process.env.XDG_CONFIG_HOME || join(home, ".config"), "runner");
+}
+
+function mayHold(path: string, packageKey: string): boolean {
+  if (!path.endsWith("package.json")) return existsSync(path);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    // The codes cosmiconfig skips a place for; anything else it would report.
+    return !["ENOENT", "EISDIR", "ENOTDIR", "EACCES"].includes((error as { code?: string }).code ?? "");
+  }
+  try {
+    const json: unknown = JSON.parse(text);
+    return typeof json !== "object" || json === null || Array.isArray(json) || Object.hasOwn(json, packageKey);
+  } catch {
+    return true;
+  }
 }
 
 /**

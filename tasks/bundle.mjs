@@ -8,6 +8,27 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+/**
+ * `import { readFileSync } from "node:fs"` in an ES module makes Node build a facade of the
+ * whole built-in at start, reading every export: fs.ReadStream loads the streams, and the
+ * facade of node:process creates process.stdin. Measured, that was a third of runner's
+ * start-up. A require() of a built-in returns it as it is, so static imports of built-ins
+ * become require() calls (through the banner's require); the names imported stay the same.
+ * @type {import("esbuild").Plugin}
+ */
+const builtinsByRequire = {
+  name: "builtins-by-require",
+  setup(build) {
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.kind === "import-statement" ? { path: args.path, namespace: "node-builtin" } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: "js",
+    }));
+  },
+};
+
 export async function bundle({ types = true } = {}) {
   /** @type {typeof import("esbuild")} */
   const esbuild = await import("esbuild");
@@ -15,14 +36,23 @@ export async function bundle({ types = true } = {}) {
   const result = await esbuild.build({
     metafile: true,
     absWorkingDir: root,
-    entryPoints: { cli: "src/cli.ts", index: "src/index.ts", testing: "src/testing.ts" },
+    entryPoints: { cli: "src/bin.ts", index: "src/index.ts", testing: "src/testing.ts" },
     outdir: "dist",
     bundle: true,
     splitting: true,
     format: "esm",
     platform: "node",
     target: "node20",
-    packages: "external",
+    // chalk, commander, leven and dotenv are bundled in: resolving and reading a dozen
+    // package files cost more at every start than running runner's own code. esbuild (a
+    // native binary) and cosmiconfig (with its parsers) stay packages, imported only on the
+    // paths that need them.
+    external: ["esbuild", "cosmiconfig"],
+    // commander is CommonJS: its require() of Node built-ins needs a real require in ESM.
+    banner: {
+      js: 'import { createRequire as __runnerCreateRequire } from "node:module";\nconst require = __runnerCreateRequire(import.meta.url);',
+    },
+    plugins: [builtinsByRequire],
     sourcemap: "linked",
     chunkNames: "[name]-[hash]",
     define: { RUNNER_VERSION: JSON.stringify(pkg.version) },

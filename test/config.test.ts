@@ -150,6 +150,17 @@ describe("where config is searched", () => {
     expect(shown(await runRunner(["show"], { cwd: join(dir, "src/deep") })).jobs).toBe(3);
   });
 
+  it("finds a runner key in a parent directory's package.json", async () => {
+    const dir = project({ "package.json": `{ "runner": { "jobs": 3 } }`, "app/tasks.ts": TASKS });
+    expect(shown(await runRunner(["show"], { cwd: join(dir, "app") })).jobs).toBe(3);
+  });
+
+  it("reads the user's global config (XDG_CONFIG_HOME/runner/config.json) last", async () => {
+    const dir = project({ "app/tasks.ts": TASKS, "xdg/runner/config.json": `{ "jobs": 3 }` });
+    const run = await runRunner(["show"], { cwd: join(dir, "app"), env: { XDG_CONFIG_HOME: join(dir, "xdg") } });
+    expect(shown(run).jobs).toBe(3);
+  });
+
   it("the nearest file wins over one in a parent directory", async () => {
     const dir = project({
       ".runnerrc.json": `{ "jobs": 2 }`,
