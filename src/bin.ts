@@ -4,10 +4,18 @@
 // temp dir, where another user could plant code). Node 20 has no compile cache.
 import module from "node:module";
 import { join } from "node:path";
-import { cacheDir } from "./load.ts";
+import { cacheDir, makeDir } from "./load.ts";
 
-(module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache?.(
-  join(cacheDir(process.env), "compiled"),
-);
+const enableCompileCache = (module as { enableCompileCache?: (dir: string) => unknown }).enableCompileCache;
+if (enableCompileCache !== undefined) {
+  // Made here first: Node's own recursive mkdir never returns on some filesystems (/proc).
+  const compiled = join(cacheDir(process.env), "compiled");
+  try {
+    makeDir(compiled);
+    enableCompileCache(compiled);
+  } catch {
+    // No usable cache directory: start without the compile cache.
+  }
+}
 const { start } = await import("./cli.ts");
 await start();

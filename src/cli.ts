@@ -152,6 +152,14 @@ async function loadProject(world: World, leading: CoreOptions): Promise<Loaded |
       file = findTasksFile(startDir);
     } catch (error) {
       if (leading.help === true) return undefined;
+      // `runner build -f ci/tasks.ts`: the file was named, but too late to be used.
+      const named = (pattern: RegExp): boolean => world.argv.some((word) => pattern.test(word));
+      if (leading.file === undefined && named(/^(-f|--file)(=|$)/)) {
+        throw new UserError("Option --file must come before the first task name.");
+      }
+      if (leading.cwd === undefined && named(/^(-C|--cwd)(=|$)/)) {
+        throw new UserError("Option --cwd must come before the first task name.");
+      }
       throw error;
     }
   }

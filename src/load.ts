@@ -49,6 +49,25 @@ export function cacheDir(env: NodeJS.ProcessEnv): string {
 }
 
 /**
+ * `mkdir -p`, one level at a time. Node's own `recursive: true` never returns on some
+ * filesystems (it retries for ever under /proc), and a cache directory is user input.
+ */
+export function makeDir(dir: string, mode?: number): void {
+  const missing: string[] = [];
+  for (let at = dir; statSync(at, { throwIfNoEntry: false }) === undefined; at = dirname(at)) {
+    missing.push(at);
+    if (dirname(at) === at) break;
+  }
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path, mode === undefined ? {} : { mode });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+/**
  * When the cache directory cannot be written (a read-only home in a container), one under
  * the OS temp dir. It is shared ground, so it is used only if it is this user's alone:
  * whoever can write there could put code in a bundle this user then runs.
@@ -56,7 +75,7 @@ export function cacheDir(env: NodeJS.ProcessEnv): string {
 function fallbackDir(create: boolean): string | undefined {
   const dir = join(tmpdir(), `runner-cache-${process.getuid?.() ?? "user"}`);
   try {
-    if (create) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (create) makeDir(dir, 0o700);
     const stat = statSync(dir);
     const uid = process.getuid?.();
     return uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0) ? dir : undefined;
@@ -140,7 +159,7 @@ async function build(
 ): Promise<CacheMeta> {
   const built = await bundle(file);
   const store = (dir: string): CacheMeta => {
-    mkdirSync(dir, { recursive: true });
+    makeDir(dir);
     const bundlePath = join(dir, `${hash(built.code)}.mjs`);
     writeAtomic(bundlePath, built.code);
     const meta: CacheMeta = { bundle: bundlePath, inputs: built.inputs, docs: [...built.docs] };

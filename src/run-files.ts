@@ -2,9 +2,10 @@
 // interrupted. Atomically (a temporary file renamed into place), so a reader never sees
 // half a file and a failed write never leaves a broken one. A file that cannot be written
 // is one line on stderr naming it; cli.ts decides the exit status.
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { junitXml } from "./junit.ts";
+import { makeDir } from "./load.ts";
 import { buildReport, type RunRecord } from "./report.ts";
 
 /**
@@ -12,7 +13,7 @@ import { buildReport, type RunRecord } from "./report.ts";
  * place (atomic on one file system). Missing directories are created, as test reporters do.
  */
 export function writeAtomically(path: string, text: string): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDir(dirname(path));
   const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     writeFileSync(temporary, text);

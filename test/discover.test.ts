@@ -24,6 +24,24 @@ function which(label: string): string {
 /** A task that prints the directory its commands run in (the real path, as the OS reports it). */
 const PRINT_CWD = `export async function where(ctx) {\n  await ctx.run(\`"\${process.execPath}" -e "console.log(process.cwd())"\`);\n}\n`;
 
+describe("-f or -C after a task name where no tasks file is found", () => {
+  it("says the option came too late, not that there is no tasks file", async () => {
+    const dir = project({ "ci/tasks.ts": "export function hello() {}\n" });
+    for (const [args, option] of [
+      [["hello", "-f", "ci/tasks.ts"], "--file"],
+      [["hello", "--file=ci/tasks.ts"], "--file"],
+      [["hello", "-C", "ci"], "--cwd"],
+    ] as const) {
+      const run = await runRunner(args, { cwd: dir });
+      expect([run.code, run.stdout, run.stderr]).toEqual([
+        2,
+        "",
+        `Option ${option} must come before the first task name.\n`,
+      ]);
+    }
+  });
+});
+
 describe("discovery order", () => {
   // Each case holds its candidate and every candidate after it: the candidate must win.
   it.each(CANDIDATES.map((name, index) => [name, CANDIDATES.slice(index)] as const))(

@@ -229,6 +229,16 @@ describe("a tasks file that throws while loading", () => {
 });
 
 describe("the cache", () => {
+  it("falls back to a private temp cache, not a hang, when its directory cannot be made", async () => {
+    const dir = project({ "tasks.ts": `export function hi(): void {\n  console.log("hi");\n}\n` });
+    const run = await runRunner(["hi"], {
+      cwd: dir,
+      env: { RUNNER_CACHE_DIR: "/proc/no-such-dir/runner" },
+      timeoutMs: 15_000,
+    });
+    expect([run.signal, run.code, run.stdout, run.stderr]).toEqual([null, 0, "hi\n", ""]);
+  });
+
   it("does not transpile an unchanged tasks file again", async () => {
     const dir = project({ "tasks.ts": `export function hi(): void {\n  console.log("hi");\n}\n` });
     const first = await verbose(["hi"], dir);

@@ -326,6 +326,13 @@ describe("a file that cannot be written", () => {
     expect(readdirSync(join(dir, "taken"))).toEqual([]);
   });
 
+  it("is one line, not a hang, where no directory can be made (procfs, where Node's recursive mkdir never returns)", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const run = await runRunner(["--report", "/proc/no-such-dir/run.json", "ok"], { cwd: dir, timeoutMs: 15_000 });
+    expect([run.signal, run.code]).toEqual([null, 2]);
+    expect(run.stderr).toMatch(/^Could not write the report \/proc\/no-such-dir\/run\.json: .+\.\n$/);
+  });
+
   it("keeps the exit status of a run that failed", async () => {
     const dir = project({ "tasks.ts": TASKS, "file.txt": "" });
     const run = await runRunner(["--junit", "file.txt/results.xml", "fail3"], { cwd: dir });
