@@ -216,6 +216,18 @@ const spawnLoop = (n, j, c) => ({
   kind: "floor",
 });
 
+/** Scenarios 2 and 3: every tool running one task of the basic fixture, against `node -e 0`. */
+function runOneTask(name) {
+  return [
+    nodeFloor,
+    { label: `runner ${name}`, tool: "runner", args: [name], kind: "runner", speed: "startup" },
+    { label: `invoke ${name}`, tool: "invoke", args: [name], speed: "startup" },
+    { label: `hereby ${name}`, tool: "hereby", args: [name], speed: "startup" },
+    { label: `just ${name}`, tool: "just", args: [name], speed: "startup" },
+    { label: `npm run ${name}`, tool: "npm", args: ["run", "--silent", name], speed: "startup" },
+  ];
+}
+
 const scenarios = [
   {
     id: 1,
@@ -238,14 +250,7 @@ const scenarios = [
     cwd: basic,
     ratio: "floor",
     target: undefined,
-    rows: [
-      nodeFloor,
-      { label: "runner mytime", tool: "runner", args: ["mytime"], kind: "runner", speed: "startup" },
-      { label: "invoke mytime", tool: "invoke", args: ["mytime"], speed: "startup" },
-      { label: "hereby mytime", tool: "hereby", args: ["mytime"], speed: "startup" },
-      { label: "just mytime", tool: "just", args: ["mytime"], speed: "startup" },
-      { label: "npm run mytime", tool: "npm", args: ["run", "--silent", "mytime"], speed: "startup" },
-    ],
+    rows: runOneTask("mytime"),
   },
   {
     id: 3,
@@ -253,14 +258,7 @@ const scenarios = [
     cwd: basic,
     ratio: "floor",
     target: { text: "runner hello ≤ 1.5 × node -e 0", row: "runner hello", vs: "node -e 0", factor: 1.5 },
-    rows: [
-      nodeFloor,
-      { label: "runner hello", tool: "runner", args: ["hello"], kind: "runner", speed: "startup" },
-      { label: "invoke hello", tool: "invoke", args: ["hello"], speed: "startup" },
-      { label: "hereby hello", tool: "hereby", args: ["hello"], speed: "startup" },
-      { label: "just hello", tool: "just", args: ["hello"], speed: "startup" },
-      { label: "npm run hello", tool: "npm", args: ["run", "--silent", "hello"], speed: "startup" },
-    ],
+    rows: runOneTask("hello"),
   },
   {
     id: 4,
