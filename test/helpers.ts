@@ -41,8 +41,8 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
-/** Environment without the colour and CI variables of whoever runs the tests. */
-function cleanEnv(extra: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
+/** Environment without the colour, CI and RUNNER_* variables of whoever runs the tests; `extra` on top (undefined deletes). */
+export function cleanEnv(extra: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, RUNNER_CACHE_DIR: cacheDir };
   for (const key of Object.keys(env)) {
     if (key.startsWith("RUNNER_") && key !== "RUNNER_CACHE_DIR") delete env[key];

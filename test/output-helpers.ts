@@ -5,22 +5,14 @@ import { spawn } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { cacheDir, runnerBin } from "./helpers.ts";
+import { cleanEnv, runnerBin } from "./helpers.ts";
 
 const TIMEOUT_MS = 25_000;
 
 /** The environment of a run: without the colour and CI variables of whoever runs the tests. */
 export function testEnv(extra: Readonly<Record<string, string | undefined>> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, RUNNER_CACHE_DIR: cacheDir };
-  for (const key of Object.keys(env)) {
-    if (key.startsWith("RUNNER_") && key !== "RUNNER_CACHE_DIR") delete env[key];
-  }
-  for (const key of ["FORCE_COLOR", "NO_COLOR", "CI", "GITHUB_ACTIONS", "TERM"]) delete env[key];
-  for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
-    else env[key] = value;
-  }
-  return env;
+  // Without TERM too: the status line's tests set it where they want a terminal.
+  return cleanEnv({ TERM: undefined, ...extra });
 }
 
 export interface BytesResult {

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cacheDir, runnerBin } from "./helpers.ts";
+import { cleanEnv, runnerBin } from "./helpers.ts";
 
 /** Whether `pid` names a live process (a zombie waiting to be reaped counts as gone). */
 export function isAlive(pid: number): boolean {
@@ -59,11 +59,6 @@ export function spawnRunner(
   cwd: string,
   extraEnv: Readonly<Record<string, string>> = {},
 ): ChildProcessByStdio<null, Readable, Readable> {
-  const env: NodeJS.ProcessEnv = { ...process.env, RUNNER_CACHE_DIR: cacheDir };
-  for (const key of Object.keys(env)) {
-    if (key.startsWith("RUNNER_") && key !== "RUNNER_CACHE_DIR") delete env[key];
-  }
-  for (const key of ["FORCE_COLOR", "NO_COLOR", "CI", "GITHUB_ACTIONS"]) delete env[key];
-  Object.assign(env, extraEnv);
+  const env = cleanEnv(extraEnv);
   return spawn(process.execPath, [runnerBin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
 }
