@@ -308,6 +308,19 @@ async function runSteps(
   return problems.length > 0 && exitCode === 0 ? 2 : exitCode;
 }
 
+/**
+ * Settles once everything written to `stream` has left runner. Not just "no longer needs
+ * draining": a pipe may still hold bytes below its high-water mark (Node 24 writes pipes
+ * asynchronously), and process.exit() would drop them.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once("error", () => resolve());
+    stream.write("", () => resolve());
+  });
+}
+
 /** The real world: process.argv and friends. The only place that touches `process`. */
 export async function start(): Promise<void> {
   dropOutputWhenReaderCloses(process.stdout);
@@ -342,6 +355,6 @@ export async function start(): Promise<void> {
   // The run is over and reported. Whatever task code left behind — a timer, an open client,
   // the JavaScript of a task that timed out and ignored ctx.signal — must not keep runner
   // (and the CI job calling it) alive: flush, then exit.
-  await Promise.all([whenDrained(process.stdout), whenDrained(process.stderr)]);
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
   process.exit();
 }
