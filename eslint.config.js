@@ -42,4 +42,10 @@ export default tseslint.config(
     files: ["bench/**/*.mjs"],
     rules: { "@typescript-eslint/no-unsafe-return": "off" },
   },
+  {
+    // The bin is CommonJS on purpose (bin/package.json): no ES-module loader at start-up.
+    files: ["bin/**/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
-// The whole CLI lives in dist/cli.js (built by `npm install` through the prepare script);
-// this file stays a single import so start-up pays for nothing else.
-import "../dist/cli.js";
+// CommonJS (bin/package.json): Node starts no ES-module loader for runner's own code. All of
+// runner is in dist/ (built by `npm install` through the prepare script); this file stays a
+// single require so start-up pays for nothing else.
+require("../dist/boot.cjs");

@@ -6,6 +6,7 @@ import { availableParallelism, homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseDuration } from "./duration.ts";
 import { UserError } from "./errors.ts";
+import { importModule } from "./import-module.ts";
 import { didYouMean } from "./names.ts";
 
 export const OUTPUT_MODES = ["prefixed", "grouped", "interleaved", "quiet"] as const;
@@ -308,7 +309,7 @@ function mayHold(path: string, packageKey: string): boolean {
  */
 async function importDefault(path: string): Promise<unknown> {
   const { pathToFileURL } = await import("node:url");
-  const module = (await import(pathToFileURL(path).href)) as { default?: unknown };
+  const module = (await importModule(pathToFileURL(path).href)) as { default?: unknown };
   return module.default;
 }
 

@@ -1,24 +1,22 @@
-// Loading a tasks file on any Node >= 20 with nothing installed by the user.
-//
-// Why a bundle: Node 20 has no type stripping and its loader hooks run on a separate
-// thread (tens of ms at every start). So esbuild bundles the tasks file and its relative
-// imports into one ES module, which is cached on disk and imported directly. Bare imports
-// are resolved at bundle time to absolute URLs (so the cached file works from the cache
-// directory), and `runner` resolves to the runner that is running.
+// Loading a tasks file on any Node >= 20 with nothing installed by the user: transpile.ts
+// bundles it into one JavaScript file, cached on disk and loaded directly from there.
 //
 // The cache: `<key>.json` (key = hash of runner build + tasks file path + its content)
-// names the inputs with their content hashes and a content-addressed `<hash>.mjs`. Files
+// names the inputs with their content hashes and a content-addressed `<hash>.cjs` or
+// `<hash>.mjs` (CommonJS is loaded with require(), an ES module with import()). Files
 // are written to a temp name and renamed, so two runs starting at once never see half a
 // file, and a bundle file never changes once written. An entry whose bundle no longer
 // imports (a dependency moved) is rebuilt once before anything is reported.
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import type { PartialMessage } from "esbuild";
+import { cacheDir, displayPath, makeDir } from "./dirs.ts";
 import { UserError } from "./errors.ts";
-import { scanDocs } from "./jsdoc.ts";
+import { contentHash as hash } from "./hash.ts";
+import { importModule } from "./import-module.ts";
+import { transpile, type Bundle, type RunnerEntries } from "./transpile.ts";
 
 export interface LoadedTasks {
   readonly exports: Readonly<Record<string, unknown>>;
@@ -33,39 +31,14 @@ interface CacheMeta {
   readonly docs: readonly (readonly [string, string])[];
 }
 
-const RUNNER_ENTRIES = {
-  runner: new URL("./index.js", import.meta.url).href,
-  "runner/testing": new URL("./testing.js", import.meta.url).href,
+/** This runner's entries (dist/ beside this module): a tasks file gets the running runner. */
+const RUNNER_ENTRIES: RunnerEntries = {
+  cjs: { runner: join(import.meta.dirname, "index.cjs"), "runner/testing": join(import.meta.dirname, "testing.cjs") },
+  esm: {
+    runner: pathToFileURL(join(import.meta.dirname, "index.js")).href,
+    "runner/testing": pathToFileURL(join(import.meta.dirname, "testing.js")).href,
+  },
 };
-
-function hash(text: string | Buffer): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, 32);
-}
-
-export function cacheDir(env: NodeJS.ProcessEnv): string {
-  if (env.RUNNER_CACHE_DIR) return env.RUNNER_CACHE_DIR;
-  const base = env.XDG_CACHE_HOME || join(homedir(), ".cache");
-  return join(base, "runner");
-}
-
-/**
- * `mkdir -p`, one level at a time. Node's own `recursive: true` never returns on some
- * filesystems (it retries for ever under /proc), and a cache directory is user input.
- */
-export function makeDir(dir: string, mode?: number): void {
-  const missing: string[] = [];
-  for (let at = dir; statSync(at, { throwIfNoEntry: false }) === undefined; at = dirname(at)) {
-    missing.push(at);
-    if (dirname(at) === at) break;
-  }
-  for (const path of missing.reverse()) {
-    try {
-      mkdirSync(path, mode === undefined ? {} : { mode });
-    } catch (error) {
-      if ((error as { code?: unknown }).code !== "EEXIST") throw error;
-    }
-  }
-}
 
 /**
  * When the cache directory cannot be written (a read-only home in a container), one under
@@ -89,7 +62,7 @@ function fallbackDir(create: boolean): string | undefined {
  * or upgraded runner bundles and scans docs anew, so no entry outlives the code that made it.
  */
 function runnerStamp(): string {
-  const self = fileURLToPath(import.meta.url);
+  const self = import.meta.filename;
   const stat = statSync(self, { throwIfNoEntry: false });
   return `${self}\0${stat?.mtimeMs ?? 0}\0${stat?.size ?? 0}`;
 }
@@ -134,7 +107,7 @@ export async function loadTasks(file: string, env: NodeJS.ProcessEnv): Promise<L
       // The cached bundle names dependencies by absolute path, resolved when it was built:
       // after a package moved (reinstall, hoisting) or the bundle was cleaned away, build
       // again once rather than report a stale cache as the user's error.
-      if ((error as { code?: unknown }).code !== "ERR_MODULE_NOT_FOUND") throw loadError(error, file, cached);
+      if (!isMissingModule(error)) throw loadError(error, file, cached);
     }
   }
   const meta = await build(file, key, primary, () => fallbackDir(true));
@@ -157,10 +130,10 @@ async function build(
   primary: string,
   fallback: () => string | undefined,
 ): Promise<CacheMeta> {
-  const built = await bundle(file);
+  const built: Bundle = await transpile(file, RUNNER_ENTRIES);
   const store = (dir: string): CacheMeta => {
     makeDir(dir);
-    const bundlePath = join(dir, `${hash(built.code)}.mjs`);
+    const bundlePath = join(dir, `${hash(built.code)}.${built.format === "cjs" ? "cjs" : "mjs"}`);
     writeAtomic(bundlePath, built.code);
     const meta: CacheMeta = { bundle: bundlePath, inputs: built.inputs, docs: [...built.docs] };
     writeAtomic(join(dir, `${key}.json`), JSON.stringify(meta));
@@ -180,7 +153,20 @@ async function build(
 async function importBundle(bundlePath: string, query = ""): Promise<Record<string, unknown>> {
   // Source maps make a thrown error point into tasks.ts, not into the cached bundle.
   process.setSourceMapsEnabled(true);
-  return (await import(pathToFileURL(bundlePath).href + query)) as Record<string, unknown>;
+  if (bundlePath.endsWith(".cjs")) return namespaceOf(createRequire(bundlePath)(bundlePath) as object);
+  return (await importModule(pathToFileURL(bundlePath).href + query)) as Record<string, unknown>;
+}
+
+/** A CommonJS bundle's exports as an ES module namespace shows them: names in code-unit order. */
+function namespaceOf(exports: object): Record<string, unknown> {
+  const namespace: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
+  for (const name of Object.keys(exports).sort()) namespace[name] = (exports as Record<string, unknown>)[name];
+  return namespace;
+}
+
+function isMissingModule(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === "ERR_MODULE_NOT_FOUND" || code === "MODULE_NOT_FOUND";
 }
 
 /** `tasks.ts:3:7: boom (thrown while loading the tasks file)`, with no runner stack. */
@@ -201,143 +187,4 @@ function loadError(error: unknown, file: string, meta: CacheMeta): UserError {
     );
   }
   return new UserError(`${displayPath(file)}: ${message} (thrown while loading the tasks file)`, 1);
-}
-
-export function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel === "" || rel.startsWith("..") ? path : rel;
-}
-
-interface Bundle {
-  readonly code: string;
-  readonly inputs: CacheMeta["inputs"];
-  readonly docs: Map<string, string>;
-}
-
-async function bundle(file: string): Promise<Bundle> {
-  const esbuild = await import("esbuild");
-  const { isBuiltin } = await import("node:module");
-  const sources = new Map<string, string>();
-  const workDir = dirname(file);
-  let result;
-  try {
-    result = await esbuild.build({
-      entryPoints: [file],
-      // Paths in errors and in the source map are relative to workDir; sourceRoot turns the
-      // map's into absolute URLs, since Node reads them relative to the bundle in the cache.
-      absWorkingDir: workDir,
-      sourceRoot: `${pathToFileURL(workDir).href}/`,
-      bundle: true,
-      write: false,
-      format: "esm",
-      platform: "node",
-      target: "node20",
-      keepNames: true,
-      sourcemap: "inline",
-      sourcesContent: false,
-      logLevel: "silent",
-      metafile: true,
-      plugins: [
-        {
-          name: "runner-resolve",
-          setup(build) {
-            build.onResolve({ filter: /^[^./]/ }, async (args) => {
-              if (args.pluginData === "resolving") return undefined;
-              const entry = RUNNER_ENTRIES[args.path as keyof typeof RUNNER_ENTRIES];
-              if (entry !== undefined) return { path: entry, external: true };
-              if (isBuiltin(args.path)) return { path: args.path, external: true };
-              const resolved = await build.resolve(args.path, {
-                kind: args.kind,
-                resolveDir: args.resolveDir,
-                pluginData: "resolving",
-              });
-              if (resolved.errors.length > 0) return { errors: resolved.errors };
-              return { path: pathToFileURL(resolved.path).href, external: true };
-            });
-            build.onLoad({ filter: /\.[mc]?[jt]sx?$/ }, async (args) => {
-              const text = readFileSync(args.path, "utf8");
-              sources.set(args.path, text);
-              const loader = /\.[mc]?tsx?$/.test(args.path) ? "ts" : "js";
-              if (!text.includes("import.meta")) return { contents: text, loader };
-              // import.meta.* must describe the original file, not the cached bundle. esbuild
-              // replaces the expressions (never text inside strings or comments) and keeps a
-              // source map, which the bundle step follows back to the original lines.
-              try {
-                const transformed = await esbuild.transform(text, {
-                  loader,
-                  format: "esm",
-                  sourcefile: args.path,
-                  sourcemap: "inline",
-                  sourcesContent: false,
-                  define: {
-                    "import.meta.url": JSON.stringify(pathToFileURL(args.path).href),
-                    "import.meta.filename": JSON.stringify(args.path),
-                    "import.meta.dirname": JSON.stringify(dirname(args.path)),
-                  },
-                  logLevel: "silent",
-                });
-                return { contents: transformed.code, loader: "js" };
-              } catch (error) {
-                return { errors: (error as { errors?: PartialMessage[] }).errors ?? [{ text: String(error) }] };
-              }
-            });
-          },
-        },
-      ],
-    });
-  } catch (error) {
-    throw new UserError(describeBuildError(error, file, workDir));
-  }
-  const code = result.outputFiles[0]?.text ?? "";
-  // Every file the bundle holds (JSON and text imports too): a change to any rebuilds it.
-  const inputs = Object.keys(result.metafile.inputs)
-    .map((path) => resolve(workDir, path))
-    .map((path) => ({ path, hash: hash(readFileSync(path)) }));
-  const docs = new Map<string, string>();
-  // The tasks file's own comments win over those of the files it imports.
-  for (const [path, text] of [...sources].reverse()) {
-    for (const [name, doc] of scanDocs(text)) {
-      if (path === file || !docs.has(name)) docs.set(name, doc);
-    }
-  }
-  return { code, inputs, docs };
-}
-
-interface EsbuildMessage {
-  readonly text: string;
-  readonly location: { file: string; line: number; column: number; lineText: string } | null;
-}
-
-/** `tasks.ts:12:7: Expected ";" but found "x"` and a code frame, as compilers print them. */
-function describeBuildError(error: unknown, file: string, workDir: string): string {
-  const messages = (error as { errors?: EsbuildMessage[] }).errors ?? [];
-  const first = messages[0];
-  if (first === undefined) return `${displayPath(file)}: ${String(error)}`;
-  if (first.location === null) return `${displayPath(file)}: ${first.text}`;
-  const { line, column } = first.location;
-  const path = resolve(workDir, first.location.file);
-  let frame: string;
-  try {
-    frame = codeFrame(readFileSync(path, "utf8"), line, column);
-  } catch {
-    frame = "";
-  }
-  const where = `${displayPath(path)}:${line}:${column + 1}`;
-  return `${where}: ${first.text}${frame === "" ? "" : `\n${frame}`}`;
-}
-
-export function codeFrame(source: string, line: number, column: number): string {
-  const lines = source.split(/\r?\n/);
-  // The empty "line" after a final newline is no context, unless the error is there.
-  if (lines.length > line && lines.at(-1) === "") lines.pop();
-  const first = Math.max(1, line - 2);
-  const last = Math.min(lines.length, line + 2);
-  const width = String(last).length;
-  const out: string[] = [];
-  for (let n = first; n <= last; n++) {
-    const marker = n === line ? ">" : " ";
-    out.push(`${marker} ${String(n).padStart(width)} | ${lines[n - 1] ?? ""}`);
-    if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(column)}^`);
-  }
-  return out.join("\n");
 }

@@ -5,7 +5,7 @@
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { junitXml } from "./junit.ts";
-import { makeDir } from "./load.ts";
+import { makeDir } from "./dirs.ts";
 import { buildReport, type RunRecord } from "./report.ts";
 
 /**

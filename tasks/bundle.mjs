@@ -1,68 +1,71 @@
-// Builds dist/ from src/: the CLI and the library entries as ES modules sharing chunks (so
-// `CommandError` is one class for the CLI and for tasks files), plus type declarations.
+// Builds dist/ from src/: runner.cjs (the CLI and the library in one file, so `CommandError`
+// is one class for the CLI and for tasks files), boot.cjs (its loader), the public faces
+// index.* and testing.*, and type declarations.
 // Plain JavaScript so that `npm install` (the prepare script) can run it before runner exists.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/**
- * `import { readFileSync } from "node:fs"` in an ES module makes Node build a facade of the
- * whole built-in at start, reading every export: fs.ReadStream loads the streams, and the
- * facade of node:process creates process.stdin. Measured, that was a third of runner's
- * start-up. A require() of a built-in returns it as it is, so static imports of built-ins
- * become require() calls (through the banner's require); the names imported stay the same.
- * @type {import("esbuild").Plugin}
- */
-const builtinsByRequire = {
-  name: "builtins-by-require",
-  setup(build) {
-    build.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === "import-statement" ? { path: args.path, namespace: "node-builtin" } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: "node-builtin" }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: "js",
-    }));
-  },
-};
-
 export async function bundle({ types = true } = {}) {
   /** @type {typeof import("esbuild")} */
   const esbuild = await import("esbuild");
   const pkg = /** @type {{ version: string }} */ (JSON.parse(readFileSync(join(root, "package.json"), "utf8")));
-  const result = await esbuild.build({
+  /** @type {import("esbuild").BuildOptions} */
+  const common = {
     metafile: true,
     absWorkingDir: root,
-    entryPoints: { cli: "src/bin.ts", index: "src/index.ts", testing: "src/testing.ts" },
     outdir: "dist",
+    outExtension: { ".js": ".cjs" },
     bundle: true,
-    splitting: true,
-    format: "esm",
+    // CommonJS: Node loads it without starting its ES-module loader, which costs several ms
+    // at every start, and require() of a Node built-in hands it over as it is (an ES import
+    // of one builds a facade that reads every export).
+    format: "cjs",
     platform: "node",
     target: "node20",
     // chalk, commander, leven and dotenv are bundled in: resolving and reading a dozen
     // package files cost more at every start than running runner's own code. esbuild (a
-    // native binary) and cosmiconfig (with its parsers) stay packages, imported only on the
+    // native binary) and cosmiconfig (with its parsers) stay packages, loaded only on the
     // paths that need them.
     external: ["esbuild", "cosmiconfig"],
-    // commander is CommonJS: its require() of Node built-ins needs a real require in ESM.
-    banner: {
-      js: 'import { createRequire as __runnerCreateRequire } from "node:module";\nconst require = __runnerCreateRequire(import.meta.url);',
-    },
-    plugins: [builtinsByRequire],
     sourcemap: "linked",
-    chunkNames: "[name]-[hash]",
-    define: { RUNNER_VERSION: JSON.stringify(pkg.version) },
-    logLevel: "warning",
-  });
+    define: {
+      RUNNER_VERSION: JSON.stringify(pkg.version),
+      "import.meta.dirname": "__dirname",
+      "import.meta.filename": "__filename",
+    },
+    logLevel: "silent",
+  };
+  const results = [
+    // runner.cjs: the CLI and the library in one file, the CLI loaded on first use. Its
+    // import() of a package or built-in becomes require() (no ES-module loader); files known
+    // only at run time are imported through boot.cjs (see src/import-module.ts).
+    await esbuild.build({ ...common, entryPoints: { runner: "src/entry.ts" }, supported: { "dynamic-import": false } }),
+    // boot.cjs: what bin/runner.js requires; it loads runner.cjs from V8's compiled code.
+    await esbuild.build({ ...common, entryPoints: { boot: "src/boot.ts" } }),
+  ];
+  const result = {
+    warnings: results.flatMap((r) => r.warnings),
+    metafile: { outputs: Object.assign({}, ...results.map((r) => r.metafile?.outputs)) },
+  };
+  // A warning here (an import.meta esbuild cannot carry into CommonJS) is a broken build.
+  if (result.warnings.length > 0) {
+    const text = await esbuild.formatMessages(result.warnings, { kind: "warning" });
+    throw new Error(`esbuild warnings:\n${text.join("\n")}`);
+  }
+  const generated = writeFaces();
   // Remove what an earlier build left. (Not before building: a runner that is running
   // from dist/, as when this project's own tasks rebuild it, keeps its files until done.)
-  const outputs = new Set(Object.keys(result.metafile.outputs).map((path) => path.slice("dist/".length)));
+  const outputs = new Set([
+    ...Object.keys(result.metafile.outputs).map((path) => path.slice("dist/".length)),
+    ...generated,
+  ]);
   for (const name of readdirSync(join(root, "dist"))) {
-    if (!outputs.has(name) && /\.js(\.map)?$/.test(name)) rmSync(join(root, "dist", name));
+    if (!outputs.has(name) && /\.c?js(\.map)?$/.test(name)) rmSync(join(root, "dist", name));
   }
   if (types) {
     execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
@@ -70,6 +73,28 @@ export async function bundle({ types = true } = {}) {
       stdio: "inherit",
     });
   }
+}
+
+/**
+ * The public faces of dist/runner.cjs: `runner` and `runner/testing` as CommonJS (what a
+ * CommonJS tasks bundle requires) and as ES modules (for `import` everywhere else), each
+ * naming its exports so that Node and TypeScript see them. Returns the files written.
+ */
+function writeFaces() {
+  const require = createRequire(import.meta.url);
+  const runner = require(join(root, "dist/runner.cjs"));
+  const faces = [
+    { name: "index", of: 'require("./runner.cjs").library', names: Object.keys(runner.library) },
+    { name: "testing", of: 'require("./runner.cjs").testing()', names: Object.keys(runner.testing()) },
+  ];
+  const header = "// Written by tasks/bundle.mjs: a face of dist/runner.cjs, where the code is.\n";
+  for (const { name, of, names } of faces) {
+    writeFileSync(join(root, `dist/${name}.cjs`), `${header}"use strict";\nmodule.exports = ${of};\n`);
+    const esm = `import { createRequire } from "node:module";\nconst face = createRequire(import.meta.url)("./${name}.cjs");\n`;
+    const list = names.map((n) => `export const ${n} = face.${n};\n`).join("");
+    writeFileSync(join(root, `dist/${name}.js`), `${header}${esm}${list}`);
+  }
+  return faces.flatMap(({ name }) => [`${name}.cjs`, `${name}.js`]);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -317,7 +317,7 @@ describe("the cache", () => {
     const dir = project({ "tasks.ts": `export function hi(): void {\n  console.log("hi");\n}\n` });
     const env = { RUNNER_CACHE_DIR: cache };
     expect((await verbose(["hi"], dir, env)).how).toBe("transpiled");
-    for (const name of readdirSync(cache).filter((n) => n.endsWith(".mjs"))) rmSync(join(cache, name));
+    for (const name of readdirSync(cache).filter((n) => /\.[cm]js$/.test(n))) rmSync(join(cache, name));
     const run = await verbose(["hi"], dir, env);
     expect([run.how, run.stdout, run.rest, run.code]).toEqual(["transpiled", "hi\n", "", 0]);
   });
@@ -333,6 +333,85 @@ describe("the cache", () => {
       );
       expect(run.code).toBe(1);
     }
+  });
+});
+
+describe("the bundle's format", () => {
+  /** The kinds of bundle in a fresh cache after one run: "cjs", "mjs" or both. */
+  async function formatOf(files: Readonly<Record<string, string>>, args: readonly string[]) {
+    const cache = join(project(), "cache");
+    const run = await runRunner(args, { cwd: project(files), env: { RUNNER_CACHE_DIR: cache } });
+    const kinds = readdirSync(cache)
+      .map((name) => /\.([cm]js)$/.exec(name)?.[1])
+      .filter((kind) => kind !== undefined);
+    return { ...run, kinds };
+  }
+
+  const failing = [
+    `import { CommandError } from "runner";`,
+    `export async function check(ctx: Context): Promise<void> {`,
+    `  try {`,
+    `    await ctx.run("exit 3", { hide: true });`,
+    `  } catch (error) {`,
+    `    console.log(error instanceof CommandError, (error as CommandError).result.exitCode);`,
+    `  }`,
+    `}`,
+    ``,
+  ].join("\n");
+
+  it("is CommonJS for a plain tasks file, and runner's classes are the CLI's own", async () => {
+    const run = await formatOf({ "tasks.ts": `import type { Context } from "runner";\n${failing}` }, ["check"]);
+    expect([run.stdout, run.stderr, run.code, run.kinds]).toEqual(["true 3\n", "", 0, ["cjs"]]);
+  });
+
+  it("is an ES module with top-level await, and runner's classes are still the CLI's own", async () => {
+    const run = await formatOf(
+      { "tasks.ts": `import type { Context } from "runner";\nawait Promise.resolve();\n${failing}` },
+      ["check"],
+    );
+    expect([run.stdout, run.stderr, run.code, run.kinds]).toEqual(["true 3\n", "", 0, ["mjs"]]);
+  });
+
+  it("is an ES module where the file uses import.meta beyond url, filename and dirname", async () => {
+    const run = await formatOf(
+      { "tasks.ts": `export function hi(): void {\n  console.log(typeof import.meta.resolve);\n}\n` },
+      ["hi"],
+    );
+    expect([run.stdout, run.stderr, run.code, run.kinds]).toEqual(["function\n", "", 0, ["mjs"]]);
+  });
+
+  it("is an ES module where the file imports a package, which Node's own interop then loads", async () => {
+    const run = await formatOf(
+      {
+        // CommonJS compiled from an ES module: Node's default export is the whole module.exports.
+        "node_modules/fake-cjs/package.json": JSON.stringify({ name: "fake-cjs", main: "index.js" }),
+        "node_modules/fake-cjs/index.js": `exports.__esModule = true;\nexports.default = "the default";\nexports.named = "named";\n`,
+        "tasks.ts": `import pkg, { named } from "fake-cjs";\nexport function hi(): void {\n  console.log(typeof pkg, named);\n}\n`,
+      },
+      ["hi"],
+    );
+    expect([run.stdout, run.stderr, run.code, run.kinds]).toEqual(["object named\n", "", 0, ["mjs"]]);
+  });
+
+  it("keeps CommonJS for Node built-ins, JSON and dynamic imports of packages", async () => {
+    const run = await formatOf(
+      {
+        "node_modules/fake-esm/package.json": JSON.stringify({ name: "fake-esm", type: "module", main: "index.js" }),
+        "node_modules/fake-esm/index.js": `export const value = "esm value";\n`,
+        "data.json": `{ "n": 42 }\n`,
+        "tasks.ts": [
+          `import { basename } from "node:path";`,
+          `import data from "./data.json";`,
+          `export async function hi(): Promise<void> {`,
+          `  const { value } = await import("fake-esm");`,
+          `  console.log(basename("/a/b.txt"), data.n, value);`,
+          `}`,
+          ``,
+        ].join("\n"),
+      },
+      ["hi"],
+    );
+    expect([run.stdout, run.stderr, run.code, run.kinds]).toEqual(["b.txt 42 esm value\n", "", 0, ["cjs"]]);
   });
 });
 
