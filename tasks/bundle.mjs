@@ -10,6 +10,28 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
+/**
+ * commander requires node:child_process when it loads, for executable subcommands runner
+ * never uses; that module (and the net, dgram and stream modules it brings) is a few ms of
+ * every `runner --list`. Here it is required when first used instead. If commander's source
+ * changes, the build says so rather than silently losing the saving.
+ * @type {import("esbuild").Plugin}
+ */
+const commanderWithoutEagerChildProcess = {
+  name: "commander-lazy-child-process",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]commander[\\/]lib[\\/]command\.js$/ }, (args) => {
+      const eager = "const childProcess = require('node:child_process');";
+      const source = readFileSync(args.path, "utf8");
+      if (!source.includes(eager)) {
+        return { errors: [{ text: `commander changed: no "${eager}" in ${args.path} (see tasks/bundle.mjs)` }] };
+      }
+      const lazy = "const childProcess = { get spawn() { return require('node:child_process').spawn; } };";
+      return { contents: source.replace(eager, lazy), loader: "js" };
+    });
+  },
+};
+
 export async function bundle({ types = true } = {}) {
   /** @type {typeof import("esbuild")} */
   const esbuild = await import("esbuild");
@@ -33,6 +55,7 @@ export async function bundle({ types = true } = {}) {
     // paths that need them.
     external: ["esbuild", "cosmiconfig"],
     sourcemap: "linked",
+    plugins: [commanderWithoutEagerChildProcess],
     define: {
       RUNNER_VERSION: JSON.stringify(pkg.version),
       "import.meta.dirname": "__dirname",
