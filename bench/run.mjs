@@ -98,7 +98,7 @@ const pkgBin = (pkg, bin) => {
 const tools = {};
 {
   const cli = join(root, "bin", "runner.js");
-  tools.runner = existsSync(join(root, "dist", "cli.js"))
+  tools.runner = existsSync(join(root, "dist", "runner.cjs"))
     ? { argv: ["node", cli], version: JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version }
     : { missing: "dist/ not built (npm install, or node tasks/bundle.mjs)" };
   for (const [name, pkg, bin] of [
