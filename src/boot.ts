@@ -31,11 +31,11 @@ function compiledDir(): string | undefined {
 
 function loadRunner(file: string): RunnerModule {
   const dir = compiledDir();
+  // Node 22.1+ caches what it compiles of other files (the tasks bundle); its cache of a
+  // CommonJS file is made before the file runs, though, so it lacks every function compiled
+  // later: for runner's own file, the code cache below holds more.
   const enableCompileCache = (Module as { enableCompileCache?: CompileCache }).enableCompileCache;
-  if (enableCompileCache !== undefined) {
-    if (dir !== undefined) enableCompileCache(dir);
-    return createRequire(file)(file) as RunnerModule;
-  }
+  if (enableCompileCache !== undefined && dir !== undefined) enableCompileCache(dir);
   return loadWithCodeCache(file, dir);
 }
 

@@ -1,7 +1,7 @@
 // Configuration (SPEC §6): built-in defaults < config file (cosmiconfig) < RUNNER_*
 // environment variables < command line. Every value is checked where it comes from, and
 // an invalid one is an error naming that source.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { availableParallelism, homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseDuration } from "./duration.ts";
@@ -240,17 +240,31 @@ export async function findConfigFile(
  * meta-configuration in the working directory.
  */
 export function mayHaveConfig(dir: string): boolean {
-  const cwd = process.cwd();
-  if (META_PLACES.some((place) => mayHold(join(cwd, place), "cosmiconfig"))) return true;
+  if (mayHoldAny(process.cwd(), META_PLACES, "cosmiconfig")) return true;
   const stop = resolve(homedir());
   for (let current = resolve(dir); ;) {
-    if (SEARCH_PLACES.some((place) => mayHold(join(current, place), "runner"))) return true;
+    if (mayHoldAny(current, SEARCH_PLACES, "runner")) return true;
     const parent = dirname(current);
     if (current === stop || parent === current) break;
     current = parent;
   }
-  const global = globalConfigDir();
-  return GLOBAL_PLACES.some((place) => mayHold(join(global, place), "runner"));
+  return mayHoldAny(globalConfigDir(), GLOBAL_PLACES, "runner");
+}
+
+/**
+ * One directory listing instead of a stat per place (this runs at every start); where the
+ * directory cannot be listed (search permission only), each place is looked at.
+ */
+function mayHoldAny(dir: string, places: readonly string[], packageKey: string): boolean {
+  let names: Set<string> | undefined;
+  try {
+    names = new Set(readdirSync(dir));
+  } catch {
+    names = undefined;
+  }
+  return places.some(
+    (place) => (names === undefined || names.has(place.split("/")[0]!)) && mayHold(join(dir, place), packageKey),
+  );
 }
 
 const META_PLACES = [
