@@ -1,9 +1,9 @@
 // runner's start (dist/boot.cjs, required by bin/runner.js). It loads dist/runner.cjs, the CLI
 // and the library in one CommonJS file, from compiled code where it can: compiling runner's
 // JavaScript costs several ms at every start, reading V8's compiled form of it much less.
-// Node 22.1+ keeps compiled code itself (module.enableCompileCache); on Node 20 this file
-// does the same through vm.Script and V8's code cache. The cache lives in runner's own cache
-// directory, never in the shared temp dir, where another user could plant code.
+// This file loads it through vm.Script with V8's code cache, on every Node version. The cache
+// lives in runner's own cache directory, never in the shared temp dir, where another user
+// could plant code.
 import Module, { createRequire } from "node:module";
 import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
