@@ -10,7 +10,6 @@ import type { Config } from "./config.ts";
 import type { CoreOptions } from "./core-options.ts";
 import { projectDir } from "./discover.ts";
 import { serialDisplay } from "./display.ts";
-import { defaultOutputMode, isCI, parallelDisplay } from "./display-parallel.ts";
 import { UserError } from "./errors.ts";
 import { execute, runExitStatus, type TaskRun } from "./executor.ts";
 import { onGithubActions } from "./github.ts";
@@ -58,12 +57,14 @@ export async function runSteps(
   };
   if (colored && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   const base = { io: world, style, quiet: core.quiet, taskCount: steps.length, github: onGithubActions(world.env) };
-  const display = core.parallel
-    ? parallelDisplay({
+  // The parallel displays (and the spill files grouped output may need) load only for -p.
+  const parallel = core.parallel ? await import("./display-parallel.ts") : undefined;
+  const display = parallel
+    ? parallel.parallelDisplay({
         ...base,
-        mode: config.output ?? defaultOutputMode(world.isTTY, world.env),
+        mode: config.output ?? parallel.defaultOutputMode(world.isTTY, world.env),
         steps,
-        terminal: world.env.TERM === "dumb" || isCI(world.env) ? undefined : world.stderrTerminal,
+        terminal: world.env.TERM === "dumb" || parallel.isCI(world.env) ? undefined : world.stderrTerminal,
       })
     : serialDisplay(base);
   const startedAt = Date.now();
