@@ -25,37 +25,46 @@ export class PrefixedLines {
   /** The lines `chunk` completes, each with its prefix and newline, as one buffer. */
   push(chunk: Buffer): Buffer | undefined {
     if (this.heldBytes + chunk.length > this.maxLine) return this.pushLong(chunk);
-    // The usual case, no line too long: measure, then copy into one buffer. (Thousands of
-    // short lines per chunk: no object per line.)
     const first = chunk.indexOf(NEWLINE);
     if (first === -1) {
       this.hold(chunk);
       return undefined;
     }
+    // The usual case, no line too long: measure, then build one buffer. Thousands of short
+    // lines per chunk, so no object and no native call into Buffer per line: the chunk's
+    // complete lines are copied once, to the end of `out`, and each then moves forward to
+    // its place behind its prefix (copyWithin and set are V8 built-ins; a byte loop in JS,
+    // or Buffer.copy per line, was twice as slow).
     const ends = newlines(chunk, first);
-    let size = 0;
+    const complete = ends[ends.length - 1]! + 1;
+    let size = this.heldBytes + complete;
     let start = 0;
     let carried = this.heldBytes;
     for (const end of ends) {
-      const length = carried + end - start;
-      size += (length === 0 ? this.bare.length : this.prefix.length) + length + 1;
+      size += carried + end - start === 0 ? this.bare.length : this.prefix.length;
       carried = 0;
       start = end + 1;
     }
     const out = Buffer.allocUnsafe(size);
+    // Every line lands at or before where its bytes sit now, so none is overwritten first.
+    const base = size - complete;
+    chunk.copy(out, base, 0, complete);
     let at = 0;
     start = 0;
     for (const end of ends) {
-      const length = this.heldBytes + end - start;
-      const prefix = length === 0 ? this.bare : this.prefix;
-      at = copyInto(out, at, prefix, 0, prefix.length);
+      const prefix = this.heldBytes + end - start === 0 ? this.bare : this.prefix;
+      out.set(prefix, at);
+      at += prefix.length;
       if (this.heldBytes > 0) {
-        for (const part of this.held) at = copyInto(out, at, part, 0, part.length);
+        for (const part of this.held) {
+          out.set(part, at);
+          at += part.length;
+        }
         this.held = [];
         this.heldBytes = 0;
       }
-      at = copyInto(out, at, chunk, start, end);
-      out[at++] = NEWLINE;
+      out.copyWithin(at, base + start, base + end + 1);
+      at += end + 1 - start;
       start = end + 1;
     }
     if (start < chunk.length) this.hold(chunk.subarray(start));
@@ -116,12 +125,4 @@ function newlines(chunk: Buffer, first: number): number[] {
   const ends: number[] = [];
   for (let end = first; end !== -1; end = chunk.indexOf(NEWLINE, end + 1)) ends.push(end);
   return ends;
-}
-
-/** `source[start, end)` into `target` at `at`; returns where it ended. Short runs byte by byte: cheaper than a call into Buffer.copy. */
-function copyInto(target: Buffer, at: number, source: Buffer, start: number, end: number): number {
-  if (end - start > 64) return at + source.copy(target, at, start, end);
-  let to = at;
-  for (let from = start; from < end; from++) target[to++] = source[from]!;
-  return to;
 }

@@ -1,0 +1,116 @@
+// The prefixed mode's line cutter (lines.ts), against a plain model of what it must do:
+// every line of the whole output with its prefix, lines longer than the limit cut into
+// pieces of the limit, a final partial line let out by flush(). However the output is cut
+// into chunks — inside a line, inside a UTF-8 character, right at a newline — the bytes out
+// must be the same.
+import { describe, expect, it } from "vitest";
+import { PrefixedLines } from "../src/lines.ts";
+
+const PREFIX = Buffer.from("build │ ");
+const BARE = Buffer.from("build │");
+
+/** What the prefixed mode shows for `data`, all of it at once. */
+function model(data: Buffer, maxLine: number): Buffer {
+  const out: Buffer[] = [];
+  const line = (bytes: Buffer): void => {
+    out.push(bytes.length === 0 ? BARE : PREFIX, bytes, Buffer.from("\n"));
+  };
+  let start = 0;
+  const whole = (end: number): void => {
+    let piece = data.subarray(start, end);
+    while (piece.length > maxLine) {
+      line(piece.subarray(0, maxLine));
+      piece = piece.subarray(maxLine);
+    }
+    line(piece);
+  };
+  for (let end = data.indexOf(0x0a); end !== -1; end = data.indexOf(0x0a, start)) {
+    whole(end);
+    start = end + 1;
+  }
+  if (start < data.length) whole(data.length);
+  return Buffer.concat(out);
+}
+
+/** What PrefixedLines lets out for `data` cut at `cuts`, flush included. */
+function cutter(data: Buffer, cuts: readonly number[], maxLine: number): Buffer {
+  const lines = new PrefixedLines(PREFIX, BARE, maxLine);
+  const out: Buffer[] = [];
+  let start = 0;
+  for (const end of [...cuts, data.length]) {
+    const bytes = lines.push(data.subarray(start, end));
+    if (bytes !== undefined) out.push(bytes);
+    start = end;
+  }
+  const rest = lines.flush();
+  if (rest !== undefined) out.push(rest);
+  return Buffer.concat(out);
+}
+
+/** A small deterministic generator (mulberry32), so a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Lines of mixed lengths (empty ones, long ones), any bytes but 0x0A; the end may lack a newline. */
+function output(next: () => number): Buffer {
+  const parts: Buffer[] = [];
+  const count = Math.floor(next() * 40);
+  for (let i = 0; i < count; i++) {
+    const length = next() < 0.2 ? 0 : Math.floor(next() ** 3 * 120);
+    const line = Buffer.alloc(length);
+    for (let j = 0; j < length; j++) {
+      const byte = Math.floor(next() * 256);
+      line[j] = byte === 0x0a ? 0x0b : byte;
+    }
+    parts.push(line, Buffer.from(next() < 0.85 || i < count - 1 ? "\n" : ""));
+  }
+  return Buffer.concat(parts);
+}
+
+describe("PrefixedLines", () => {
+  it("prefixes every line, an empty one without the trailing space", () => {
+    const data = Buffer.from("one\n\ntwo\n");
+    expect(cutter(data, [], 100).toString()).toBe("build │ one\nbuild │\nbuild │ two\n");
+  });
+
+  it("holds a partial line until its newline, across chunks", () => {
+    const data = Buffer.from("half a line\nnext\n");
+    expect(cutter(data, [2, 7, 11, 12, 14], 100).toString()).toBe("build │ half a line\nbuild │ next\n");
+    const lines = new PrefixedLines(PREFIX, BARE, 100);
+    expect(lines.push(Buffer.from("half a "))).toBeUndefined();
+    expect(lines.push(Buffer.from("line\nand "))?.toString()).toBe("build │ half a line\n");
+    expect(lines.flush()?.toString()).toBe("build │ and \n");
+    expect(lines.flush()).toBeUndefined();
+  });
+
+  it("gives a final line with no newline its own at flush()", () => {
+    expect(cutter(Buffer.from("a\nno newline"), [3], 100).toString()).toBe("build │ a\nbuild │ no newline\n");
+  });
+
+  it("keeps a UTF-8 character cut between chunks whole, on its line", () => {
+    const data = Buffer.from("naïve ✔\n");
+    const cuts = [3, 4, 8, 9];
+    expect(cutter(data, cuts, 100)).toEqual(Buffer.from("build │ naïve ✔\n"));
+  });
+
+  it("matches the model for any output, however it is chunked", () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const next = random(seed);
+      const data = output(next);
+      const maxLine = next() < 0.5 ? 1 << 20 : 1 + Math.floor(next() * 40);
+      const cuts: number[] = [];
+      for (let at = 0; at < data.length; at += Math.floor(next() ** 2 * 200)) if (at > 0) cuts.push(at);
+      const got = cutter(data, [...new Set(cuts)], maxLine);
+      const expected = model(data, maxLine);
+      if (!got.equals(expected))
+        expect({ seed, got: got.toString("hex") }).toEqual({ seed, got: expected.toString("hex") });
+    }
+  });
+});
