@@ -32,6 +32,24 @@ const commanderWithoutEagerChildProcess = {
   },
 };
 
+/**
+ * chalk detects the terminal's colour support when it loads (tty, os and every colour
+ * variable), for its default instance. runner never uses that instance: it makes its own
+ * with the level it decided (flags, config, NO_COLOR, FORCE_COLOR). So chalk gets an
+ * answer of "no colour" for its default, and start-up skips the detection.
+ * @type {import("esbuild").Plugin}
+ */
+const chalkWithoutColorDetection = {
+  name: "chalk-without-color-detection",
+  setup(build) {
+    build.onResolve({ filter: /^#supports-color$/ }, () => ({ path: "supports-color", namespace: "runner-stub" }));
+    build.onLoad({ filter: /.*/, namespace: "runner-stub" }, () => ({
+      contents: "export default { stdout: false, stderr: false };",
+      loader: "js",
+    }));
+  },
+};
+
 export async function bundle({ types = true } = {}) {
   /** @type {typeof import("esbuild")} */
   const esbuild = await import("esbuild");
@@ -55,7 +73,7 @@ export async function bundle({ types = true } = {}) {
     // paths that need them.
     external: ["esbuild", "cosmiconfig"],
     sourcemap: "linked",
-    plugins: [commanderWithoutEagerChildProcess],
+    plugins: [commanderWithoutEagerChildProcess, chalkWithoutColorDetection],
     define: {
       RUNNER_VERSION: JSON.stringify(pkg.version),
       "import.meta.dirname": "__dirname",
