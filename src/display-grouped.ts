@@ -15,6 +15,7 @@ import { headerLine, OUTPUT_TAIL_BYTES, toBytes, type Io } from "./output.ts";
 import { describeStep, type Step } from "./plan.ts";
 import { startStatusLine, type Running, type StatusLine } from "./status-line.ts";
 import { Tail } from "./tail.ts";
+import { now } from "./clock.ts";
 
 /** Held output beyond this many bytes per task goes to a temporary file... */
 export const MEMORY_LIMIT_BYTES = 8 * 1024 * 1024;
@@ -127,7 +128,7 @@ export function groupedView(settings: GroupedSettings): ParallelView {
       };
     },
     started: (step) => {
-      running.set(step, { name: describeStep(step), since: performance.now() });
+      running.set(step, { name: describeStep(step), since: now() });
       if (settings.terminal === undefined) return;
       const { columns } = settings.terminal;
       status ??= startStatusLine({

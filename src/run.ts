@@ -17,6 +17,7 @@ import { interruptExitStatus, listenForInterrupts } from "./interrupt.ts";
 import type { makeStyle } from "./output.ts";
 import type { Step } from "./plan.ts";
 import { endLeftovers } from "./process.ts";
+import { now } from "./clock.ts";
 
 declare const RUNNER_VERSION: string;
 
@@ -68,7 +69,7 @@ export async function runSteps(
       })
     : serialDisplay(base);
   const startedAt = Date.now();
-  const started = performance.now();
+  const started = now();
   const interrupt = listenForInterrupts();
   const capture = captureConsole();
   let runs: TaskRun[];
@@ -106,7 +107,7 @@ export async function runSteps(
   }
   const stoppedBy = interrupt.received();
   const exitCode = stoppedBy === undefined ? runExitStatus(runs) : interruptExitStatus(stoppedBy);
-  const totalMs = performance.now() - started;
+  const totalMs = now() - started;
   await display.finished(runs, totalMs, exitCode);
   // Background processes commands left behind (a server for later tasks) end with the run.
   await endLeftovers(config.killGrace);

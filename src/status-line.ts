@@ -9,6 +9,7 @@
 // through runner's writer to stay in order with the blocks around it.
 import type { ChalkInstance } from "chalk";
 import { formatDuration } from "./duration.ts";
+import { now as clockNow } from "./clock.ts";
 
 export interface StatusLine {
   /** Erases the line; it stays away until `show()` (while something else is printed). */
@@ -21,7 +22,7 @@ export interface StatusLine {
 
 export interface Running {
   readonly name: string;
-  /** performance.now() when it started. */
+  /** clock.ts now() when it started. */
   readonly since: number;
 }
 
@@ -58,7 +59,7 @@ function fit(text: string, width: number): string {
 
 /** A status line, hidden until the first `show()`. */
 export function startStatusLine(settings: StatusLineSettings): StatusLine {
-  const now = settings.now ?? (() => performance.now());
+  const now = settings.now ?? clockNow;
   let frame = 0;
   let hidden = true;
   let drawn = false;
