@@ -201,7 +201,12 @@ export function createContext(settings: ContextSettings): Context {
       onStderr: hide === "both" || hide === "stderr" ? () => {} : (chunk) => output.stderr(chunk),
     });
     settings.running.add(ending);
-    const end = await ending.finally(() => settings.running.delete(ending));
+    let end: Awaited<typeof ending>;
+    try {
+      end = await ending;
+    } finally {
+      settings.running.delete(ending);
+    }
     const result = resultOf(display, end);
     settings.commands.push({
       command: display,
