@@ -76,12 +76,27 @@ const liveGroups = new Set<number>();
 const leftoverGroups = new Set<number>();
 let exitHookInstalled = false;
 
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
+/**
+ * Sends `signal` (0: none, only the check) to process group `pgid`; false when no process of
+ * it is left. process.kill says so by throwing, and building that error's stack trace costs
+ * more than the system call: every command ends with such a check (see runCommand), so the
+ * error is made without one.
+ */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    process.kill(-pid, signal);
+    process.kill(-pgid, signal);
+    return true;
   } catch {
-    // Already gone.
+    return false;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  signalGroup(pid, signal); // false: already gone.
 }
 
 /** Sends a signal to every command group still running (a second Ctrl-C: SIGKILL). */
@@ -103,11 +118,7 @@ function installExitHook(): void {
  * reaps (as in some containers) keeps it for ever. On Linux, /proc tells the two apart.
  */
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
+  if (!signalGroup(pgid, 0)) return false;
   let names: string[];
   try {
     names = readdirSync("/proc");
@@ -167,11 +178,7 @@ export async function endLeftovers(killGraceMs: number): Promise<void> {
 /** Forgets leftover groups that have no member any more (so their ids may be reused). */
 function pruneLeftovers(): void {
   for (const pid of leftoverGroups) {
-    try {
-      process.kill(-pid, 0);
-    } catch {
-      leftoverGroups.delete(pid);
-    }
+    if (!signalGroup(pid, 0)) leftoverGroups.delete(pid);
   }
 }
 
@@ -236,6 +243,12 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
     subprocess.stdout?.resume();
     subprocess.stderr?.resume();
     killGroup(pid, signal);
+    // When a stopped command's leader exits, its group may live on: a shell's background jobs
+    // ignore SIGINT, outlive the shell and hold its pipes open (so "close" waits). They get
+    // SIGTERM at once; the SIGKILL timer stays for whatever ignores that too.
+    if (subprocess.exitCode === null && subprocess.signalCode === null) {
+      subprocess.once("exit", () => killGroup(pid, "SIGTERM"));
+    }
     graceTimer = setTimeout(() => {
       killed = true;
       killGroup(pid, "SIGKILL");
@@ -251,12 +264,6 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   if (spec.signal.aborted) onAbort();
   else spec.signal.addEventListener("abort", onAbort, { once: true });
 
-  // When a stopped command's leader exits, its group may live on: a shell's background jobs
-  // ignore SIGINT, outlive the shell and hold its pipes open (so "close" waits). They get
-  // SIGTERM at once; the SIGKILL timer stays for whatever ignores that too.
-  subprocess.once("exit", () => {
-    if (ending !== undefined && pid !== undefined) killGroup(pid, "SIGTERM");
-  });
   const result = await ended;
   clearTimeout(timer);
   spec.signal.removeEventListener("abort", onAbort);
