@@ -6,7 +6,8 @@ import { format } from "node:util";
 import type { Context, Result, RunOptions } from "./context-types.ts";
 import { parseDuration } from "./duration.ts";
 import { CommandError } from "./errors.ts";
-import { runCommand, type Outcome } from "./process.ts";
+import { runCommand, type CommandSpec, type Outcome } from "./process.ts";
+import { directCommand } from "./simple-command.ts";
 import type { TaskOutput } from "./output.ts";
 
 export interface CommandRecord {
@@ -132,16 +133,29 @@ export function commandExitStatus(result: Result): number {
   return 128 + (signals[result.signal ?? ""] ?? constants.signals.SIGTERM);
 }
 
+/** What ctx.run, ctx.exec and ctx.$ ask for: a shell command line, or a program and its arguments. */
+type Command =
+  | { readonly kind: "shell"; readonly command: string }
+  | { readonly kind: "program"; readonly file: string; readonly args: readonly string[] };
+
+/** How to spawn a command: a shell command line of plain words without the shell (simple-command.ts). */
+function spawnOf(
+  command: Command,
+  shell: string,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+): Pick<CommandSpec, "file" | "args" | "shell" | "env" | "shellCommand"> {
+  if (command.kind === "program") return { file: command.file, args: command.args, shell: false, env };
+  const direct = directCommand(command.command, shell, env, cwd);
+  if (direct === undefined) return { file: command.command, args: [], shell, env };
+  return { ...direct, shell: false, shellCommand: { shell, command: command.command } };
+}
+
 export function createContext(settings: ContextSettings): Context {
   const { output } = settings;
+  const baseCwd = resolve(settings.cwd);
 
-  const execute = async (
-    display: string,
-    file: string,
-    args: readonly string[],
-    shell: string | false,
-    options: RunOptions = {},
-  ): Promise<Result> => {
+  const execute = async (display: string, command: Command, options: RunOptions = {}): Promise<Result> => {
     if (settings.signal.aborted) throw new Error(`Task "${settings.name}" was stopped; not running: ${display}`);
     const limit = options.timeout === undefined ? undefined : parseDuration(options.timeout);
     const timeoutMs = limit === 0 ? undefined : limit; // 0: no limit, as for tasks
@@ -170,13 +184,12 @@ export function createContext(settings: ContextSettings): Context {
     if (options.echo ?? settings.echo) output.log(`$ ${display}`);
     const hide =
       options.hide === true || options.hide === "both" ? "both" : options.hide === false ? undefined : options.hide;
+    const cwd = options.cwd === undefined ? baseCwd : resolve(baseCwd, options.cwd);
+    const env = options.env === undefined ? settings.env : { ...settings.env, ...options.env };
     const ending = runCommand({
       display,
-      file,
-      args,
-      shell,
-      cwd: resolve(settings.cwd, options.cwd ?? "."),
-      env: { ...settings.env, ...options.env },
+      ...spawnOf(command, settings.shell, env, cwd),
+      cwd,
       input: options.input,
       responders: options.responders ?? [],
       timeoutMs,
@@ -188,7 +201,12 @@ export function createContext(settings: ContextSettings): Context {
       onStderr: hide === "both" || hide === "stderr" ? () => {} : (chunk) => output.stderr(chunk),
     });
     settings.running.add(ending);
-    const end = await ending.finally(() => settings.running.delete(ending));
+    let end: Awaited<typeof ending>;
+    try {
+      end = await ending;
+    } finally {
+      settings.running.delete(ending);
+    }
     const result = resultOf(display, end);
     settings.commands.push({
       command: display,
@@ -203,12 +221,12 @@ export function createContext(settings: ContextSettings): Context {
   };
 
   return {
-    run: (command, options) => execute(command, command, [], settings.shell, options),
-    exec: (file, args = [], options) => execute(quoteArgs([file, ...args]), file, args, false, options),
+    run: (command, options) => execute(command, { kind: "shell", command }, options),
+    exec: (file, args = [], options) => execute(quoteArgs([file, ...args]), { kind: "program", file, args }, options),
     $: (strings, ...values) => {
       const [file, ...args] = templateToArgs(strings, values);
       if (file === undefined) return Promise.reject(new TypeError("ctx.$: empty command"));
-      return execute(quoteArgs([file, ...args]), file, args, false);
+      return execute(quoteArgs([file, ...args]), { kind: "program", file, args });
     },
     log: (...values) => output.log(format(...values)),
     name: settings.name,

@@ -101,8 +101,9 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
   // process groups get SIGTERM, then SIGKILL after the grace period).
   const failFast = new AbortController();
   const stop = AbortSignal.any([options.interrupt, failFast.signal]);
+  const watch = watchRun(stop);
 
-  return new Promise((resolve, reject) => {
+  const runs = new Promise<TaskRun[]>((resolve, reject) => {
     const finish = (run: TaskRun): void => {
       schedule.end(run);
       options.onEnd(run);
@@ -136,12 +137,57 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
         if (step === undefined) break;
         running++;
         options.onStart(step);
-        runWithRetries(step, options, stop).then(taskEnded).catch(reject);
+        runWithRetries(step, options, watch).then(taskEnded).catch(reject);
       }
       if (running === 0 && schedule.done()) resolve(steps.map((step) => schedule.runOf(step)!));
     };
     pump();
   });
+  try {
+    return await runs;
+  } finally {
+    watch.dispose();
+  }
+}
+
+/** What ends an attempt early, besides its own code: the run stops, or the task can never finish. */
+type Event = "interrupted" | "stalled";
+
+/**
+ * What every running attempt waits for besides its own code, one listener each for the
+ * whole run rather than one per attempt (a run may start thousands).
+ */
+interface RunWatch {
+  /** Whether the run is stopping (interrupted, or fail-fast after a failure). */
+  readonly stopped: () => boolean;
+  /** Calls `notify` at the next event; returns how to stop listening. */
+  readonly add: (notify: (event: Event) => void) => () => void;
+  readonly dispose: () => void;
+}
+
+function watchRun(stop: AbortSignal): RunWatch {
+  const listeners = new Set<(event: Event) => void>();
+  const tell = (event: Event): void => {
+    for (const notify of [...listeners]) notify(event);
+  };
+  const interrupted = (): void => tell("interrupted");
+  // Why: a task awaiting a promise that nothing will ever settle leaves Node's event loop
+  // empty, and Node would end the run right there (status 13, no summary). "beforeExit"
+  // says the loop is empty: such a task can never finish, so it fails and the run goes on.
+  const stalled = (): void => tell("stalled");
+  stop.addEventListener("abort", interrupted, { once: true });
+  process.on("beforeExit", stalled);
+  return {
+    stopped: () => stop.aborted,
+    add: (notify) => {
+      listeners.add(notify);
+      return () => listeners.delete(notify);
+    },
+    dispose: () => {
+      stop.removeEventListener("abort", interrupted);
+      process.off("beforeExit", stalled);
+    },
+  };
 }
 
 function skipped(step: Step, reason: string): TaskRun {
@@ -156,7 +202,7 @@ function skipped(step: Step, reason: string): TaskRun {
   };
 }
 
-async function runWithRetries(step: Step, options: ExecuteOptions, stop: AbortSignal): Promise<TaskRun> {
+async function runWithRetries(step: Step, options: ExecuteOptions, watch: RunWatch): Promise<TaskRun> {
   const retries = options.retries ?? step.task.retries ?? options.defaultRetries;
   const attempts: Attempt[] = [];
   const commands: CommandRecord[] = [];
@@ -165,9 +211,9 @@ async function runWithRetries(step: Step, options: ExecuteOptions, stop: AbortSi
   const started = performance.now();
   for (let attempt = 0; ; attempt++) {
     const attemptStarted = performance.now();
-    const status = await runOnce(step, options, commands, output, stop);
+    const status = await runOnce(step, options, commands, output, watch);
     attempts.push({ status, durationMs: performance.now() - attemptStarted });
-    if (status.kind === "passed" || status.kind === "cancelled" || attempt >= retries || stop.aborted) {
+    if (status.kind === "passed" || status.kind === "cancelled" || attempt >= retries || watch.stopped()) {
       const durationMs = performance.now() - started;
       return { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() };
     }
@@ -180,7 +226,7 @@ async function runOnce(
   options: ExecuteOptions,
   commands: CommandRecord[],
   output: TaskOutput,
-  stop: AbortSignal,
+  watch: RunWatch,
 ): Promise<TaskStatus> {
   const controller = new AbortController();
   const running = new Set<Promise<unknown>>();
@@ -198,29 +244,27 @@ async function runOnce(
   // 0 means no limit, so `--timeout 0` lifts a task's own limit.
   const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
   const timeoutMs = limit === 0 ? undefined : limit;
-  const work = Promise.resolve().then(() =>
-    options.withOutput(output, () => step.task.run(ctx, step.options as Record<string, unknown>)),
-  );
-  const settled = work.then(
-    (): TaskStatus => ({ kind: "passed" }),
-    (error: unknown): TaskStatus => statusOfError(error),
-  );
-  const stalled = whenStalled();
-  const expiry = timeoutMs === undefined ? undefined : after(timeoutMs, "expired" as const);
-  const interrupted = whenAborted(stop);
-  let first: TaskStatus | "stalled" | "expired" | "interrupted";
-  try {
-    first = await Promise.race([
-      settled,
-      stalled.promise,
-      interrupted.promise,
-      ...(expiry === undefined ? [] : [expiry.promise]),
-    ]);
-  } finally {
-    stalled.cancel();
-    expiry?.cancel();
-    interrupted.cancel();
-  }
+  // The first of: the task's code settles, the run stops, the time limit expires, or
+  // nothing is left that could settle the task's promise.
+  const first = await new Promise<TaskStatus | Event | "expired">((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let unwatch = (): void => {};
+    const settle = (value: TaskStatus | Event | "expired"): void => {
+      clearTimeout(timer);
+      unwatch();
+      resolve(value);
+    };
+    if (timeoutMs !== undefined) timer = setTimeout(() => settle("expired"), timeoutMs);
+    unwatch = watch.add(settle);
+    if (watch.stopped()) settle("interrupted");
+    // In a microtask of its own, as the task's code always started: after this round of starts.
+    Promise.resolve()
+      .then(() => options.withOutput(output, () => step.task.run(ctx, step.options as Record<string, unknown>)))
+      .then(
+        () => settle({ kind: "passed" }),
+        (error: unknown) => settle(statusOfError(error)),
+      );
+  });
   // A task that ends because its commands got the Ctrl-C was cancelled, not failed.
   if (
     first === "interrupted" ||
@@ -262,17 +306,7 @@ async function stopTask(
   cap.cancel();
 }
 
-function whenAborted(signal: AbortSignal): Wait<"interrupted"> {
-  let listener: (() => void) | undefined;
-  const promise = new Promise<"interrupted">((resolve) => {
-    listener = () => resolve("interrupted");
-    if (signal.aborted) resolve("interrupted");
-    else signal.addEventListener("abort", listener, { once: true });
-  });
-  return { promise, cancel: () => listener !== undefined && signal.removeEventListener("abort", listener) };
-}
-
-/** Something to wait for, and a way to stop waiting (dropping its timer or listener). */
+/** Something to wait for, and a way to stop waiting (dropping its timer). */
 interface Wait<T> {
   readonly promise: Promise<T>;
   readonly cancel: () => void;
@@ -285,23 +319,6 @@ function after<T>(ms: number, value: T, { unref = false } = {}): Wait<T> {
     if (unref) timer.unref();
   });
   return { promise, cancel: () => clearTimeout(timer) };
-}
-
-// Why: a task awaiting a promise that nothing will ever settle leaves Node's event loop
-// empty, and Node would end the run right there (status 13, no summary). "beforeExit" says
-// the loop is empty: the task can never finish, so it fails and the run goes on.
-function whenStalled(): Wait<"stalled"> {
-  let listener: (() => void) | undefined;
-  const promise = new Promise<"stalled">((resolve) => {
-    listener = () => resolve("stalled");
-    process.once("beforeExit", listener);
-  });
-  return {
-    promise,
-    cancel: () => {
-      if (listener !== undefined) process.off("beforeExit", listener);
-    },
-  };
 }
 
 function isCommandError(error: unknown): error is CommandError {

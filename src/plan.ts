@@ -70,8 +70,20 @@ function defaultsOf(task: Task, dep: Task): Readonly<Record<string, unknown>> {
   }
 }
 
+/** describeStep's answers: a step never changes, and displays ask for each several times. */
+const descriptions = new WeakMap<Step, string>();
+
 /** `build --target esnext docs`: how a step is shown in plans and headers. */
 export function describeStep(step: Step): string {
+  let text = descriptions.get(step);
+  if (text === undefined) {
+    text = describe(step);
+    descriptions.set(step, text);
+  }
+  return text;
+}
+
+function describe(step: Step): string {
   const parts = [step.task.name];
   for (const def of step.task.options) {
     const value = step.options[def.key];

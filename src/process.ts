@@ -13,6 +13,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Responder } from "./context-types.ts";
+import { shellSignalReport } from "./simple-command.ts";
 import { Tail } from "./tail.ts";
 
 export type Outcome =
@@ -30,6 +31,12 @@ export interface CommandSpec {
   readonly args: readonly string[];
   /** A shell path to run `file` through, or false for no shell. */
   readonly shell: string | false;
+  /**
+   * Set when `file` and `args` stand for this shell command, spawned without the shell
+   * (simple-command.ts): if the program cannot be started, the command goes through the
+   * shell after all, and an end by a signal is reported as the shell would report it.
+   */
+  readonly shellCommand?: { readonly shell: string; readonly command: string } | undefined;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly input: string | undefined;
@@ -56,6 +63,8 @@ export interface CommandEnd {
 }
 
 let childProcess: typeof import("node:child_process") | undefined;
+type ChildProcess = import("node:child_process").ChildProcess;
+type StdioOptions = import("node:child_process").StdioOptions;
 
 /** Groups still running, killed if the runner exits first. */
 const liveGroups = new Set<number>();
@@ -67,12 +76,27 @@ const liveGroups = new Set<number>();
 const leftoverGroups = new Set<number>();
 let exitHookInstalled = false;
 
-export function killGroup(pid: number, signal: NodeJS.Signals): void {
+/**
+ * Sends `signal` (0: none, only the check) to process group `pgid`; false when no process of
+ * it is left. process.kill says so by throwing, and building that error's stack trace costs
+ * more than the system call: every command ends with such a check (see runCommand), so the
+ * error is made without one.
+ */
+function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    process.kill(-pid, signal);
+    process.kill(-pgid, signal);
+    return true;
   } catch {
-    // Already gone.
+    return false;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
   }
+}
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  signalGroup(pid, signal); // false: already gone.
 }
 
 /** Sends a signal to every command group still running (a second Ctrl-C: SIGKILL). */
@@ -94,11 +118,7 @@ function installExitHook(): void {
  * reaps (as in some containers) keeps it for ever. On Linux, /proc tells the two apart.
  */
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch {
-    return false;
-  }
+  if (!signalGroup(pgid, 0)) return false;
   let names: string[];
   try {
     names = readdirSync("/proc");
@@ -158,11 +178,7 @@ export async function endLeftovers(killGraceMs: number): Promise<void> {
 /** Forgets leftover groups that have no member any more (so their ids may be reused). */
 function pruneLeftovers(): void {
   for (const pid of leftoverGroups) {
-    try {
-      process.kill(-pid, 0);
-    } catch {
-      leftoverGroups.delete(pid);
-    }
+    if (!signalGroup(pid, 0)) leftoverGroups.delete(pid);
   }
 }
 
@@ -175,14 +191,11 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   const all = new Tail(spec.captureLimit);
   const needsStdin = spec.input !== undefined || spec.responders.length > 0;
 
-  const subprocess = childProcess.spawn(spec.file, [...spec.args], {
-    shell: spec.shell,
-    cwd: spec.cwd,
-    env: spec.env,
-    stdio: [needsStdin ? "pipe" : spec.inheritStdin ? "inherit" : "ignore", "pipe", "pipe"],
-    detached: true,
-    windowsHide: true,
-  });
+  const { subprocess, file, bypassedShell } = spawnCommand(spec, [
+    needsStdin ? "pipe" : spec.inheritStdin ? "inherit" : "ignore",
+    "pipe",
+    "pipe",
+  ]);
   // Its end: how it exited once its output is all read ("close"), or why it never started.
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null } | NodeJS.ErrnoException>(
     (resolve) => {
@@ -230,6 +243,12 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
     subprocess.stdout?.resume();
     subprocess.stderr?.resume();
     killGroup(pid, signal);
+    // When a stopped command's leader exits, its group may live on: a shell's background jobs
+    // ignore SIGINT, outlive the shell and hold its pipes open (so "close" waits). They get
+    // SIGTERM at once; the SIGKILL timer stays for whatever ignores that too.
+    if (subprocess.exitCode === null && subprocess.signalCode === null) {
+      subprocess.once("exit", () => killGroup(pid, "SIGTERM"));
+    }
     graceTimer = setTimeout(() => {
       killed = true;
       killGroup(pid, "SIGKILL");
@@ -245,12 +264,6 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   if (spec.signal.aborted) onAbort();
   else spec.signal.addEventListener("abort", onAbort, { once: true });
 
-  // When a stopped command's leader exits, its group may live on: a shell's background jobs
-  // ignore SIGINT, outlive the shell and hold its pipes open (so "close" waits). They get
-  // SIGTERM at once; the SIGKILL timer stays for whatever ignores that too.
-  subprocess.once("exit", () => {
-    if (ending !== undefined && pid !== undefined) killGroup(pid, "SIGTERM");
-  });
   const result = await ended;
   clearTimeout(timer);
   spec.signal.removeEventListener("abort", onAbort);
@@ -270,26 +283,67 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   if (needsStdin) subprocess.stdin?.destroy();
 
   const durationMs = performance.now() - started;
+  const say = (text: string): void => {
+    if (text === "") return;
+    const bytes = Buffer.from(text);
+    stderr.push(bytes);
+    all.push(bytes);
+    void spec.onStderr(bytes);
+  };
   let outcome: Outcome;
   if (ending === "timeout") outcome = { kind: "timeout", afterMs: spec.timeoutMs ?? 0 };
   else if (ending === "cancelled") outcome = { kind: "cancelled", signal: sent };
   else if (result instanceof Error || pid === undefined) {
-    outcome = { kind: "spawn-error", message: spawnMessage(result instanceof Error ? result : undefined, spec) };
+    outcome = { kind: "spawn-error", message: spawnMessage(result instanceof Error ? result : undefined, spec, file) };
     // Said where a shell would say "not found": on the command's stderr, shown and captured.
-    const text = Buffer.from(`${outcome.message}\n`);
-    stderr.push(text);
-    all.push(text);
-    void spec.onStderr(text);
+    say(`${outcome.message}\n`);
+  } else if (result.signal !== null && bypassedShell) {
+    // Run without the shell, which would have said what ended it and exited 128 + N.
+    const report = shellSignalReport(result.signal);
+    say(report.line);
+    outcome = { kind: "exit", code: report.code };
   } else if (result.signal !== null) outcome = { kind: "signal", signal: result.signal };
   else outcome = { kind: "exit", code: result.code ?? 0 };
   return { outcome, stdout: stdout.text(), stderr: stderr.text(), all: all.text(), durationMs };
 }
 
-function spawnMessage(error: NodeJS.ErrnoException | undefined, spec: CommandSpec): string {
+/**
+ * Starts the command's process, leading its own group. A shell command spawned without the
+ * shell goes through it after all when the program cannot be started (not found, not
+ * executable, ...), so that the shell tells why in its own words, with its own status.
+ */
+function spawnCommand(
+  spec: CommandSpec,
+  stdio: StdioOptions,
+): { readonly subprocess: ChildProcess; readonly file: string; readonly bypassedShell: boolean } {
+  const spawn = (file: string, args: readonly string[], shell: string | false): ChildProcess =>
+    childProcess!.spawn(file, [...args], {
+      shell,
+      cwd: spec.cwd,
+      env: spec.env,
+      stdio,
+      detached: true,
+      windowsHide: true,
+    });
+  const fallback = spec.shellCommand;
+  if (fallback === undefined) {
+    return { subprocess: spawn(spec.file, spec.args, spec.shell), file: spec.file, bypassedShell: false };
+  }
+  try {
+    const subprocess = spawn(spec.file, spec.args, false);
+    if (subprocess.pid !== undefined) return { subprocess, file: spec.file, bypassedShell: true };
+    subprocess.on("error", () => {}); // Told by the shell, below.
+  } catch {
+    // An error spawn() throws rather than emits (ENOTDIR, E2BIG): the shell's to tell too.
+  }
+  return { subprocess: spawn(fallback.command, [], fallback.shell), file: fallback.command, bypassedShell: false };
+}
+
+function spawnMessage(error: NodeJS.ErrnoException | undefined, spec: CommandSpec, file: string): string {
   // A missing working directory is reported as ENOENT too: tell the two apart.
   if (!isDirectory(spec.cwd)) return `${spec.display}: no such directory: ${spec.cwd}`;
-  if (error?.code === "ENOENT") return `${spec.file}: command not found`;
-  if (error?.code === "EACCES") return `${spec.file}: permission denied`;
+  if (error?.code === "ENOENT") return `${file}: command not found`;
+  if (error?.code === "EACCES") return `${file}: permission denied`;
   return `could not start ${spec.display}${error === undefined ? "" : `: ${error.message}`}`;
 }
 
