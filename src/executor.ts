@@ -9,6 +9,7 @@ import { commandExitStatus, createContext, type CommandRecord, type ContextSetti
 import type { Step } from "./plan.ts";
 import { Schedule } from "./schedule.ts";
 import type { TaskOutput } from "./output.ts";
+import { now } from "./clock.ts";
 
 export type TaskStatus =
   | { readonly kind: "passed" }
@@ -208,13 +209,13 @@ async function runWithRetries(step: Step, options: ExecuteOptions, watch: RunWat
   const commands: CommandRecord[] = [];
   const output = options.outputFor(step);
   const startedAt = Date.now();
-  const started = performance.now();
+  const started = now();
   for (let attempt = 0; ; attempt++) {
-    const attemptStarted = performance.now();
+    const attemptStarted = now();
     const status = await runOnce(step, options, commands, output, watch);
-    attempts.push({ status, durationMs: performance.now() - attemptStarted });
+    attempts.push({ status, durationMs: now() - attemptStarted });
     if (status.kind === "passed" || status.kind === "cancelled" || attempt >= retries || watch.stopped()) {
-      const durationMs = performance.now() - started;
+      const durationMs = now() - started;
       return { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() };
     }
     options.onRetry(step, status, attempt + 2, retries + 1);

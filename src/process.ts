@@ -11,10 +11,10 @@
 // "npm test"` → npm → node). Killing only the direct child would leave them running, so
 // each command leads its own group and we signal the whole group (`kill(-pid)`).
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Responder } from "./context-types.ts";
 import { shellSignalReport } from "./simple-command.ts";
 import { Tail } from "./tail.ts";
+import { now } from "./clock.ts";
 
 export type Outcome =
   | { readonly kind: "exit"; readonly code: number }
@@ -143,7 +143,7 @@ export function groupAlive(pgid: number): boolean {
 async function waitForGroupEnd(pgid: number, patienceMs: number): Promise<boolean> {
   for (let waited = 0; groupAlive(pgid); waited += 25) {
     if (waited >= patienceMs) return false;
-    await sleep(25);
+    await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return true;
 }
@@ -185,7 +185,7 @@ function pruneLeftovers(): void {
 export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   childProcess ??= await import("node:child_process");
   installExitHook();
-  const started = performance.now();
+  const started = now();
   const stdout = new Tail(spec.captureLimit);
   const stderr = new Tail(spec.captureLimit);
   const all = new Tail(spec.captureLimit);
@@ -282,7 +282,7 @@ export async function runCommand(spec: CommandSpec): Promise<CommandEnd> {
   if (pid !== undefined) liveGroups.delete(pid);
   if (needsStdin) subprocess.stdin?.destroy();
 
-  const durationMs = performance.now() - started;
+  const durationMs = now() - started;
   const say = (text: string): void => {
     if (text === "") return;
     const bytes = Buffer.from(text);
