@@ -1,8 +1,8 @@
 // Loading a tasks file on any Node >= 20 with nothing installed by the user: transpile.ts
 // bundles it into one JavaScript file, cached on disk and loaded directly from there.
 //
-// The cache: `<key>.json` (key = hash of runner build + tasks file path + its content)
-// names the inputs with their content hashes and a content-addressed `<hash>.cjs` or
+// The cache: `<key>.json` (key = hash of runner build + tasks file path) names the inputs
+// with their stats and content hashes, and a content-addressed `<hash>.cjs` or
 // `<hash>.mjs` (CommonJS is loaded with require(), an ES module with import()). Files
 // are written to a temp name and renamed, so two runs starting at once never see half a
 // file, and a bundle file never changes once written. An entry whose bundle no longer
@@ -27,7 +27,7 @@ export interface LoadedTasks {
 
 interface CacheMeta {
   readonly bundle: string;
-  readonly inputs: readonly { readonly path: string; readonly hash: string }[];
+  readonly inputs: Bundle["inputs"];
   readonly docs: readonly (readonly [string, string])[];
 }
 
@@ -81,9 +81,16 @@ function readMeta(path: string): CacheMeta | undefined {
   }
 }
 
+/**
+ * Whether every input still holds what was bundled. A file whose size and times are as they
+ * were is not read at all (this runs at every start); one whose stat changed is compared by
+ * content, so a touched or checked-out-again file still counts as unchanged.
+ */
 function inputsUnchanged(meta: CacheMeta): boolean {
   return meta.inputs.every((input) => {
     try {
+      const stat = statSync(input.path);
+      if (stat.size === input.size && stat.mtimeMs === input.mtimeMs && stat.ctimeMs === input.ctimeMs) return true;
       return hash(readFileSync(input.path)) === input.hash;
     } catch {
       return false;
@@ -92,8 +99,7 @@ function inputsUnchanged(meta: CacheMeta): boolean {
 }
 
 export async function loadTasks(file: string, env: NodeJS.ProcessEnv): Promise<LoadedTasks> {
-  const source = readFileSync(file);
-  const key = hash(`${runnerStamp()}\0${file}\0${hash(source)}`);
+  const key = hash(`${runnerStamp()}\0${file}`);
   const primary = cacheDir(env);
   let cached = readMeta(join(primary, `${key}.json`));
   if (cached === undefined) {

@@ -9,7 +9,7 @@
 // It is an ES module where the file needs one: top-level await, `import.meta` beyond url,
 // filename and dirname, or a static import of a package (so packages are imported with
 // Node's own ES-module interop, not esbuild's emulation of it).
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BuildFailure, BuildResult, Message, PartialMessage, Plugin } from "esbuild";
@@ -23,10 +23,18 @@ export type BundleFormat = "cjs" | "esm";
 export interface Bundle {
   readonly format: BundleFormat;
   readonly code: string;
-  /** Every file the bundle holds (JSON and text imports too), with its content hash. */
-  readonly inputs: readonly { readonly path: string; readonly hash: string }[];
+  /** Every file the bundle holds (JSON and text imports too), with its content hash and stat. */
+  readonly inputs: readonly BundleInput[];
   /** Leading JSDoc comments by declared name; the tasks file's own win over its imports'. */
   readonly docs: Map<string, string>;
+}
+
+export interface BundleInput {
+  readonly path: string;
+  readonly hash: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
 }
 
 /** The runner modules a tasks file may import, in each format (from runner's own dist/). */
@@ -47,16 +55,22 @@ export async function transpile(file: string, entries: RunnerEntries): Promise<B
   }
 }
 
+interface Source {
+  readonly text: string;
+  readonly stat: { readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number };
+}
+
 interface Built {
   readonly result: BuildResult<{ write: false; metafile: true }>;
-  readonly sources: Map<string, string>;
+  /** The text of each TypeScript/JavaScript file as esbuild got it, and its stat just before. */
+  readonly sources: Map<string, Source>;
   /** Why this build cannot be CommonJS, if it cannot. */
   readonly needsEsm: string | undefined;
 }
 
 async function build(file: string, format: BundleFormat, entries: RunnerEntries): Promise<Built> {
   const esbuild = await import("esbuild");
-  const sources = new Map<string, string>();
+  const sources = new Map<string, Source>();
   const workDir = dirname(file);
   let needsEsm: string | undefined;
   const result = await esbuild.build({
@@ -124,13 +138,15 @@ function resolveOutside(
  * expressions (never text inside strings or comments) and keeps a source map, which the
  * bundle step follows back to the original lines.
  */
-function importMetaOfOriginal(sources: Map<string, string>, transform: typeof import("esbuild").transform): Plugin {
+function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof import("esbuild").transform): Plugin {
   return {
     name: "runner-import-meta",
     setup(build) {
       build.onLoad({ filter: /\.[mc]?[jt]sx?$/ }, async (args) => {
+        // The stat before the read: a write after it leaves a stat that no longer matches.
+        const { size, mtimeMs, ctimeMs } = statSync(args.path);
         const text = readFileSync(args.path, "utf8");
-        sources.set(args.path, text);
+        sources.set(args.path, { text, stat: { size, mtimeMs, ctimeMs } });
         const loader = /\.[mc]?tsx?$/.test(args.path) ? "ts" : "js";
         if (!text.includes("import.meta")) return { contents: text, loader };
         try {
@@ -161,9 +177,15 @@ function finish(file: string, format: BundleFormat, { result, sources }: Built):
   const code = result.outputFiles[0]?.text ?? "";
   const inputs = Object.keys(result.metafile.inputs)
     .map((path) => resolve(workDir, path))
-    .map((path) => ({ path, hash: contentHash(readFileSync(path)) }));
+    .map((path): BundleInput => {
+      // What esbuild bundled, for the files runner read for it; the rest (JSON, text) now.
+      const source = sources.get(path);
+      if (source !== undefined) return { path, hash: contentHash(source.text), ...source.stat };
+      const { size, mtimeMs, ctimeMs } = statSync(path);
+      return { path, hash: contentHash(readFileSync(path)), size, mtimeMs, ctimeMs };
+    });
   const docs = new Map<string, string>();
-  for (const [path, text] of [...sources].reverse()) {
+  for (const [path, { text }] of [...sources].reverse()) {
     for (const [name, doc] of scanDocs(text)) {
       if (path === file || !docs.has(name)) docs.set(name, doc);
     }

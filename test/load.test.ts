@@ -1,6 +1,17 @@
 // Loading a tasks file (SPEC §1): TypeScript with nothing installed, errors as compilers
 // print them, the on-disk cache, and JSDoc descriptions.
-import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
@@ -245,6 +256,31 @@ describe("the cache", () => {
     expect([first.how, first.stdout, first.code]).toEqual(["transpiled", "hi\n", 0]);
     const second = await verbose(["hi"], dir);
     expect([second.how, second.stdout, second.code]).toEqual(["from the cache", "hi\n", 0]);
+  });
+
+  it("keeps a touched but unchanged file cached", async () => {
+    const dir = project({ "tasks.ts": `export function hi(): void {\n  console.log("one");\n}\n` });
+    expect((await verbose(["hi"], dir)).how).toBe("transpiled");
+    // Same content, new times (a checkout): compared by content, still cached.
+    const later = new Date(Date.now() + 60_000);
+    utimesSync(join(dir, "tasks.ts"), later, later);
+    const touched = await verbose(["hi"], dir);
+    expect([touched.how, touched.stdout]).toEqual(["from the cache", "one\n"]);
+  });
+
+  it("sees an edit that kept the file's size and modification time", async () => {
+    const dir = project({ "tasks.ts": `export function hi(): void {\n  console.log("one");\n}\n` });
+    const file = join(dir, "tasks.ts");
+    const { mtimeNs } = statSync(file, { bigint: true });
+    expect((await verbose(["hi"], dir)).how).toBe("transpiled");
+    writeFileSync(file, `export function hi(): void {\n  console.log("two");\n}\n`);
+    // The old time back, to the nanosecond (utimes in JavaScript takes rounded seconds):
+    // only the change time tells.
+    const seconds = `${mtimeNs / 1_000_000_000n}.${String(mtimeNs % 1_000_000_000n).padStart(9, "0")}`;
+    execFileSync("touch", ["-m", "-d", `@${seconds}`, file]);
+    expect(statSync(file, { bigint: true }).mtimeNs).toBe(mtimeNs);
+    const edited = await verbose(["hi"], dir);
+    expect([edited.how, edited.stdout]).toEqual(["transpiled", "two\n"]);
   });
 
   it("transpiles again after the tasks file, an imported helper or an imported JSON file changed", async () => {
