@@ -5,10 +5,10 @@
 // lives in runner's own cache directory, never in the shared temp dir, where another user
 // could plant code.
 import Module, { createRequire } from "node:module";
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Script } from "node:vm";
-import { cacheDir, makeDir } from "./dirs.ts";
+import { cacheDir, makeDir, writeAtomically } from "./dirs.ts";
 import { contentHash } from "./hash.ts";
 
 interface RunnerModule {
@@ -82,9 +82,7 @@ function loadWithCodeCache(file: string, dir: string | undefined): RunnerModule 
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     process.once("exit", () => {
       try {
-        const temp = `${cacheFile}.${process.pid}.tmp`;
-        writeFileSync(temp, Buffer.concat([stamp, script.createCachedData()]));
-        renameSync(temp, cacheFile);
+        writeAtomically(cacheFile, Buffer.concat([stamp, script.createCachedData()]));
       } catch {
         // The next run tries again.
       }

@@ -1,8 +1,9 @@
-// The directories runner uses: its cache (transpiled tasks files, compiled code), and a
-// `mkdir -p` that works everywhere. Light on purpose: the boot loader imports it.
-import { mkdirSync, statSync } from "node:fs";
+// The directories and files runner writes: its cache (transpiled tasks files, compiled code),
+// a `mkdir -p` that works everywhere, and atomic writes. Light on purpose: the boot loader
+// imports it.
+import { mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
 
 export function cacheDir(env: NodeJS.ProcessEnv): string {
   if (env.RUNNER_CACHE_DIR) return env.RUNNER_CACHE_DIR;
@@ -26,6 +27,27 @@ export function makeDir(dir: string, mode?: number): void {
     } catch (error) {
       if ((error as { code?: unknown }).code !== "EEXIST") throw error;
     }
+  }
+}
+
+/**
+ * Writes `data` to `path` through a temporary file in the same directory, renamed into
+ * place (atomic on one file system): a reader, or a run started at the same time, never
+ * sees half a file, and a failed write leaves none. Missing directories are created.
+ */
+export function writeAtomically(path: string, data: string | Uint8Array): void {
+  makeDir(dirname(path));
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(temporary, data);
+    renameSync(temporary, path);
+  } catch (error) {
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // The write's own error is the one to report.
+    }
+    throw error;
   }
 }
 

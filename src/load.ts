@@ -7,12 +7,12 @@
 // are written to a temp name and renamed, so two runs starting at once never see half a
 // file, and a bundle file never changes once written. An entry whose bundle no longer
 // imports (a dependency moved) is rebuilt once before anything is reported.
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { cacheDir, displayPath, makeDir } from "./dirs.ts";
+import { cacheDir, displayPath, makeDir, writeAtomically } from "./dirs.ts";
 import { UserError } from "./errors.ts";
 import { contentHash as hash } from "./hash.ts";
 import { importModule } from "./import-module.ts";
@@ -65,12 +65,6 @@ function runnerStamp(): string {
   const self = import.meta.filename;
   const stat = statSync(self, { throwIfNoEntry: false });
   return `${self}\0${stat?.mtimeMs ?? 0}\0${stat?.size ?? 0}`;
-}
-
-function writeAtomic(path: string, content: string): void {
-  const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temp, content);
-  renameSync(temp, path);
 }
 
 function readMeta(path: string): CacheMeta | undefined {
@@ -138,11 +132,10 @@ async function build(
 ): Promise<CacheMeta> {
   const built: Bundle = await transpile(file, RUNNER_ENTRIES);
   const store = (dir: string): CacheMeta => {
-    makeDir(dir);
     const bundlePath = join(dir, `${hash(built.code)}.${built.format === "cjs" ? "cjs" : "mjs"}`);
-    writeAtomic(bundlePath, built.code);
+    writeAtomically(bundlePath, built.code);
     const meta: CacheMeta = { bundle: bundlePath, inputs: built.inputs, docs: [...built.docs] };
-    writeAtomic(join(dir, `${key}.json`), JSON.stringify(meta));
+    writeAtomically(join(dir, `${key}.json`), JSON.stringify(meta));
     return meta;
   };
   try {

@@ -2,31 +2,10 @@
 // interrupted. Atomically (a temporary file renamed into place), so a reader never sees
 // half a file and a failed write never leaves a broken one. A file that cannot be written
 // is one line on stderr naming it; cli.ts decides the exit status.
-import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { junitXml } from "./junit.ts";
-import { makeDir } from "./dirs.ts";
+import { writeAtomically } from "./dirs.ts";
 import { buildReport, type RunRecord } from "./report.ts";
-
-/**
- * Writes `text` to `path` through a temporary file in the same directory, renamed into
- * place (atomic on one file system). Missing directories are created, as test reporters do.
- */
-export function writeAtomically(path: string, text: string): void {
-  makeDir(dirname(path));
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  try {
-    writeFileSync(temporary, text);
-    renameSync(temporary, path);
-  } catch (error) {
-    try {
-      rmSync(temporary, { force: true });
-    } catch {
-      // The write's own error is the one to report.
-    }
-    throw error;
-  }
-}
 
 export interface RunFiles {
   /** --report, as given (relative to where runner was started). */

@@ -10,6 +10,7 @@
 // filename and dirname, or a static import of a package (so packages are imported with
 // Node's own ES-module interop, not esbuild's emulation of it).
 import { readFileSync, statSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { dirname, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BuildFailure, BuildResult, Message, PartialMessage, Plugin } from "esbuild";
@@ -115,7 +116,6 @@ function resolveOutside(
         if (args.pluginData === "resolving") return undefined;
         const entry = entries[args.path];
         if (entry !== undefined) return { path: entry, external: true };
-        const { isBuiltin } = await import("node:module");
         if (isBuiltin(args.path)) return { path: args.path, external: true };
         if (format === "cjs" && args.kind === "import-statement") needEsm(`imports ${args.path}`);
         const resolved = await build.resolve(args.path, {
