@@ -1,5 +1,5 @@
 // The library entry: what a tasks file imports. It must stay light (no process or CLI code).
-export { task, isTaskDefinition } from "./task.ts";
+export { task, isTaskDefinition } from "./api/task.ts";
 export type {
   Duration,
   OptionSpec,
@@ -10,6 +10,7 @@ export type {
   TaskDefinition,
   TaskRef,
   AnyTaskDefinition,
-} from "./task.ts";
-export type { Context, Responder, Result, RunOptions } from "./context-types.ts";
-export { CommandError } from "./errors.ts";
+} from "./api/task.ts";
+export type { Context, Responder, Result, RunOptions } from "./context/types.ts";
+export type { OutputMode, RunnerConfig } from "./config/settings.ts";
+export { CommandError } from "./context/command-error.ts";

@@ -1,9 +1,11 @@
 // `runner/testing`: a `ctx` for unit-testing tasks without running anything (as invoke's
 // MockContext). run/exec/$ answer from a table, every call is recorded, and a command
 // nobody expected throws, so a test cannot silently run less than it thinks.
-import type { Context, Result, RunOptions } from "./context-types.ts";
-import { quoteArgs, templateToArgs } from "./context.ts";
-import { CommandError } from "./errors.ts";
+import { defaults, type RunnerConfig } from "./config/settings.ts";
+import { CommandError } from "./context/command-error.ts";
+import { quoteArgs, templateToArgs } from "./context/command-line.ts";
+import { buildResult } from "./context/result.ts";
+import type { Context, Result, RunOptions } from "./context/types.ts";
 
 /** What a mocked command returns: its stdout as a string, or some of a result's fields. */
 export type MockAnswer = string | Partial<Pick<Result, "stdout" | "stderr" | "exitCode" | "signal" | "timedOut">>;
@@ -23,7 +25,7 @@ export interface MockContextSettings {
   readonly args?: readonly string[];
   readonly rest?: readonly string[];
   readonly cwd?: string;
-  readonly config?: Readonly<Record<string, unknown>>;
+  readonly config?: Partial<RunnerConfig>;
   readonly signal?: AbortSignal;
 }
 
@@ -53,25 +55,11 @@ function matches(key: string | RegExp, command: string): boolean {
 
 function toResult(command: string, answer: MockAnswer): Result {
   const fields = typeof answer === "string" ? { stdout: answer } : answer;
-  const stdout = fields.stdout ?? "";
-  const stderr = fields.stderr ?? "";
   const timedOut = fields.timedOut ?? false;
   // As from the real ctx: a command ended by a signal (a time-out sends SIGTERM) has no exit code.
   const signal = fields.signal ?? (timedOut && fields.exitCode === undefined ? "SIGTERM" : null);
   const exitCode = signal !== null ? null : (fields.exitCode ?? 0);
-  const ok = exitCode === 0 && !timedOut;
-  return {
-    command,
-    stdout,
-    stderr,
-    all: stdout + stderr,
-    exitCode,
-    signal,
-    ok,
-    failed: !ok,
-    timedOut,
-    durationMs: 0,
-  };
+  return buildResult({ command, stdout: fields.stdout, stderr: fields.stderr, exitCode, signal, timedOut });
 }
 
 export function mockContext(table: MockTable = {}, settings: MockContextSettings = {}): MockContext {
@@ -110,9 +98,10 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
     options: settings.options ?? {},
     args: settings.args ?? [],
     rest: settings.rest ?? [],
+    // The test's own directory: mockContext runs in the user's test process, not in runner.
     cwd: settings.cwd ?? process.cwd(),
     signal: settings.signal ?? new AbortController().signal,
-    config: settings.config ?? {},
+    config: { ...defaults(), ...settings.config },
     calls,
     logs,
     commands,

@@ -1,11 +1,13 @@
 // Builds dist/ from src/: runner.cjs (the CLI and the library in one file, so `CommandError`
-// is one class for the CLI and for tasks files), boot.cjs (its loader), the public faces
-// index.* and testing.*, and type declarations.
+// is one class for the CLI and for tasks files), boot.cjs (its loader), and the public faces
+// index.* and testing.*; with --types, also the type declarations (tsc, in a child process).
 // Plain JavaScript so that `npm install` (the prepare script) can run it before runner exists.
+// Run as a program (`node tasks/bundle.mjs [--out <dir>] [--types]`), never inside runner:
+// the build must not see runner's own modules (a require() of dist/runner.cjs from a runner
+// that is running returns the copy loaded at its start, not the one just built).
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -50,15 +52,21 @@ const chalkWithoutColorDetection = {
   },
 };
 
-export async function bundle({ types = true } = {}) {
+/**
+ * Builds runner into `out` (a directory holding `dist/`): the two bundles and the faces.
+ * @param {{ out?: string }} [options]
+ */
+export async function bundle({ out = root } = {}) {
   /** @type {typeof import("esbuild")} */
   const esbuild = await import("esbuild");
   const pkg = /** @type {{ version: string }} */ (JSON.parse(readFileSync(join(root, "package.json"), "utf8")));
+  const dist = join(out, "dist");
+  mkdirSync(dist, { recursive: true });
   /** @type {import("esbuild").BuildOptions} */
   const common = {
     metafile: true,
     absWorkingDir: root,
-    outdir: "dist",
+    outdir: dist,
     outExtension: { ".js": ".cjs" },
     bundle: true,
     // CommonJS: Node loads it without starting its ES-module loader, which costs several ms
@@ -84,60 +92,96 @@ export async function bundle({ types = true } = {}) {
   const results = [
     // runner.cjs: the CLI and the library in one file, the CLI loaded on first use. Its
     // import() of a package or built-in becomes require() (no ES-module loader); files known
-    // only at run time are imported through boot.cjs (see src/import-module.ts).
-    await esbuild.build({ ...common, entryPoints: { runner: "src/entry.ts" }, supported: { "dynamic-import": false } }),
+    // only at run time are imported through boot.cjs (the world's importModule).
+    await esbuild.build({
+      ...common,
+      entryPoints: { runner: "src/boot/entry.ts" },
+      supported: { "dynamic-import": false },
+    }),
     // boot.cjs: what bin/runner.js requires; it loads runner.cjs from V8's compiled code.
-    await esbuild.build({ ...common, entryPoints: { boot: "src/boot.ts" } }),
+    await esbuild.build({ ...common, entryPoints: { boot: "src/boot/boot.ts" } }),
   ];
-  const result = {
-    warnings: results.flatMap((r) => r.warnings),
-    metafile: { outputs: Object.assign({}, ...results.map((r) => r.metafile?.outputs)) },
-  };
+  const warnings = results.flatMap((r) => r.warnings);
   // A warning here (an import.meta esbuild cannot carry into CommonJS) is a broken build.
-  if (result.warnings.length > 0) {
-    const text = await esbuild.formatMessages(result.warnings, { kind: "warning" });
+  if (warnings.length > 0) {
+    const text = await esbuild.formatMessages(warnings, { kind: "warning" });
     throw new Error(`esbuild warnings:\n${text.join("\n")}`);
   }
-  const generated = writeFaces();
+  const generated = await writeFaces(esbuild, dist);
   // Remove what an earlier build left. (Not before building: a runner that is running
   // from dist/, as when this project's own tasks rebuild it, keeps its files until done.)
   const outputs = new Set([
-    ...Object.keys(result.metafile.outputs).map((path) => path.slice("dist/".length)),
+    ...results
+      .flatMap((r) => Object.keys(r.metafile?.outputs ?? {}))
+      .map((path) => relative(dist, resolve(root, path))),
     ...generated,
   ]);
-  for (const name of readdirSync(join(root, "dist"))) {
-    if (!outputs.has(name) && /\.c?js(\.map)?$/.test(name)) rmSync(join(root, "dist", name));
-  }
-  if (types) {
-    execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
-      cwd: root,
-      stdio: "inherit",
-    });
+  for (const name of readdirSync(dist)) {
+    if (!outputs.has(name) && /\.c?js(\.map)?$/.test(name)) rmSync(join(dist, name));
   }
 }
 
 /**
  * The public faces of dist/runner.cjs: `runner` and `runner/testing` as CommonJS (what a
  * CommonJS tasks bundle requires) and as ES modules (for `import` everywhere else), each
- * naming its exports so that Node and TypeScript see them. Returns the files written.
+ * naming its exports so that Node and TypeScript see them. The names come from esbuild's
+ * metafile of each face's source, never from loading a build. Returns the files written.
+ * @param {typeof import("esbuild")} esbuild
+ * @param {string} dist
  */
-function writeFaces() {
-  const require = createRequire(import.meta.url);
-  const runner = require(join(root, "dist/runner.cjs"));
+async function writeFaces(esbuild, dist) {
   const faces = [
-    { name: "index", of: 'require("./runner.cjs").library', names: Object.keys(runner.library) },
-    { name: "testing", of: 'require("./runner.cjs").testing()', names: Object.keys(runner.testing()) },
+    { name: "index", source: "src/index.ts", of: 'require("./runner.cjs").library' },
+    { name: "testing", source: "src/testing.ts", of: 'require("./runner.cjs").testing()' },
   ];
   const header = "// Written by tasks/bundle.mjs: a face of dist/runner.cjs, where the code is.\n";
-  for (const { name, of, names } of faces) {
-    writeFileSync(join(root, `dist/${name}.cjs`), `${header}"use strict";\nmodule.exports = ${of};\n`);
+  for (const { name, source, of } of faces) {
+    const names = await exportNames(esbuild, source);
+    writeFileSync(join(dist, `${name}.cjs`), `${header}"use strict";\nmodule.exports = ${of};\n`);
     const esm = `import { createRequire } from "node:module";\nconst face = createRequire(import.meta.url)("./${name}.cjs");\n`;
     const list = names.map((n) => `export const ${n} = face.${n};\n`).join("");
-    writeFileSync(join(root, `dist/${name}.js`), `${header}${esm}${list}`);
+    writeFileSync(join(dist, `${name}.js`), `${header}${esm}${list}`);
   }
   return faces.flatMap(({ name }) => [`${name}.cjs`, `${name}.js`]);
 }
 
+/**
+ * The names a module exports (types excluded), as esbuild's metafile lists them.
+ * @param {typeof import("esbuild")} esbuild
+ * @param {string} source
+ */
+async function exportNames(esbuild, source) {
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: [source],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "node",
+    outdir: "faces",
+    metafile: true,
+    external: ["esbuild", "cosmiconfig"],
+    logLevel: "silent",
+  });
+  const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
+  if (output === undefined) throw new Error(`esbuild's metafile names no output for ${source}`);
+  return [...output.exports].sort();
+}
+
+/** The type declarations, by tsc, in a child process; none left from an earlier layout. */
+export function emitTypes() {
+  const dist = join(root, "dist");
+  for (const entry of readdirSync(dist, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith(".d.ts")) rmSync(join(entry.parentPath, entry.name));
+  }
+  execFileSync(process.execPath, [join(root, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], {
+    cwd: root,
+    stdio: "inherit",
+  });
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  await bundle({ types: !process.argv.includes("--no-types") });
+  const at = process.argv.indexOf("--out");
+  await bundle(at === -1 ? {} : { out: resolve(process.argv[at + 1] ?? ".") });
+  if (process.argv.includes("--types")) emitTypes();
 }

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { coreOptionShapes } from "../src/core-options.ts";
+import { coreOptionShapes } from "../src/cli/grammar.ts";
 import { cacheDir, project, runRunner, runnerBin } from "./helpers.ts";
 
 const run = promisify(execFile);

@@ -4,7 +4,7 @@
 // into chunks — inside a line, inside a UTF-8 character, right at a newline — the bytes out
 // must be the same.
 import { describe, expect, it } from "vitest";
-import { PrefixedLines } from "../src/lines.ts";
+import { PrefixedLines } from "../src/display/lines.ts";
 
 const PREFIX = Buffer.from("build │ ");
 const BARE = Buffer.from("build │");

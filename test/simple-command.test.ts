@@ -4,8 +4,8 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEFAULTS } from "../src/config.ts";
-import { DEFAULT_SHELL, directCommand } from "../src/simple-command.ts";
+import { defaults } from "../src/config/settings.ts";
+import { DEFAULT_SHELL, directCommand } from "../src/child/direct-command.ts";
 import { project, runRunner } from "./helpers.ts";
 
 describe("directCommand", () => {
@@ -63,7 +63,7 @@ describe("directCommand", () => {
   );
 
   it("only bypasses the default shell, and needs a PATH", () => {
-    expect(DEFAULT_SHELL).toBe(DEFAULTS.shell);
+    expect(DEFAULT_SHELL).toBe(defaults().shell);
     expect(direct("sleep 1", "/bin/bash")).toBeUndefined();
     expect(directCommand("sleep 1", DEFAULT_SHELL, { PWD: "/" }, "/")).toBeUndefined();
     expect(directCommand("sleep 1", DEFAULT_SHELL, { PATH: "", PWD: "/" }, "/")).toBeUndefined();

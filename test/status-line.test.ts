@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner } from "./helpers.ts";
 import { runInTerminal, screen } from "./output-helpers.ts";
-import { statusText } from "../src/status-line.ts";
+import { statusText } from "../src/display/status-line.ts";
 
 /** alpha and beta wait for `go`; beta ends after alpha (it waits for alpha's marker too). */
 const TASKS = `import { writeFileSync } from "node:fs";

@@ -2,10 +2,11 @@
 // the totals, the last lines of a failed task whose output was not shown in full; and the
 // ::error lines of GitHub Actions.
 import { describe, expect, it } from "vitest";
-import type { Task } from "../src/collection.ts";
-import type { TaskRun, TaskStatus } from "../src/executor.ts";
-import { escapeData, escapeProperty } from "../src/github.ts";
-import { makeStyle, summaryLines } from "../src/output.ts";
+import type { Task } from "../src/loader/collection.ts";
+import type { TaskRun, TaskStatus } from "../src/execution/outcomes.ts";
+import { escapeData, escapeProperty } from "../src/report/github-actions.ts";
+import { makeStyle } from "../src/display/style.ts";
+import { summaryLines } from "../src/display/summary.ts";
 import { normalize, project, runRunner } from "./helpers.ts";
 
 const TASKS = `import { task } from "runner";

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { CommandError, task } from "runner";
 import { mockContext } from "runner/testing";
+import { defaults } from "../src/config/settings.ts";
 import { build, check, format, lint, test as testTask, typecheck } from "../tasks/index.ts";
 
 describe("mockContext answers from a table", () => {
@@ -188,12 +189,12 @@ describe("mockContext settings", () => {
       ["a"],
       ["--", "b"],
       "/project",
-      { jobs: 2 },
+      { ...defaults(), jobs: 2 },
     ]);
     expect(ctx.signal).toBe(controller.signal);
   });
 
-  it("has plain defaults", () => {
+  it("has plain defaults: the configuration is runner's built-in one", () => {
     const ctx = mockContext();
     expect([ctx.name, ctx.options, ctx.args, ctx.rest, ctx.cwd, ctx.config]).toEqual([
       "task",
@@ -201,7 +202,7 @@ describe("mockContext settings", () => {
       [],
       [],
       process.cwd(),
-      {},
+      defaults(),
     ]);
     expect(ctx.signal.aborted).toBe(false);
   });

@@ -1,0 +1,46 @@
+// dist/runner.cjs: the CLI and the library in one CommonJS file, so that the CLI and the
+// tasks files it loads share one copy of every class (`CommandError`). dist/index.* and
+// dist/testing.* are its public faces (written by tasks/bundle.mjs). The CLI and
+// runner/testing load on first use: a tasks file needs neither, and they bring the process
+// modules along.
+/* eslint-disable @typescript-eslint/no-require-imports -- esbuild turns these require()s into
+   lazy, synchronous initialisers inside the bundle. */
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { RunnerIdentity } from "../world/world.ts";
+
+export * as library from "../index.ts";
+
+export function testing(): typeof import("../testing.ts") {
+  return require("../testing.ts") as typeof import("../testing.ts");
+}
+
+declare const RUNNER_VERSION: string;
+
+export interface BootOptions {
+  /** import() from a module Node loaded itself (boot.cjs): this file may come through vm.Script. */
+  readonly importModule: (specifier: string) => Promise<unknown>;
+}
+
+/** runner as the build made it: its version, and the faces beside this file in dist/. */
+function identity(): RunnerIdentity {
+  const dir = import.meta.dirname;
+  return {
+    version: RUNNER_VERSION,
+    entries: {
+      cjs: { runner: join(dir, "index.cjs"), "runner/testing": join(dir, "testing.cjs") },
+      esm: {
+        runner: pathToFileURL(join(dir, "index.js")).href,
+        "runner/testing": pathToFileURL(join(dir, "testing.js")).href,
+      },
+    },
+  };
+}
+
+/** The command line: `runner ...` in the real world, to its exit. */
+export async function cli(options: BootOptions): Promise<void> {
+  const { realWorld, exitWith } = require("../world/real.ts") as typeof import("../world/real.ts");
+  const { main } = require("../cli/main.ts") as typeof import("../cli/main.ts");
+  const world = realWorld({ runner: identity(), importModule: options.importModule });
+  await exitWith(await main(world));
+}

@@ -1,0 +1,287 @@
+// One command's child process: spawned as the leader of its own process group, its output
+// streamed to sinks and kept as a bounded tail, answered by responders, and ended by a time
+// limit or by cancellation. Its end is a typed outcome, never an exception.
+//
+// Why node:child_process and not execa: runner uses none of execa's buffering, piping or
+// error objects, and its layers cost JavaScript on every command, where runner starts
+// thousands (bench/ measures it).
+import type { ChildProcess, StdioOptions } from "node:child_process";
+import { statSync } from "node:fs";
+import type { Responder } from "../context/types.ts";
+import type { Clock } from "../world/world.ts";
+import { shellSignalReport } from "./direct-command.ts";
+import type { Outcome } from "./outcome.ts";
+import type { ProcessGroups } from "./process-groups.ts";
+import { respond } from "./responders.ts";
+import { Tail } from "./tail.ts";
+
+export interface CommandSpec {
+  /** How the command is shown (echo, errors, reports). */
+  readonly display: string;
+  readonly file: string;
+  readonly args: readonly string[];
+  /** A shell path to run `file` through, or false for no shell. */
+  readonly shell: string | false;
+  /**
+   * Set when `file` and `args` stand for this shell command, spawned without the shell
+   * (direct-command.ts): if the program cannot be started, the command goes through the
+   * shell after all, and an end by a signal is reported as the shell would report it.
+   */
+  readonly shellCommand?: { readonly shell: string; readonly command: string } | undefined;
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly input: string | undefined;
+  readonly responders: readonly Responder[];
+  readonly timeoutMs: number | undefined;
+  readonly killGraceMs: number;
+  readonly captureLimit: number;
+  readonly signal: AbortSignal;
+  /** Whether the child may read runner's stdin (serial runs). */
+  readonly inheritStdin: boolean;
+  /** Where output goes; a returned promise means "full": the stream pauses until it settles. */
+  readonly onStdout: Sink;
+  readonly onStderr: Sink;
+}
+
+export type Sink = (chunk: Buffer) => Promise<void> | undefined;
+
+export interface CommandEnd {
+  readonly outcome: Outcome;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly all: string;
+  readonly durationMs: number;
+}
+
+/** What a command needs of its run: the registry of its groups and the clock. */
+export interface CommandRun {
+  readonly groups: ProcessGroups;
+  readonly clock: Clock;
+}
+
+let childProcess: typeof import("node:child_process") | undefined;
+
+/** How the command's leader ended, once its output is all read, or why it never started. */
+type LeaderEnd = { readonly code: number | null; readonly signal: NodeJS.Signals | null } | NodeJS.ErrnoException;
+
+/** Being stopped by runner. */
+interface Stopping {
+  readonly kind: "stopping";
+  readonly why: "timeout" | "cancelled";
+  /** The signal sent first. */
+  readonly signal: NodeJS.Signals;
+  /** Whether the grace period ran out and SIGKILL was sent. */
+  killed: boolean;
+}
+
+/** Where the command is: running, being stopped by runner, or over. */
+type State = { readonly kind: "running" } | Stopping | { readonly kind: "ended" };
+
+export async function runCommand(spec: CommandSpec, run: CommandRun): Promise<CommandEnd> {
+  childProcess ??= await import("node:child_process");
+  return new CommandProcess(spec, run, childProcess).ended;
+}
+
+class CommandProcess {
+  readonly ended: Promise<CommandEnd>;
+  private state: State = { kind: "running" };
+  private readonly started: number;
+  private readonly stdout: Tail;
+  private readonly stderr: Tail;
+  private readonly all: Tail;
+  private readonly subprocess: ChildProcess;
+  /** The group's id (the leader's pid), when it started. */
+  private readonly pid: number | undefined;
+  private readonly file: string;
+  private readonly bypassedShell: boolean;
+  private graceTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly spec: CommandSpec,
+    private readonly run: CommandRun,
+    spawner: typeof import("node:child_process"),
+  ) {
+    this.started = run.clock.now();
+    this.stdout = new Tail(spec.captureLimit);
+    this.stderr = new Tail(spec.captureLimit);
+    this.all = new Tail(spec.captureLimit);
+    const needsStdin = spec.input !== undefined || spec.responders.length > 0;
+    const stdio: StdioOptions = [needsStdin ? "pipe" : spec.inheritStdin ? "inherit" : "ignore", "pipe", "pipe"];
+    ({
+      subprocess: this.subprocess,
+      file: this.file,
+      bypassedShell: this.bypassedShell,
+    } = spawnCommand(spawner, spec, stdio));
+    const leaderEnded = new Promise<LeaderEnd>((resolve) => {
+      this.subprocess.once("close", (code, signal) => resolve({ code, signal }));
+      this.subprocess.on("error", (error) => {
+        if (this.subprocess.pid === undefined) resolve(error);
+      });
+    });
+    this.pid = this.subprocess.pid;
+    if (this.pid !== undefined) run.groups.add(this.pid);
+    this.handleIo(needsStdin);
+    this.ended = this.finish(leaderEnded, needsStdin);
+  }
+
+  private handleIo(needsStdin: boolean): void {
+    const { spec, subprocess } = this;
+    const answer = respond(spec.responders, (text) => subprocess.stdin?.write(text));
+    // Backpressure: while runner's own stdout (say, a pipe to a slow reader) is full, stop
+    // reading the child's output, so the child waits instead of runner's memory growing.
+    // Not once the command is being stopped: what is left in its pipes is read at once, so
+    // that its end is seen without waiting for that reader.
+    const forward = (stream: NodeJS.ReadableStream | null, tail: Tail, sink: Sink): void => {
+      stream?.on("data", (chunk: Buffer) => {
+        tail.push(chunk);
+        this.all.push(chunk);
+        const full = sink(chunk);
+        answer(chunk);
+        if (full === undefined || this.state.kind !== "running") return;
+        stream.pause();
+        void full.then(() => stream.resume());
+      });
+    };
+    forward(subprocess.stdout, this.stdout, spec.onStdout);
+    forward(subprocess.stderr, this.stderr, spec.onStderr);
+    if (spec.input !== undefined) subprocess.stdin?.write(spec.input);
+    if (needsStdin && spec.responders.length === 0) subprocess.stdin?.end();
+    subprocess.stdin?.on("error", () => {
+      // The command exited without reading all its input: not our failure.
+    });
+  }
+
+  /** Stops the command's whole group: `signal` now, SIGKILL after the grace period. */
+  private stop(why: "timeout" | "cancelled", signal: NodeJS.Signals = "SIGTERM"): void {
+    const { pid, subprocess } = this;
+    if (this.state.kind !== "running" || pid === undefined) return;
+    const stopping: Stopping = { kind: "stopping", why, signal, killed: false };
+    this.state = stopping;
+    subprocess.stdout?.resume();
+    subprocess.stderr?.resume();
+    this.run.groups.signal(pid, signal);
+    // When a stopped command's leader exits, its group may live on: a shell's background jobs
+    // ignore SIGINT, outlive the shell and hold its pipes open (so "close" waits). They get
+    // SIGTERM at once; the SIGKILL timer stays for whatever ignores that too.
+    if (subprocess.exitCode === null && subprocess.signalCode === null) {
+      subprocess.once("exit", () => this.run.groups.signal(pid, "SIGTERM"));
+    }
+    this.graceTimer = setTimeout(() => {
+      stopping.killed = true;
+      this.run.groups.signal(pid, "SIGKILL");
+    }, this.spec.killGraceMs);
+  }
+
+  private async finish(leaderEnded: Promise<LeaderEnd>, needsStdin: boolean): Promise<CommandEnd> {
+    const { spec, pid, subprocess } = this;
+    const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => this.stop("timeout"), spec.timeoutMs);
+    // Cancelled by a Ctrl-C (the abort reason names the signal) the command gets that signal,
+    // as it would in a shell; cancelled for any other reason, SIGTERM.
+    const onAbort = (): void => {
+      const reason: unknown = spec.signal.reason;
+      this.stop("cancelled", reason === "SIGINT" || reason === "SIGTERM" ? reason : "SIGTERM");
+    };
+    if (spec.signal.aborted) onAbort();
+    else spec.signal.addEventListener("abort", onAbort, { once: true });
+
+    const leader = await leaderEnded;
+    clearTimeout(timer);
+    spec.signal.removeEventListener("abort", onAbort);
+    const stopping = this.state.kind === "stopping" ? this.state : undefined;
+    if (pid !== undefined) {
+      let leftBehind = false;
+      if (stopping !== undefined) {
+        // Its pipes closed, but a member that let go of them (`sleep 300 > /dev/null &`) and
+        // ignores SIGTERM still runs: a stopped command has ended when its whole group has,
+        // SIGKILL at the end of the grace period included.
+        let gone = await this.run.groups.waitForEnd(pid, 250);
+        while (!gone && !stopping.killed) gone = await this.run.groups.waitForEnd(pid, 250);
+        if (!gone) await this.run.groups.waitForEnd(pid, 1000);
+      } else {
+        leftBehind = this.run.groups.alive(pid);
+      }
+      this.run.groups.ended(pid, { leftBehind });
+    }
+    clearTimeout(this.graceTimer);
+    if (needsStdin) subprocess.stdin?.destroy();
+    this.state = { kind: "ended" };
+    const outcome = this.outcomeOf(leader, stopping);
+    return {
+      outcome,
+      stdout: this.stdout.text(),
+      stderr: this.stderr.text(),
+      all: this.all.text(),
+      durationMs: this.run.clock.now() - this.started,
+    };
+  }
+
+  private outcomeOf(leader: LeaderEnd, stopping: Stopping | undefined): Outcome {
+    if (stopping?.why === "timeout") return { kind: "timeout", afterMs: this.spec.timeoutMs ?? 0 };
+    if (stopping?.why === "cancelled") return { kind: "cancelled", signal: stopping.signal };
+    if (leader instanceof Error || this.pid === undefined) {
+      const message = spawnMessage(leader instanceof Error ? leader : undefined, this.spec, this.file);
+      // Said where a shell would say "not found": on the command's stderr, shown and captured.
+      this.say(`${message}\n`);
+      return { kind: "spawn-error", message };
+    }
+    if (leader.signal !== null && this.bypassedShell) {
+      // Run without the shell, which would have said what ended it and exited 128 + N.
+      const report = shellSignalReport(leader.signal);
+      this.say(report.line);
+      return { kind: "exit", code: report.code };
+    }
+    if (leader.signal !== null) return { kind: "signal", signal: leader.signal };
+    return { kind: "exit", code: leader.code ?? 0 };
+  }
+
+  /** A line of the command's own, as its shell would have printed it: on its stderr. */
+  private say(text: string): void {
+    if (text === "") return;
+    const bytes = Buffer.from(text);
+    this.stderr.push(bytes);
+    this.all.push(bytes);
+    void this.spec.onStderr(bytes);
+  }
+}
+
+/**
+ * Starts the command's process, leading its own group. A shell command spawned without the
+ * shell goes through it after all when the program cannot be started (not found, not
+ * executable, ...), so that the shell tells why in its own words, with its own status.
+ */
+function spawnCommand(
+  spawner: typeof import("node:child_process"),
+  spec: CommandSpec,
+  stdio: StdioOptions,
+): { readonly subprocess: ChildProcess; readonly file: string; readonly bypassedShell: boolean } {
+  const spawn = (file: string, args: readonly string[], shell: string | false): ChildProcess =>
+    spawner.spawn(file, [...args], { shell, cwd: spec.cwd, env: spec.env, stdio, detached: true, windowsHide: true });
+  const fallback = spec.shellCommand;
+  if (fallback === undefined) {
+    return { subprocess: spawn(spec.file, spec.args, spec.shell), file: spec.file, bypassedShell: false };
+  }
+  try {
+    const subprocess = spawn(spec.file, spec.args, false);
+    if (subprocess.pid !== undefined) return { subprocess, file: spec.file, bypassedShell: true };
+    subprocess.on("error", () => {}); // Told by the shell, below.
+  } catch {
+    // An error spawn() throws rather than emits (ENOTDIR, E2BIG): the shell's to tell too.
+  }
+  return { subprocess: spawn(fallback.command, [], fallback.shell), file: fallback.command, bypassedShell: false };
+}
+
+function spawnMessage(error: NodeJS.ErrnoException | undefined, spec: CommandSpec, file: string): string {
+  // A missing working directory is reported as ENOENT too: tell the two apart.
+  if (!isDirectory(spec.cwd)) return `${spec.display}: no such directory: ${spec.cwd}`;
+  if (error?.code === "ENOENT") return `${file}: command not found`;
+  if (error?.code === "EACCES") return `${file}: permission denied`;
+  return `could not start ${spec.display}${error === undefined ? "" : `: ${error.message}`}`;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,140 @@
+// What `--list`, `--list --json` and `--help <task>` print.
+import type { ChalkInstance } from "chalk";
+import { formatLimit } from "../common/duration.ts";
+import { didYouMean } from "../common/names.ts";
+import { UserError } from "../common/user-error.ts";
+import type { Collection, Task } from "../loader/collection.ts";
+import type { OptionDef } from "../loader/option-declarations.ts";
+import { positionalLabel, usage } from "../plan/option-values.ts";
+
+function namespaceOf(task: Task): string {
+  const at = task.name.lastIndexOf(".");
+  return at === -1 ? "" : task.name.slice(0, at);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * List order: top-level tasks, then each namespace's, every group sorted by name. (Export
+ * order is not available: module namespace keys are sorted, capitals first, and before
+ * kebab-casing, so `HTMLReport` would come before `build`.)
+ */
+function byListOrder(a: Task, b: Task): number {
+  const [nsA, nsB] = [namespaceOf(a), namespaceOf(b)];
+  if (nsA !== nsB) return nsA === "" ? -1 : nsB === "" ? 1 : compare(nsA, nsB);
+  return compare(a.name, b.name);
+}
+
+function visibleTasks(collection: Collection, namespace: string | undefined): Task[] {
+  const tasks = collection.tasks.filter((task) => !task.hidden).sort(byListOrder);
+  if (namespace === undefined) return tasks;
+  const inside = tasks.filter((task) => task.name.startsWith(`${namespace}.`));
+  if (inside.length === 0) {
+    const namespaces = [...new Set(tasks.map(namespaceOf).filter((ns) => ns !== ""))];
+    throw new UserError(`Unknown namespace "${namespace}".${didYouMean(namespace, namespaces)}`);
+  }
+  return inside;
+}
+
+export function listText(collection: Collection, namespace: string | undefined, style: ChalkInstance): string {
+  const tasks = visibleTasks(collection, namespace);
+  if (tasks.length === 0) return `No tasks in ${collection.file}. Export a function from it to make one.\n`;
+  const label = (task: Task): string => [task.name, ...task.aliases.filter((a) => !a.endsWith(".default"))].join(", ");
+  const width = Math.max(...tasks.map((task) => label(task).length));
+  const groups = new Map<string, Task[]>();
+  for (const task of tasks) {
+    const ns = namespaceOf(task);
+    groups.set(ns, [...(groups.get(ns) ?? []), task]);
+  }
+  const out = [namespace === undefined ? "Available tasks:" : `Tasks in ${namespace}:`];
+  for (const [ns, members] of groups) {
+    out.push("");
+    if (ns !== "" && namespace !== ns) {
+      const fallback = collection.find(ns);
+      out.push(
+        `${style.bold(`${ns}:`)}${fallback === undefined ? "" : style.dim(` (runner ${ns} runs ${fallback.name})`)}`,
+      );
+    }
+    for (const task of members) {
+      const notes: string[] = [];
+      if (task === collection.defaultTask) notes.push("default");
+      if (task.deps.length > 0) notes.push(`deps: ${task.deps.map((d) => d.name).join(", ")}`);
+      const note = notes.length > 0 ? style.dim(`(${notes.join("; ")})`) : "";
+      const text = [task.description, note].filter((part) => part !== "").join(" ");
+      out.push(`  ${style.cyan(label(task).padEnd(width))}${text === "" ? "" : `    ${text}`}`.trimEnd());
+    }
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function optionJson(def: OptionDef): Record<string, unknown> {
+  return {
+    name: def.flag,
+    key: def.key,
+    type: def.type,
+    ...(def.short === undefined ? {} : { short: def.short }),
+    ...(def.choices === undefined ? {} : { choices: def.choices }),
+    ...(def.default === undefined ? {} : { default: def.default }),
+    ...(def.help === "" ? {} : { help: def.help }),
+    multiple: def.multiple,
+    positional: def.positional,
+    required: def.required,
+  };
+}
+
+export function listJson(collection: Collection, namespace: string | undefined): string {
+  const tasks = visibleTasks(collection, namespace).map((task) => ({
+    name: task.name,
+    aliases: task.aliases,
+    description: task.description,
+    deps: task.deps.map((dep) => dep.name),
+    default: task === collection.defaultTask,
+    options: task.options.map(optionJson),
+  }));
+  return `${JSON.stringify({ file: collection.file, tasks }, null, 2)}\n`;
+}
+
+function optionLabel(def: OptionDef): string {
+  if (def.positional) return positionalLabel(def);
+  const short = def.short === undefined ? "    " : `-${def.short}, `;
+  if (def.type === "boolean") return `${short}--${def.flag}, --no-${def.flag}`;
+  return `${short}--${def.flag} <${def.type}>`;
+}
+
+function optionNotes(def: OptionDef): string {
+  const notes: string[] = [def.type];
+  if (def.required) notes.push("required");
+  if (def.choices !== undefined) notes.push(`one of: ${def.choices.join(", ")}`);
+  if (def.default !== undefined) notes.push(`default: ${JSON.stringify(def.default)}`);
+  if (def.multiple) notes.push("repeatable");
+  return `(${notes.join("; ")})`;
+}
+
+export function taskHelpText(task: Task, style: ChalkInstance): string {
+  const out = [
+    `${style.bold("Usage:")} ${usage(task.name, task.options)}${task.kind === "function" ? " [args...]" : ""}`,
+  ];
+  if (task.doc !== "") out.push("", task.doc);
+  const facts: string[] = [];
+  if (task.aliases.length > 0) facts.push(`Aliases: ${task.aliases.join(", ")}`);
+  if (task.deps.length > 0) facts.push(`Runs first: ${task.deps.map((d) => d.name).join(", ")}`);
+  if (task.timeoutMs !== undefined) facts.push(`Time limit: ${formatLimit(task.timeoutMs)}`);
+  if (task.retries !== undefined && task.retries > 0) facts.push(`Retries: ${task.retries}`);
+  if (facts.length > 0) out.push("", ...facts);
+  const sections: [string, OptionDef[]][] = [
+    ["Arguments:", task.options.filter((d) => d.positional)],
+    ["Options:", task.options.filter((d) => !d.positional)],
+  ];
+  for (const [title, defs] of sections) {
+    if (defs.length === 0) continue;
+    const width = Math.max(...defs.map((d) => optionLabel(d).length));
+    out.push("", style.bold(title));
+    for (const def of defs) {
+      const help = def.help === "" ? "" : `${def.help} `;
+      out.push(`  ${optionLabel(def).padEnd(width)}  ${help}${style.dim(optionNotes(def))}`);
+    }
+  }
+  return `${out.join("\n")}\n`;
+}

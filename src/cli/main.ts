@@ -1,0 +1,168 @@
+// The program: from the command line to an exit status, as a list of steps. It takes its
+// world as an argument and touches nothing else, so the whole program runs in tests.
+import { displayPath } from "../common/display-path.ts";
+import { UserError } from "../common/user-error.ts";
+import { resolveConfig } from "../config/resolve.ts";
+import type { RawConfig } from "../config/settings.ts";
+import { colorEnabled, makeStyle } from "../display/style.ts";
+import { errorExitStatus, INTERNAL_ERROR, PASSED } from "../execution/exit-status.ts";
+import { NoTasksFileError } from "../loader/discover.ts";
+import { planRun } from "../plan/plan.ts";
+import { planWaves } from "../plan/waves.ts";
+import type { World } from "../world/world.ts";
+import { misplacedLoadOption, readLeading, splitArgs, unknownTask } from "./command-line.ts";
+import { completeWords, completionScript } from "./completion.ts";
+import { coreHelp, coreOptionsOf, coreOptionShapes, type CoreOptions } from "./grammar.ts";
+import { listJson, listText, taskHelpText } from "./help.ts";
+import { planJson, planText } from "./plan-output.ts";
+import { loadProject, type Project } from "./project.ts";
+
+/** Runs `runner <argv>` in `world`; the exit status. Errors end here: one line, or a bug's stack. */
+export async function main(world: World): Promise<number> {
+  try {
+    return await program(world);
+  } catch (error) {
+    const status = errorExitStatus(error);
+    if (error instanceof UserError) world.stderr.write(`${error.message}\n`);
+    else {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      world.stderr.write(`runner: internal error (please report it):\n${text}\n`);
+    }
+    return status === PASSED ? INTERNAL_ERROR : status;
+  }
+}
+
+async function program(world: World): Promise<number> {
+  const shapes = coreOptionShapes();
+  const leading = readLeading(world.argv, shapes);
+  const leadingCore = coreOptionsOf(leading.matches);
+
+  // --version and --completion need no tasks; anything else needs the project.
+  let core = leadingCore;
+  let project: Project | undefined;
+  let split: ReturnType<typeof splitArgs> | undefined;
+  if (!leadingCore.version && leadingCore.completion === undefined) {
+    if (leadingCore.complete) return complete(world);
+    project = await findProject(world, leadingCore, leading.next);
+    if (project === undefined) {
+      // No tasks file: core help still works.
+      world.stdout.write(`${coreHelp()}\nNo tasks file here yet: create tasks.ts (see runner's README).\n`);
+      return PASSED;
+    }
+    // Core options are accepted after a task name too: `runner build --completion bash`.
+    split = splitArgs(world.argv, leading.next, project.collection, shapes);
+    core = coreOptionsOf([...leading.matches, ...split.matches]);
+  }
+  if (core.version) {
+    world.stdout.write(`${world.runner.version}\n`);
+    return PASSED;
+  }
+  if (core.completion !== undefined) {
+    world.stdout.write(completionScript(core.completion));
+    return PASSED;
+  }
+  if (project === undefined || split === undefined) throw new Error("the project is loaded unless nothing needs it");
+  const { collection, configFile } = project;
+
+  if (core.verbose) {
+    const how = project.fromCache ? "from the cache" : "transpiled";
+    const config = configFile === undefined ? "" : `, config from ${displayPath(configFile.path, world.cwd)}`;
+    world.stderr.write(`runner: tasks from ${displayPath(collection.file, world.cwd)} (${how})${config}\n`);
+  }
+  const config = resolveConfig({
+    file: configFile,
+    env: world.env,
+    cli: cliConfig(core),
+    cliNames: {
+      jobs: "--jobs",
+      output: "--output",
+      timeout: "--timeout",
+      retries: "--retries",
+      echo: "--echo",
+      color: "--color",
+    },
+  });
+  const style = makeStyle(
+    colorEnabled({ flag: core.color, config: config.color, env: world.env, isTTY: world.stdout.isTTY }),
+  );
+
+  if (typeof core.help === "string") {
+    const task = collection.find(core.help);
+    if (task === undefined) throw unknownTask(core.help, collection);
+    world.stdout.write(taskHelpText(task, style));
+    return PASSED;
+  }
+  if (core.help === true) {
+    world.stdout.write(`${coreHelp()}\n${listText(collection, undefined, style)}`);
+    return PASSED;
+  }
+  if (core.list !== undefined) {
+    const namespace = typeof core.list === "string" ? core.list : undefined;
+    world.stdout.write(core.json ? listJson(collection, namespace) : listText(collection, namespace, style));
+    return PASSED;
+  }
+
+  let invocations = split.invocations;
+  if (invocations.length === 0) {
+    if (collection.defaultTask === undefined) {
+      world.stdout.write(listText(collection, undefined, style));
+      return PASSED;
+    }
+    invocations = [{ task: collection.defaultTask, given: new Map(), args: [], rest: [...split.rest] }];
+  }
+  const steps = planRun(invocations, core.dedupe);
+  if (core.plan) {
+    // Waves when tasks can run at once; -j1 runs the plan's order, so it shows that.
+    const waves = core.parallel && config.jobs > 1 ? planWaves(steps) : undefined;
+    world.stdout.write(core.json ? planJson(steps, waves) : planText(steps, waves));
+    return PASSED;
+  }
+  const { runSteps } = await import("./run.ts");
+  return runSteps(world, { steps, core, config, collection, style });
+}
+
+/**
+ * The project, or undefined when there is no tasks file and `--help` asked only for the core
+ * help. Without a tasks file, a --file or --cwd after a task name is the mistake to report.
+ */
+async function findProject(world: World, leading: CoreOptions, next: number): Promise<Project | undefined> {
+  try {
+    return await loadProject(world, leading);
+  } catch (error) {
+    if (!(error instanceof NoTasksFileError)) throw error;
+    if (leading.help === true) return undefined;
+    const given = new Set(
+      [leading.file === undefined ? [] : ["--file"], leading.cwd === undefined ? [] : ["--cwd"]].flat(),
+    );
+    throw misplacedLoadOption(world.argv, next, coreOptionShapes(), given) ?? error;
+  }
+}
+
+/** `runner --complete -- <words>`: candidates for the last word, one per line. */
+async function complete(world: World): Promise<number> {
+  const shapes = coreOptionShapes();
+  const at = world.argv.indexOf("--");
+  const words = at === -1 ? [] : world.argv.slice(at + 1);
+  // The line being completed may choose the tasks file itself (`runner -f ci.ts <TAB>`).
+  let typed: CoreOptions = coreOptionsOf([]);
+  try {
+    typed = coreOptionsOf(readLeading(words.slice(0, -1), shapes).matches);
+  } catch {
+    // Half-typed options: complete against the tasks file found from here.
+  }
+  // Completion must never print an error into the user's prompt: no tasks file, no tasks.
+  const project = await loadProject(world, typed).catch(() => undefined);
+  world.stdout.write(completeWords(project?.collection, shapes, words));
+  return PASSED;
+}
+
+function cliConfig(core: CoreOptions): RawConfig {
+  const raw: RawConfig = {};
+  if (core.jobs !== undefined) raw.jobs = core.jobs;
+  if (core.output !== undefined) raw.output = core.output;
+  if (core.timeout !== undefined) raw.timeout = core.timeout;
+  if (core.retries !== undefined) raw.retries = core.retries;
+  if (core.echo !== undefined) raw.echo = core.echo ? "true" : "false";
+  if (core.color !== undefined) raw.color = core.color ? "true" : "false";
+  return raw;
+}

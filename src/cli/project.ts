@@ -1,0 +1,45 @@
+// The project a command line is about: its tasks file (from --file, RUNNER_FILE, the
+// `file` setting or the search), its configuration, and its tasks, loaded and checked.
+import { dirname, resolve } from "node:path";
+import { displayPath } from "../common/display-path.ts";
+import type { CheckedConfigFile } from "../config/resolve.ts";
+import { findConfigFile } from "../config/search.ts";
+import { buildCollection, type Collection } from "../loader/collection.ts";
+import { checkStartDir, checkTasksFile, findTasksFile, projectDir } from "../loader/discover.ts";
+import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
+import type { World } from "../world/world.ts";
+import type { CoreOptions } from "./grammar.ts";
+
+export interface Project {
+  readonly collection: Collection;
+  readonly configFile: CheckedConfigFile | undefined;
+  /** Whether the tasks came from the cache (for -v). */
+  readonly fromCache: boolean;
+}
+
+export type ProjectWorld = LoaderWorld & Pick<World, "platform">;
+
+/**
+ * Finds and loads the project that `leading` (the core options before the first task name)
+ * points at. Throws the search's error when there is no tasks file.
+ */
+export async function loadProject(world: ProjectWorld, leading: CoreOptions): Promise<Project> {
+  const startDir = leading.cwd === undefined ? world.cwd : checkStartDir(resolve(world.cwd, leading.cwd));
+  const loadTs = async (path: string): Promise<unknown> => {
+    const loaded = await loadTasks(path, world);
+    return loaded.exports.default ?? loaded.exports;
+  };
+  let configFile = await findConfigFile(startDir, world, loadTs);
+  let file: string;
+  if (leading.file !== undefined) file = checkTasksFile(resolve(world.cwd, leading.file), "--file");
+  else if (world.env.RUNNER_FILE) file = checkTasksFile(resolve(world.cwd, world.env.RUNNER_FILE), "RUNNER_FILE");
+  else if (configFile?.values.file !== undefined) {
+    file = checkTasksFile(resolve(dirname(configFile.path), configFile.values.file), `file in ${configFile.path}`);
+  } else {
+    file = findTasksFile(startDir);
+  }
+  const tasksDir = projectDir(file);
+  if (tasksDir !== startDir) configFile = await findConfigFile(tasksDir, world, loadTs);
+  const { exports, docs, fromCache } = await loadTasks(file, world);
+  return { collection: buildCollection(file, displayPath(file, world.cwd), exports, docs), configFile, fromCache };
+}

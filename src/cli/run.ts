@@ -1,0 +1,161 @@
+// The run itself: from planned steps to an exit status — the commands' environment, the
+// reporters for the output mode and the files asked for, the signal policy, the executor,
+// and the cleanup of what commands left behind. Imported by main.ts only when tasks run,
+// so `--list`, `--help` and `--plan` never load the process, display or executor modules.
+import { relative } from "node:path";
+import type { ChalkInstance } from "chalk";
+import { ProcessGroups } from "../child/process-groups.ts";
+import { loadDotenv } from "../config/dotenv.ts";
+import type { RunnerConfig } from "../config/settings.ts";
+import { serialReporter, type DisplaySettings } from "../display/serial.ts";
+import { trackLineStart } from "../display/streams.ts";
+import { captureConsole } from "../execution/console-capture.ts";
+import { Reporters, type Reporter } from "../execution/events.ts";
+import { execute } from "../execution/executor.ts";
+import { afterReportFiles, runExitStatus } from "../execution/exit-status.ts";
+import type { TaskRun } from "../execution/outcomes.ts";
+import { SignalPolicy } from "../execution/signal-policy.ts";
+import { projectDir } from "../loader/discover.ts";
+import type { Collection } from "../loader/collection.ts";
+import type { Step } from "../plan/plan.ts";
+import { githubActionsReporter, onGithubActions } from "../report/github-actions.ts";
+import type { World } from "../world/world.ts";
+import type { CoreOptions } from "./grammar.ts";
+
+export interface RunRequest {
+  readonly steps: readonly Step[];
+  readonly core: CoreOptions;
+  readonly config: RunnerConfig;
+  readonly collection: Collection;
+  readonly style: ChalkInstance;
+}
+
+export async function runSteps(world: World, request: RunRequest): Promise<number> {
+  const { steps, core, config, collection, style } = request;
+  const cwd = projectDir(collection.file);
+  // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
+  // secret beats a checked-in .env); the `env` setting is explicit and wins over both.
+  const env: Record<string, string | undefined> = {
+    ...(await loadDotenv(config.dotenv, cwd)),
+    ...world.env,
+    ...config.env,
+  };
+  if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
+  const streams = trackLineStart(world);
+  const display: DisplaySettings = { streams, style, quiet: core.quiet, taskCount: steps.length };
+  const github = onGithubActions(world.env);
+  const files =
+    core.report === undefined && core.junit === undefined
+      ? undefined
+      : new (await import("../report/write-files.ts")).RunFilesReporter(
+          { report: core.report, junit: core.junit },
+          world.cwd,
+          streams,
+        );
+  const reporters = new Reporters([
+    ...(core.parallel ? await parallelReporters(world, display, config, steps, github) : [serialReporter(display)]),
+    // ::error lines after everything else, so that no block or line is cut by one.
+    ...(github ? [githubActionsReporter(streams)] : []),
+    ...(files === undefined ? [] : [files]),
+  ]);
+
+  const groups = new ProcessGroups(world);
+  const signals = new SignalPolicy(world, () => groups.killAll("SIGKILL"));
+  const capture = captureConsole(world);
+  const startedAt = world.clock.epochMs();
+  const started = world.clock.now();
+  let runs: TaskRun[];
+  try {
+    void reporters.emit({ kind: "run-started", steps });
+    try {
+      runs = await execute(steps, {
+        settings: {
+          cwd,
+          config,
+          env,
+          shell: config.shell,
+          echo: config.echo || core.verbose,
+          dryRun: core.dryRun,
+          warnOnly: core.warnOnly,
+          killGraceMs: config.killGrace,
+          captureLimit: config.captureLimit,
+          // Several commands at once cannot share the terminal's input.
+          inheritStdin: !core.parallel && world.stdinInheritable,
+        },
+        commandRun: { groups, clock: world.clock },
+        clock: world.clock,
+        jobs: core.parallel ? config.jobs : 1,
+        keepGoing: core.keepGoing,
+        timeoutMs: core.timeout !== undefined ? config.timeout : undefined,
+        defaultTimeoutMs: config.timeout,
+        retries: core.retries !== undefined ? config.retries : undefined,
+        defaultRetries: config.retries,
+        emit: (event) => reporters.emit(event),
+        withOutput: capture.withOutput,
+        interrupt: signals.stop,
+        onIdle: world.onIdle,
+      });
+    } finally {
+      capture.restore();
+      signals.runEnded();
+    }
+    const exitCode = runExitStatus(runs, signals.stoppedBy());
+    await reporters.end({
+      runner: world.runner.version,
+      startedAt,
+      durationMs: world.clock.now() - started,
+      exitCode,
+      runs,
+      tasksFile: relative(cwd, collection.file),
+    });
+    // Background processes commands left behind (a server for later tasks) end with the run.
+    await groups.endLeftovers(config.killGrace);
+    return afterReportFiles(exitCode, files?.problems ?? 0);
+  } finally {
+    signals.dispose();
+    groups.dispose();
+  }
+}
+
+/** The reporters of a parallel run: its output mode's, and the live status line on a terminal. */
+async function parallelReporters(
+  world: World,
+  display: DisplaySettings,
+  config: RunnerConfig,
+  steps: readonly Step[],
+  github: boolean,
+): Promise<Reporter[]> {
+  // Loaded only for -p: the parallel displays and what grouped output may need to spill.
+  const { defaultOutputMode, isCI } = await import("../display/parallel.ts");
+  const mode = config.output ?? defaultOutputMode(world.stdout.isTTY, world.env);
+  switch (mode) {
+    case "prefixed":
+      return [(await import("../display/prefixed.ts")).prefixedReporter({ ...display, steps })];
+    case "interleaved":
+      return [(await import("../display/interleaved.ts")).interleavedReporter(display)];
+    case "grouped":
+    case "quiet": {
+      const { groupedReporter, quietReporter } = await import("../display/grouped.ts");
+      const { WriteQueue } = await import("../display/write-queue.ts");
+      const { LiveStatus } = await import("../display/status-line.ts");
+      const queue = new WriteQueue();
+      const terminal = world.stderr.isTTY && world.env.TERM !== "dumb" && !isCI(world.env);
+      const live = terminal
+        ? new LiveStatus({
+            write: (text) => world.stderr.write(text),
+            columns: () => world.stderr.columns(),
+            style: display.style,
+            clock: world.clock,
+            queue,
+          })
+        : undefined;
+      const settings = { ...display, github, tmpdir: world.tmpdir, queue, overlay: live };
+      const view = mode === "grouped" ? groupedReporter(settings) : quietReporter(settings);
+      return live === undefined ? [view] : [live, view];
+    }
+    default: {
+      const never: never = mode;
+      throw new Error(`unknown output mode ${String(never)}`);
+    }
+  }
+}

@@ -1,0 +1,65 @@
+// The directories and files runner writes: its cache (transpiled tasks files, compiled
+// code), a `mkdir -p` that works everywhere, and atomic writes. Light on purpose: the boot
+// loader imports it.
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/** `$RUNNER_CACHE_DIR`, else `$XDG_CACHE_HOME/runner`, else `~/.cache/runner`. */
+export function cacheDir(env: Readonly<Record<string, string | undefined>>, home: string): string {
+  if (env.RUNNER_CACHE_DIR) return env.RUNNER_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || join(home, ".cache");
+  return join(base, "runner");
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node's own `recursive: true` never returns on some
+ * filesystems (it retries for ever under /proc), and a cache directory is user input.
+ */
+export function makeDir(dir: string, mode?: number): void {
+  const missing: string[] = [];
+  for (let at = dir; statSync(at, { throwIfNoEntry: false }) === undefined; at = dirname(at)) {
+    missing.push(at);
+    if (dirname(at) === at) break;
+  }
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path, mode === undefined ? {} : { mode });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+/**
+ * Writes `data` to `path` through a temporary file in the same directory, renamed into
+ * place (atomic on one file system): a reader, or a run started at the same time, never
+ * sees half a file, and a failed write leaves none. Missing directories are created. The
+ * temporary name is random and opened only if it does not exist yet (`wx`), so a link
+ * planted under a guessable name cannot redirect the write.
+ */
+export function writeAtomically(path: string, data: string | Uint8Array): void {
+  makeDir(dirname(path));
+  const random = Math.random().toString(36).slice(2, 12);
+  const temporary = join(dirname(path), `.${basename(path)}.${random}.tmp`);
+  let created = false;
+  try {
+    const fd = openSync(temporary, "wx");
+    created = true;
+    try {
+      writeFileSync(fd, data);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    // Only a file this call made is removed: an existing one under the name is not ours.
+    if (created) {
+      try {
+        rmSync(temporary, { force: true });
+      } catch {
+        // The write's own error is the one to report.
+      }
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,22 @@
+// The `dotenv` setting: files of KEY=value lines for commands' environment.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { UserError } from "../common/user-error.ts";
+
+/** The values of the dotenv files, later files overriding earlier ones. */
+export async function loadDotenv(paths: readonly string[], base: string): Promise<Record<string, string>> {
+  if (paths.length === 0) return {};
+  // dotenv is CommonJS, bundled into dist/: its exports are the default export's properties.
+  const { parse } = (await import("dotenv")).default;
+  const values: Record<string, string> = {};
+  for (const path of paths) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(base, path), "utf8");
+    } catch {
+      throw new UserError(`The dotenv file ${path} does not exist (from the dotenv setting).`);
+    }
+    Object.assign(values, parse(text));
+  }
+  return values;
+}

@@ -1,0 +1,170 @@
+// A task's output held back until it can be shown whole (the grouped and quiet modes): its
+// stdout and stderr parts in the order they came, so that a block can be written out as
+// the task printed it. Beyond a limit it goes to a temporary file instead of memory: a task
+// that prints gigabytes must not make runner's memory grow with it. The limit is per task,
+// and all tasks' held output shares a budget too, so that many tasks at once (-j 64) do
+// not add up to gigabytes either.
+//
+// The file is unlinked as soon as it is opened (POSIX keeps it readable through its
+// descriptor): nothing is left in the temp directory, whatever way runner ends.
+import { closeSync, openSync, readSync, rmSync, unlinkSync, writeSync, writevSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { join } from "node:path";
+
+export type StreamName = "stdout" | "stderr";
+
+export interface Piece {
+  readonly stream: StreamName;
+  readonly chunk: Buffer;
+}
+
+/** How much is read back from the file at a time, and gathered before writing to it. */
+const FILE_PIECE = 1024 * 1024;
+/** writev takes at most this many buffers at once (Linux). */
+const IOV_MAX = 1024;
+
+/** What all held outputs may keep in memory together; shared, and counted as they go. */
+export interface MemoryBudget {
+  readonly limit: number;
+  used: number;
+}
+
+interface Spill {
+  readonly fd: number;
+  /** The file's path while it still has one. */
+  readonly path: string | undefined;
+  pending: Buffer[];
+  pendingBytes: number;
+}
+
+export class HeldOutput {
+  /** Runs of one stream, in arrival order: what a replay writes, and where. */
+  private readonly runs: { stream: StreamName; bytes: number }[] = [];
+  private memory: Buffer[] = [];
+  private memoryBytes = 0;
+  private spill: Spill | undefined;
+  private bytes = 0;
+  /** Whether each stream's output so far ends inside a line (no newline yet). */
+  private readonly open = { stdout: false, stderr: false };
+
+  constructor(
+    /** Bytes this output may keep in memory. */
+    private readonly memoryLimit: number,
+    private readonly budget: MemoryBudget,
+    /** Where the file goes. */
+    private readonly tmpdir: () => string,
+  ) {}
+
+  /** Bytes held. */
+  get size(): number {
+    return this.bytes;
+  }
+
+  add(stream: StreamName, chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.bytes += chunk.length;
+    this.open[stream] = chunk[chunk.length - 1] !== 0x0a;
+    const last = this.runs.at(-1);
+    if (last?.stream === stream) last.bytes += chunk.length;
+    else this.runs.push({ stream, bytes: chunk.length });
+    if (this.spill === undefined) {
+      this.memory.push(chunk);
+      this.memoryBytes += chunk.length;
+      this.budget.used += chunk.length;
+      if (this.memoryBytes > this.memoryLimit || this.budget.used > this.budget.limit) this.spillToFile();
+      return;
+    }
+    this.spill.pending.push(chunk);
+    this.spill.pendingBytes += chunk.length;
+    if (this.spill.pendingBytes >= FILE_PIECE) this.writePending(this.spill);
+  }
+
+  /**
+   * The held output, piece by piece, in the order it came; read from the file lazily, a
+   * piece at a time. Each piece is a new buffer: a writer may keep it while a pipe drains.
+   */
+  *pieces(): Generator<Piece> {
+    if (this.spill === undefined) {
+      let index = 0;
+      for (const run of this.runs) {
+        let left = run.bytes;
+        while (left > 0) {
+          const chunk = this.memory[index++]!;
+          left -= chunk.length;
+          yield { stream: run.stream, chunk };
+        }
+      }
+      return;
+    }
+    const { fd } = this.spill;
+    this.writePending(this.spill);
+    let position = 0;
+    for (const run of this.runs) {
+      let left = run.bytes;
+      while (left > 0) {
+        const chunk = Buffer.allocUnsafe(Math.min(left, FILE_PIECE));
+        let filled = 0;
+        while (filled < chunk.length) {
+          const read = readSync(fd, chunk, filled, chunk.length - filled, position + filled);
+          if (read === 0) throw new Error("runner: the held output's temporary file is shorter than what was written");
+          filled += read;
+        }
+        position += chunk.length;
+        left -= chunk.length;
+        yield { stream: run.stream, chunk };
+      }
+    }
+  }
+
+  /** Whether `stream`'s output ends with a partial line. */
+  endsMidLine(stream: StreamName): boolean {
+    return this.open[stream];
+  }
+
+  /** Lets go of everything held (and the file). */
+  discard(): void {
+    if (this.spill !== undefined) {
+      closeSync(this.spill.fd);
+      if (this.spill.path !== undefined) rmSync(this.spill.path, { force: true });
+    }
+    this.spill = undefined;
+    this.budget.used -= this.memoryBytes;
+    this.memory = [];
+    this.memoryBytes = 0;
+    this.runs.length = 0;
+    this.bytes = 0;
+    this.open.stdout = false;
+    this.open.stderr = false;
+  }
+
+  private spillToFile(): void {
+    const path = join(this.tmpdir(), `runner-output-${randomUUID()}`);
+    const fd = openSync(path, "wx+", 0o600);
+    let left: string | undefined;
+    try {
+      unlinkSync(path);
+    } catch {
+      left = path; // A platform that cannot unlink an open file: removed in discard().
+    }
+    this.spill = { fd, path: left, pending: this.memory, pendingBytes: this.memoryBytes };
+    this.budget.used -= this.memoryBytes;
+    this.memory = [];
+    this.memoryBytes = 0;
+    this.writePending(this.spill);
+  }
+
+  private writePending(spill: Spill): void {
+    for (let index = 0; index < spill.pending.length; index += IOV_MAX) {
+      const batch = spill.pending.slice(index, index + IOV_MAX);
+      let written = writevSync(spill.fd, batch);
+      // After a short write, the rest goes buffer by buffer.
+      for (const chunk of batch) {
+        const done = Math.min(written, chunk.length);
+        written -= done;
+        for (let offset = done; offset < chunk.length;) offset += writeSync(spill.fd, chunk, offset);
+      }
+    }
+    spill.pending = [];
+    spill.pendingBytes = 0;
+  }
+}

@@ -1,0 +1,63 @@
+// Serial runs: output passes straight through; with more than one task, each gets a header
+// and a status line; the summary follows when it is due.
+import type { ChalkInstance } from "chalk";
+import type { Reporter, RunEvent } from "../execution/events.ts";
+import { describeStep } from "../plan/describe.ts";
+import { sayLines, type Streams } from "./streams.ts";
+import { failureMessage, headerLine, retryLines, statusLine } from "./style.ts";
+import { summaryDue, summaryLines } from "./summary.ts";
+
+export interface DisplaySettings {
+  readonly streams: Streams;
+  readonly style: ChalkInstance;
+  /** -q: fewer of runner's own lines. */
+  readonly quiet: boolean;
+  /** How many tasks the plan holds: with one, there are no headers or status lines. */
+  readonly taskCount: number;
+}
+
+export function serialReporter(settings: DisplaySettings): Reporter {
+  const { streams, style, quiet } = settings;
+  const many = settings.taskCount > 1;
+  const say = (...lines: readonly string[]): void => sayLines(streams, lines);
+  return {
+    handle(event: RunEvent) {
+      switch (event.kind) {
+        case "output": {
+          const stream = streams[event.stream];
+          stream.write(event.chunk);
+          return stream.drained();
+        }
+        case "task-started":
+          if (many && !quiet) say(headerLine(style, describeStep(event.step)));
+          return undefined;
+        case "attempt-ended":
+          if (event.retry !== undefined) say(...retryLines(style, event.step, event.status, event.retry));
+          return undefined;
+        case "task-ended": {
+          const { run } = event;
+          if (run.status.kind === "skipped") return undefined;
+          const failure = failureMessage(style, run);
+          if (failure !== undefined) say(failure);
+          if (many && !quiet) say(statusLine(style, run));
+          return undefined;
+        }
+        case "run-ended": {
+          const { record } = event;
+          // -q drops the summary of a run that went well; a failed run still says what failed.
+          if (summaryDue(record.runs, record.exitCode, quiet))
+            say("", ...summaryLines(style, record.runs, record.durationMs));
+          return undefined;
+        }
+        case "run-started":
+        case "command-started":
+        case "command-ended":
+          return undefined;
+        default: {
+          const never: never = event;
+          throw new Error(`unhandled event ${JSON.stringify(never)}`);
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// runner's own lines: colour choice, and the header, status, failure and retry lines.
+// Task output goes to stdout/stderr as the task wrote it; runner's own lines go to stderr,
+// so `runner x > file` keeps only output.
+import { Chalk, type ChalkInstance } from "chalk";
+import { formatDuration } from "../common/duration.ts";
+import type { TaskRun, TaskStatus } from "../execution/outcomes.ts";
+import { describeStep } from "../plan/describe.ts";
+import type { Step } from "../plan/plan.ts";
+
+export interface ColorInputs {
+  readonly flag: boolean | undefined;
+  readonly config: boolean | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly isTTY: boolean;
+}
+
+/** --color/--no-color > config > NO_COLOR > FORCE_COLOR > is stdout a terminal. */
+export function colorEnabled({ flag, config, env, isTTY }: ColorInputs): boolean {
+  if (flag !== undefined) return flag;
+  if (config !== undefined) return config;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  if (env.FORCE_COLOR !== undefined) return !["0", "false"].includes(env.FORCE_COLOR);
+  return isTTY && env.TERM !== "dumb";
+}
+
+export function makeStyle(enabled: boolean): ChalkInstance {
+  return new Chalk({ level: enabled ? 1 : 0 });
+}
+
+export function statusText(status: TaskStatus): string {
+  switch (status.kind) {
+    case "passed":
+      return "passed";
+    case "failed":
+      return status.commandFailed ? `failed (exit ${status.exitCode})` : "failed";
+    case "timed-out":
+      return "timed out";
+    case "cancelled":
+      return "cancelled";
+    case "skipped":
+      return "skipped";
+    default: {
+      const never: never = status;
+      return String(never);
+    }
+  }
+}
+
+export function symbol(style: ChalkInstance, status: TaskStatus): string {
+  switch (status.kind) {
+    case "passed":
+      return style.green("✔");
+    case "failed":
+    case "timed-out":
+      return style.red("✖");
+    case "cancelled":
+      return style.yellow("⊘");
+    case "skipped":
+      return style.dim("○");
+    default: {
+      const never: never = status;
+      return String(never);
+    }
+  }
+}
+
+export function headerLine(style: ChalkInstance, text: string): string {
+  return `${style.bold.cyan("▶")} ${style.bold(text)}`;
+}
+
+export function statusLine(style: ChalkInstance, run: TaskRun): string {
+  const name = describeStep(run.step);
+  const time = style.dim(formatDuration(run.durationMs));
+  if (run.status.kind === "passed") return `${symbol(style, run.status)} ${name} ${time}`;
+  return `${symbol(style, run.status)} ${name} ${style.red(statusText(run.status))} ${time}`;
+}
+
+/** The message of a failure, one block: what went wrong, as the task's error said it. */
+export function failureMessage(style: ChalkInstance, run: TaskRun): string | undefined {
+  return failureText(style, run.step, run.status);
+}
+
+function failureText(style: ChalkInstance, step: Step, status: TaskStatus): string | undefined {
+  if (status.kind !== "failed" && status.kind !== "timed-out") return undefined;
+  return `${style.red("✖")} ${style.bold(step.task.name)}: ${status.message}`;
+}
+
+/** A failed attempt that will be tried again: why it failed, and which attempt comes next. */
+export function retryLines(
+  style: ChalkInstance,
+  step: Step,
+  failed: TaskStatus,
+  { next, of }: { readonly next: number; readonly of: number },
+): string[] {
+  const why = failureText(style, step, failed);
+  const again = `${style.yellow("↻")} ${describeStep(step)}: attempt ${next} of ${of}`;
+  return why === undefined ? [again] : [why, again];
+}

@@ -1,0 +1,182 @@
+// One task's attempts: its code run with a fresh ctx, raced against its time limit, the
+// run's stop and a stall, retried as configured. JavaScript cannot be killed, so stopping a
+// task means stopping its commands and no longer waiting for its code.
+import type { CommandRun } from "../child/command-process.ts";
+import { formatLimit } from "../common/duration.ts";
+import { isCommandError } from "../context/command-error.ts";
+import { createContext, type CommandRecord, type ContextSettings, type TaskOutput } from "../context/context.ts";
+import type { Context } from "../context/types.ts";
+import type { Step } from "../plan/plan.ts";
+import type { Clock } from "../world/world.ts";
+import type { RunEvent } from "./events.ts";
+import { commandExitStatus } from "./exit-status.ts";
+import type { Attempt, TaskRun, TaskStatus } from "./outcomes.ts";
+import { keptOutput } from "./task-output.ts";
+
+/** What every task's context shares; the attempt adds the per-task parts. */
+export type SharedSettings = Omit<
+  ContextSettings,
+  "name" | "options" | "args" | "rest" | "signal" | "output" | "commands" | "running" | "run"
+>;
+
+export interface AttemptOptions {
+  readonly settings: SharedSettings;
+  /** The run's process groups and clock, for commands. */
+  readonly commandRun: CommandRun;
+  readonly clock: Clock;
+  /** --timeout, overriding each task's own. */
+  readonly timeoutMs: number | undefined;
+  /** The configured time limit, for tasks that declare none. */
+  readonly defaultTimeoutMs: number | undefined;
+  /** --retries (or config), used when the task declares none. */
+  readonly retries: number | undefined;
+  readonly defaultRetries: number;
+  /** Tells the reporters. */
+  readonly emit: (event: RunEvent) => Promise<void> | undefined;
+  /** Runs task code so that its console.log/console.error go to `output` (console-capture.ts). */
+  readonly withOutput: <T>(output: TaskOutput, work: () => T) => T;
+  /** Aborted (reason: the signal's name) when runner is asked to stop. */
+  readonly interrupt: AbortSignal;
+}
+
+/** What ends an attempt early, besides its own code: the run stops, or the task can never finish. */
+export type WatchEvent = "interrupted" | "stalled";
+
+/** The run's watch, shared by every attempt (a run may start thousands). */
+export interface RunWatch {
+  /** Whether the run is stopping (interrupted, or fail-fast after a failure). */
+  readonly stopped: () => boolean;
+  /** Calls `notify` at the next event; returns how to stop listening. */
+  readonly add: (notify: (event: WatchEvent) => void) => () => void;
+}
+
+export async function runAttempts(step: Step, options: AttemptOptions, watch: RunWatch): Promise<TaskRun> {
+  const { clock } = options;
+  const retries = options.retries ?? step.task.retries ?? options.defaultRetries;
+  const attempts: Attempt[] = [];
+  const commands: CommandRecord[] = [];
+  const output = keptOutput(step, options.emit);
+  const startedAt = clock.epochMs();
+  const started = clock.now();
+  for (let attempt = 0; ; attempt++) {
+    const attemptStarted = clock.now();
+    const status = await runOnce(step, options, commands, output, watch);
+    attempts.push({ status, durationMs: clock.now() - attemptStarted });
+    const last = status.kind === "passed" || status.kind === "cancelled" || attempt >= retries || watch.stopped();
+    void options.emit({
+      kind: "attempt-ended",
+      step,
+      status,
+      retry: last ? undefined : { next: attempt + 2, of: retries + 1 },
+    });
+    if (last) {
+      const durationMs = clock.now() - started;
+      return { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() };
+    }
+  }
+}
+
+async function runOnce(
+  step: Step,
+  options: AttemptOptions,
+  commands: CommandRecord[],
+  output: TaskOutput,
+  watch: RunWatch,
+): Promise<TaskStatus> {
+  const controller = new AbortController();
+  const running = new Set<Promise<unknown>>();
+  const ctx: Context = createContext({
+    ...options.settings,
+    name: step.task.name,
+    options: step.options,
+    args: step.args,
+    rest: step.rest,
+    signal: controller.signal,
+    output,
+    run: options.commandRun,
+    commands: {
+      started: (command) => void options.emit({ kind: "command-started", step, command }),
+      ended: (record) => {
+        commands.push(record);
+        void options.emit({ kind: "command-ended", step, record });
+      },
+    },
+    running,
+  });
+  // 0 means no limit, so `--timeout 0` lifts a task's own limit.
+  const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
+  const timeoutMs = limit === 0 ? undefined : limit;
+  // The first of: the task's code settles, the run stops, the time limit expires, or
+  // nothing is left that could settle the task's promise.
+  const first = await new Promise<TaskStatus | WatchEvent | "expired">((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    let unwatch = (): void => {};
+    const settle = (value: TaskStatus | WatchEvent | "expired"): void => {
+      clearTimeout(timer);
+      unwatch();
+      resolve(value);
+    };
+    if (timeoutMs !== undefined) timer = setTimeout(() => settle("expired"), timeoutMs);
+    unwatch = watch.add(settle);
+    if (watch.stopped()) settle("interrupted");
+    // In a microtask of its own, as the task's code always started: after this round of starts.
+    Promise.resolve()
+      .then(() => options.withOutput(output, () => step.task.run(ctx, step.options as Record<string, unknown>)))
+      .then(
+        () => settle({ kind: "passed" }),
+        (error: unknown) => settle(statusOfError(error)),
+      );
+  });
+  // A task that ends because its commands got the Ctrl-C was cancelled, not failed.
+  if (
+    first === "interrupted" ||
+    (options.interrupt.aborted && (typeof first === "string" || first.kind !== "passed"))
+  ) {
+    await stopTask(controller, options.interrupt.reason, running, options.settings.killGraceMs);
+    return { kind: "cancelled" };
+  }
+  if (first === "stalled") {
+    return {
+      kind: "failed",
+      exitCode: 1,
+      message: "never finished: it awaits a promise that nothing left running can settle",
+      commandFailed: false,
+    };
+  }
+  if (first !== "expired") return first;
+  await stopTask(controller, "timeout", running, options.settings.killGraceMs);
+  return { kind: "timed-out", afterMs: timeoutMs ?? 0, message: `Task timed out after ${formatLimit(timeoutMs ?? 0)}` };
+}
+
+/**
+ * Stops a task's commands (their process groups get SIGTERM, or the Ctrl-C's signal, then
+ * SIGKILL after the grace period) and waits until they have ended, so that nothing of this
+ * task runs on into the next one. Its own code may run on: JavaScript cannot be killed.
+ */
+async function stopTask(
+  controller: AbortController,
+  reason: unknown,
+  running: ReadonlySet<Promise<unknown>>,
+  killGraceMs: number,
+): Promise<void> {
+  controller.abort(reason);
+  // Not the task's own promise: it settles as soon as its first command throws, while
+  // others it started (Promise.all) may still be on their way down.
+  const commandsEnded = Promise.allSettled([...running]).then(() => new Promise((resolve) => setImmediate(resolve)));
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise((resolve) => {
+    timer = setTimeout(resolve, killGraceMs + 1000);
+    timer.unref();
+  });
+  await Promise.race([commandsEnded, cap]);
+  clearTimeout(timer);
+}
+
+export function statusOfError(error: unknown): TaskStatus {
+  if (isCommandError(error)) {
+    if (error.result.timedOut) return { kind: "timed-out", afterMs: error.result.durationMs, message: error.message };
+    return { kind: "failed", exitCode: commandExitStatus(error.result), message: error.message, commandFailed: true };
+  }
+  const message = error instanceof Error ? error.message : `Task threw ${String(error)}`;
+  return { kind: "failed", exitCode: 1, message, commandFailed: false };
+}

@@ -1,0 +1,110 @@
+// The executor: runs the plan's steps — a task starts as soon as its deps have passed, at
+// most `jobs` at once (1: one after another, in plan order) — with the failure policy:
+// fail-fast cancels what runs and skips the rest; -k skips only what depends on a failure.
+// Each task's end is a status (a typed union, never an exception), told to the reporters.
+import type { Step } from "../plan/plan.ts";
+import type { World } from "../world/world.ts";
+import { runAttempts, type AttemptOptions, type RunWatch, type WatchEvent } from "./attempt.ts";
+import type { TaskRun } from "./outcomes.ts";
+import { Schedule } from "./schedule.ts";
+
+export interface ExecuteOptions extends AttemptOptions {
+  readonly keepGoing: boolean;
+  /** At most this many tasks at once; 1 runs them one after another in plan order. */
+  readonly jobs: number;
+  /** Tells when nothing is left to run: a task still waiting then can never finish. */
+  readonly onIdle: World["onIdle"];
+}
+
+export async function execute(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
+  const schedule = new Schedule(steps);
+  let running = 0;
+  // Fail-fast: after a failure nothing new starts and running tasks are cancelled (their
+  // process groups get SIGTERM, then SIGKILL after the grace period).
+  const failFast = new AbortController();
+  const stop = AbortSignal.any([options.interrupt, failFast.signal]);
+  const watch = watchRun(stop, options.onIdle);
+
+  const runs = new Promise<TaskRun[]>((resolve, reject) => {
+    const finish = (run: TaskRun): void => {
+      schedule.end(run);
+      void options.emit({ kind: "task-ended", run });
+    };
+    const taskEnded = (run: TaskRun): void => {
+      running--;
+      const failed = run.status.kind !== "passed" && run.status.kind !== "cancelled";
+      if (failed && !options.keepGoing) failFast.abort("SIGTERM");
+      finish(run);
+      // With -k, what depends on a task that did not pass can no longer run: it is shown as
+      // skipped at once, in plan order. (Fail-fast skips everything not started: pump.)
+      if (run.status.kind !== "passed" && !stop.aborted) {
+        for (const step of schedule.dependentsOf(run.step)) {
+          finish(skipped(step, `it depends on ${blockerOf(step) ?? run.step.task.name}`));
+        }
+      }
+      pump();
+    };
+    const blockerOf = (step: Step): string | undefined =>
+      step.deps.find((dep) => {
+        const run = schedule.runOf(dep);
+        return run !== undefined && run.status.kind !== "passed";
+      })?.task.name;
+    const pump = (): void => {
+      if (stop.aborted) {
+        const reason = options.interrupt.aborted ? "the run was interrupted" : "an earlier task failed";
+        for (const step of schedule.notStarted()) finish(skipped(step, reason));
+      }
+      while (running < options.jobs) {
+        const step = schedule.next();
+        if (step === undefined) break;
+        running++;
+        void options.emit({ kind: "task-started", step });
+        runAttempts(step, options, watch).then(taskEnded).catch(reject);
+      }
+      if (running === 0 && schedule.done()) resolve(steps.map((step) => schedule.runOf(step)!));
+    };
+    pump();
+  });
+  try {
+    return await runs;
+  } finally {
+    watch.dispose();
+  }
+}
+
+/** What every running attempt waits for besides its own code, one listener each for the whole run. */
+function watchRun(stop: AbortSignal, onIdle: World["onIdle"]): RunWatch & { dispose(): void } {
+  const listeners = new Set<(event: WatchEvent) => void>();
+  const tell = (event: WatchEvent): void => {
+    for (const notify of [...listeners]) notify(event);
+  };
+  const interrupted = (): void => tell("interrupted");
+  stop.addEventListener("abort", interrupted, { once: true });
+  // Why: a task awaiting a promise that nothing will ever settle leaves the event loop
+  // empty, and Node would end the run right there (status 13, no summary). An empty loop
+  // means such a task can never finish, so it fails and the run goes on.
+  const removeIdle = onIdle(() => tell("stalled"));
+  return {
+    stopped: () => stop.aborted,
+    add: (notify) => {
+      listeners.add(notify);
+      return () => listeners.delete(notify);
+    },
+    dispose: () => {
+      stop.removeEventListener("abort", interrupted);
+      removeIdle();
+    },
+  };
+}
+
+function skipped(step: Step, reason: string): TaskRun {
+  return {
+    step,
+    status: { kind: "skipped", reason },
+    startedAt: undefined,
+    durationMs: 0,
+    attempts: [],
+    commands: [],
+    outputTail: "",
+  };
+}

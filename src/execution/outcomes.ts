@@ -1,0 +1,45 @@
+// How tasks and runs end: typed values, never exceptions. Every display and report reads
+// these; they are the one part of execution/ that display/ and report/ may import.
+import type { CommandRecord } from "../context/context.ts";
+import type { Step } from "../plan/plan.ts";
+
+export type TaskStatus =
+  | { readonly kind: "passed" }
+  | { readonly kind: "failed"; readonly exitCode: number; readonly message: string; readonly commandFailed: boolean }
+  | { readonly kind: "timed-out"; readonly afterMs: number; readonly message: string }
+  | { readonly kind: "cancelled" }
+  | { readonly kind: "skipped"; readonly reason: string };
+
+export type TaskStatusKind = TaskStatus["kind"];
+
+export interface Attempt {
+  readonly status: TaskStatus;
+  readonly durationMs: number;
+}
+
+export interface TaskRun {
+  readonly step: Step;
+  readonly status: TaskStatus;
+  /** Wall-clock start (epoch ms), for reports; undefined for a task that never started. */
+  readonly startedAt: number | undefined;
+  readonly durationMs: number;
+  readonly attempts: readonly Attempt[];
+  readonly commands: readonly CommandRecord[];
+  /** The last of what the task printed (all streams, as they came), for summaries and reports. */
+  readonly outputTail: string;
+}
+
+/** A finished run, as the summary, the report and the JUnit file describe it. */
+export interface RunRecord {
+  /** runner's version. */
+  readonly runner: string;
+  /** Wall-clock start of the run (epoch ms). */
+  readonly startedAt: number;
+  readonly durationMs: number;
+  /** runner's exit status for the run. */
+  readonly exitCode: number;
+  /** Every planned task, in plan order. */
+  readonly runs: readonly TaskRun[];
+  /** The tasks file, relative to its project directory (JUnit's classname). */
+  readonly tasksFile: string;
+}

@@ -1,0 +1,99 @@
+// The books of a run: which steps may start now and how each ended. The executor decides
+// when to start one and what a task's end means.
+import type { TaskRun } from "./outcomes.ts";
+import type { Step } from "../plan/plan.ts";
+
+/**
+ * Which steps can start: each waits for its deps to pass. Ready steps start lowest plan
+ * index first, so one job at a time runs exactly the plan's order. Every operation looks
+ * only at the steps concerned, so a plan of thousands of tasks is no slower per task.
+ */
+export class Schedule {
+  private readonly index = new Map<Step, number>();
+  /** How many of a step's deps have not passed yet. */
+  private readonly waitingFor = new Map<Step, number>();
+  private readonly dependents = new Map<Step, Step[]>();
+  private readonly ended = new Map<Step, TaskRun>();
+  /** Steps whose deps all passed, not started yet, in plan order. */
+  private readonly ready: Step[] = [];
+  private readonly started = new Set<Step>();
+
+  constructor(private readonly steps: readonly Step[]) {
+    steps.forEach((step, i) => {
+      this.index.set(step, i);
+      const deps = new Set(step.deps);
+      this.waitingFor.set(step, deps.size);
+      for (const dep of deps) {
+        const list = this.dependents.get(dep);
+        if (list === undefined) this.dependents.set(dep, [step]);
+        else list.push(step);
+      }
+      if (deps.size === 0) this.ready.push(step);
+    });
+  }
+
+  /** The next step to start (its deps all passed), or undefined. */
+  next(): Step | undefined {
+    const step = this.ready.shift();
+    if (step !== undefined) this.started.add(step);
+    return step;
+  }
+
+  end(run: TaskRun): void {
+    this.ended.set(run.step, run);
+    if (run.status.kind !== "passed") return;
+    for (const dependent of this.dependents.get(run.step) ?? []) {
+      const left = (this.waitingFor.get(dependent) ?? 0) - 1;
+      this.waitingFor.set(dependent, left);
+      if (left === 0 && !this.ended.has(dependent)) this.insertReady(dependent);
+    }
+  }
+
+  runOf(step: Step): TaskRun | undefined {
+    return this.ended.get(step);
+  }
+
+  /** Everything that (directly or not) depends on `step` and has not ended, in plan order. */
+  dependentsOf(step: Step): Step[] {
+    const found = new Set<Step>();
+    const toVisit = [step];
+    for (let from = toVisit.pop(); from !== undefined; from = toVisit.pop()) {
+      for (const dependent of this.dependents.get(from) ?? []) {
+        if (found.has(dependent) || this.ended.has(dependent)) continue;
+        found.add(dependent);
+        toVisit.push(dependent);
+      }
+    }
+    return this.byPlanOrder([...found]);
+  }
+
+  /** Steps that never started and have not ended, in plan order. */
+  notStarted(): Step[] {
+    this.ready.length = 0;
+    return this.steps.filter((step) => !this.started.has(step) && !this.ended.has(step));
+  }
+
+  done(): boolean {
+    return this.ended.size === this.steps.length;
+  }
+
+  private insertReady(step: Step): void {
+    const at = this.indexOf(step);
+    let low = 0;
+    let high = this.ready.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.indexOf(this.ready[mid]!) < at) low = mid + 1;
+      else high = mid;
+    }
+    this.ready.splice(low, 0, step);
+  }
+
+  private byPlanOrder(list: Step[]): Step[] {
+    return list.sort((a, b) => this.indexOf(a) - this.indexOf(b));
+  }
+
+  private indexOf(step: Step): number {
+    return this.index.get(step) ?? 0;
+  }
+}

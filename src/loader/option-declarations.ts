@@ -1,0 +1,96 @@
+// Task option declarations, checked once at load time; plan/option-values.ts turns
+// command-line words into values of them.
+import type { OptionSpec, OptionSpecs, OptionType } from "../api/task.ts";
+import { kebabCase } from "../common/names.ts";
+import { UserError } from "../common/user-error.ts";
+
+export interface OptionDef {
+  /** The property name in `opts`. */
+  readonly key: string;
+  /** The long flag without dashes: `dryRun` → `dry-run`. */
+  readonly flag: string;
+  readonly type: OptionType;
+  readonly choices: readonly (string | number)[] | undefined;
+  readonly default: unknown;
+  readonly help: string;
+  readonly short: string | undefined;
+  readonly multiple: boolean;
+  readonly positional: boolean;
+  readonly required: boolean;
+}
+
+export type OptionValue = string | number | boolean | readonly (string | number | boolean)[];
+
+const TYPES: readonly OptionType[] = ["string", "number", "boolean"];
+
+function fitsType(value: unknown, type: OptionType): boolean {
+  return type === "number" ? typeof value === "number" && !Number.isNaN(value) : typeof value === type;
+}
+
+/** Checks a task's declarations; `where` is `tasks.ts: task "build"` for error texts. */
+export function normalizeOptions(specs: OptionSpecs | undefined, where: string): OptionDef[] {
+  const defs: OptionDef[] = [];
+  const flags = new Map<string, string>();
+  const shorts = new Map<string, string>();
+  let sawVariadicPositional = false;
+  for (const [key, raw] of Object.entries(specs ?? {})) {
+    const spec = raw as OptionSpec | undefined;
+    const bad = (problem: string): UserError => new UserError(`${where}: option "${key}" ${problem}.`);
+    if (typeof spec !== "object" || spec === null) throw bad('must be an object like { type: "string" }');
+    if (!TYPES.includes(spec.type))
+      throw bad(`has type ${JSON.stringify(spec.type)}; expected one of ${TYPES.join(", ")}`);
+    const flag = kebabCase(key);
+    const clash = flags.get(flag) ?? flags.get(flag.replace(/^no-/, ""));
+    if (clash !== undefined || (spec.type === "boolean" && flags.has(`no-${flag}`))) {
+      throw bad(`is declared twice (as "${clash ?? `no-${flag}`}" and "${key}", both --${flag})`);
+    }
+    flags.set(flag, key);
+    if (spec.short !== undefined) {
+      if (typeof spec.short !== "string" || !/^[A-Za-z0-9]$/.test(spec.short)) {
+        throw bad(`has short ${JSON.stringify(spec.short)}; expected one letter or digit`);
+      }
+      const other = shorts.get(spec.short);
+      if (other !== undefined) throw bad(`has short -${spec.short}, already used by "${other}"`);
+      shorts.set(spec.short, key);
+    }
+    const multiple = spec.multiple === true;
+    const positional = spec.positional === true;
+    if (positional && spec.type === "boolean") throw bad("is a boolean and cannot be positional");
+    if (positional && sawVariadicPositional) {
+      throw bad("is positional after a positional with multiple: true, which takes every remaining word");
+    }
+    if (positional && multiple) sawVariadicPositional = true;
+    if (spec.choices !== undefined) {
+      if (!Array.isArray(spec.choices) || spec.choices.length === 0)
+        throw bad("has choices that are not a non-empty list");
+      for (const choice of spec.choices) {
+        if (!fitsType(choice, spec.type)) throw bad(`has choice ${JSON.stringify(choice)} that is not a ${spec.type}`);
+      }
+    }
+    if (spec.default !== undefined) {
+      const values: unknown[] = multiple && Array.isArray(spec.default) ? spec.default : [spec.default];
+      if (multiple && !Array.isArray(spec.default)) throw bad(`has multiple: true but a default that is not a list`);
+      for (const value of values) {
+        if (!fitsType(value, spec.type)) {
+          throw bad(`has default ${JSON.stringify(value)}, which is not a ${spec.type}`);
+        }
+        if (spec.choices !== undefined && !spec.choices.includes(value)) {
+          throw bad(`has default ${JSON.stringify(value)}, which is not one of its choices`);
+        }
+      }
+    }
+    defs.push({
+      key,
+      flag,
+      type: spec.type,
+      choices: spec.choices,
+      default: spec.default,
+      help: typeof spec.help === "string" ? spec.help : "",
+      short: spec.short,
+      multiple,
+      positional,
+      required: spec.required === true,
+    });
+  }
+  return defs;
+}

@@ -1,0 +1,224 @@
+// Turning a tasks file into one JavaScript file Node runs as it is. Node 20 has no type
+// stripping and its loader hooks run on a separate thread (tens of ms at every start), so
+// esbuild bundles the tasks file and its relative imports. Bare imports stay outside the
+// bundle, resolved now to absolute paths (so it works from the cache directory), and
+// `runner` is the runner that is running.
+//
+// The format is CommonJS wherever that changes nothing: Node then loads the bundle with
+// require() and never starts its ES-module loader, which costs several ms at every start.
+// It is an ES module where the file needs one: top-level await, `import.meta` beyond url,
+// filename and dirname, or a static import of a package (so packages are imported with
+// Node's own ES-module interop, not esbuild's emulation of it).
+import { readFileSync, statSync } from "node:fs";
+import { isBuiltin } from "node:module";
+import { dirname, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import type { BuildFailure, BuildResult, Message, PartialMessage, Plugin } from "esbuild";
+import { displayPath } from "../common/display-path.ts";
+import { contentHash } from "../common/hash.ts";
+import { LoadError } from "../common/user-error.ts";
+import type { RunnerEntries } from "../world/world.ts";
+import { scanDocs } from "./jsdoc.ts";
+
+export type BundleFormat = "cjs" | "esm";
+
+export interface Bundle {
+  readonly format: BundleFormat;
+  readonly code: string;
+  /** Every file the bundle holds (JSON and text imports too), with its content hash and stat. */
+  readonly inputs: readonly BundleInput[];
+  /** Leading JSDoc comments by declared name; the tasks file's own win over its imports'. */
+  readonly docs: Map<string, string>;
+}
+
+export interface BundleInput {
+  readonly path: string;
+  readonly hash: string;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+/** Bundles `file`; `cwd` (where runner was started) is for the paths in error messages. */
+export async function transpile(file: string, entries: RunnerEntries, cwd: string): Promise<Bundle> {
+  const attempt = await build(file, "cjs", entries).catch((error: unknown) => ({ error }));
+  if ("result" in attempt && attempt.needsEsm === undefined) return finish(file, "cjs", attempt);
+  // Whatever stopped CommonJS (a build error included: top-level await is one), the ES
+  // module build decides, and its errors are the ones reported.
+  try {
+    return finish(file, "esm", await build(file, "esm", entries));
+  } catch (error) {
+    throw buildError(error, file, cwd);
+  }
+}
+
+interface Source {
+  readonly text: string;
+  readonly stat: { readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number };
+}
+
+interface Built {
+  readonly result: BuildResult<{ write: false; metafile: true }>;
+  /** The text of each TypeScript/JavaScript file as esbuild got it, and its stat just before. */
+  readonly sources: Map<string, Source>;
+  /** Why this build cannot be CommonJS, if it cannot. */
+  readonly needsEsm: string | undefined;
+}
+
+async function build(file: string, format: BundleFormat, entries: RunnerEntries): Promise<Built> {
+  const esbuild = await import("esbuild");
+  const sources = new Map<string, Source>();
+  const workDir = dirname(file);
+  let needsEsm: string | undefined;
+  const result = await esbuild.build({
+    entryPoints: [file],
+    // Paths in errors and in the source map are relative to workDir; sourceRoot turns the
+    // map's into absolute URLs, since Node reads them relative to the bundle in the cache.
+    absWorkingDir: workDir,
+    sourceRoot: `${pathToFileURL(workDir).href}/`,
+    bundle: true,
+    write: false,
+    format,
+    platform: "node",
+    target: "node20",
+    keepNames: true,
+    sourcemap: "inline",
+    sourcesContent: false,
+    logLevel: "silent",
+    metafile: true,
+    plugins: [
+      resolveOutside(format, entries[format], (why) => (needsEsm ??= why)),
+      importMetaOfOriginal(sources, esbuild.transform),
+    ],
+  });
+  // esbuild empties `import.meta` in CommonJS (with a warning): import.meta.resolve and
+  // friends need the real thing.
+  if (format === "cjs" && result.warnings.some((warning) => warning.id === "empty-import-meta")) {
+    needsEsm ??= "import.meta";
+  }
+  return { result, sources, needsEsm };
+}
+
+/** Bare imports: runner's own entries, Node built-ins, and packages resolved to a path. */
+function resolveOutside(
+  format: BundleFormat,
+  entries: Readonly<Record<string, string>>,
+  needEsm: (why: string) => void,
+): Plugin {
+  return {
+    name: "runner-resolve",
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === "resolving") return undefined;
+        const entry = entries[args.path];
+        if (entry !== undefined) return { path: entry, external: true };
+        if (isBuiltin(args.path)) return { path: args.path, external: true };
+        if (format === "cjs" && args.kind === "import-statement") needEsm(`imports ${args.path}`);
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: "resolving",
+        });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        // require() takes a path; import() takes a URL (a Windows path is no URL).
+        const path =
+          format === "cjs" && args.kind === "require-call" ? resolved.path : pathToFileURL(resolved.path).href;
+        return { path, external: true };
+      });
+    },
+  };
+}
+
+/**
+ * import.meta.* must describe the original file, not the cached bundle. esbuild replaces the
+ * expressions (never text inside strings or comments) and keeps a source map, which the
+ * bundle step follows back to the original lines.
+ */
+function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof import("esbuild").transform): Plugin {
+  return {
+    name: "runner-import-meta",
+    setup(build) {
+      build.onLoad({ filter: /\.[mc]?[jt]sx?$/ }, async (args) => {
+        // The stat before the read: a write after it leaves a stat that no longer matches.
+        const { size, mtimeMs, ctimeMs } = statSync(args.path);
+        const text = readFileSync(args.path, "utf8");
+        sources.set(args.path, { text, stat: { size, mtimeMs, ctimeMs } });
+        const loader = /\.[mc]?tsx?$/.test(args.path) ? "ts" : "js";
+        if (!text.includes("import.meta")) return { contents: text, loader };
+        try {
+          const transformed = await transform(text, {
+            loader,
+            format: "esm",
+            sourcefile: args.path,
+            sourcemap: "inline",
+            sourcesContent: false,
+            define: {
+              "import.meta.url": JSON.stringify(pathToFileURL(args.path).href),
+              "import.meta.filename": JSON.stringify(args.path),
+              "import.meta.dirname": JSON.stringify(dirname(args.path)),
+            },
+            logLevel: "silent",
+          });
+          return { contents: transformed.code, loader: "js" };
+        } catch (error) {
+          return { errors: (error as { errors?: PartialMessage[] }).errors ?? [{ text: String(error) }] };
+        }
+      });
+    },
+  };
+}
+
+function finish(file: string, format: BundleFormat, { result, sources }: Built): Bundle {
+  const workDir = dirname(file);
+  const code = result.outputFiles[0]?.text ?? "";
+  const inputs = Object.keys(result.metafile.inputs)
+    .map((path) => resolve(workDir, path))
+    .map((path): BundleInput => {
+      // What esbuild bundled, for the files runner read for it; the rest (JSON, text) now.
+      const source = sources.get(path);
+      if (source !== undefined) return { path, hash: contentHash(source.text), ...source.stat };
+      const { size, mtimeMs, ctimeMs } = statSync(path);
+      return { path, hash: contentHash(readFileSync(path)), size, mtimeMs, ctimeMs };
+    });
+  const docs = new Map<string, string>();
+  for (const [path, { text }] of [...sources].reverse()) {
+    for (const [name, doc] of scanDocs(text)) {
+      if (path === file || !docs.has(name)) docs.set(name, doc);
+    }
+  }
+  return { format, code, inputs, docs };
+}
+
+/** `tasks.ts:12:7: Expected ";" but found "x"` and a code frame, as compilers print them. */
+function buildError(error: unknown, file: string, cwd: string): LoadError {
+  const messages: readonly Message[] = (error as Partial<BuildFailure>).errors ?? [];
+  const first = messages[0];
+  const shown = displayPath(file, cwd);
+  if (first === undefined) return new LoadError(shown, "syntax", String(error), undefined);
+  if (first.location === null) return new LoadError(shown, "syntax", first.text, undefined);
+  const { line, column } = first.location;
+  const path = resolve(dirname(file), first.location.file);
+  let frame: string;
+  try {
+    frame = codeFrame(readFileSync(path, "utf8"), line, column);
+  } catch {
+    frame = "";
+  }
+  return new LoadError(displayPath(path, cwd), "syntax", first.text, { line, column: column + 1 }, frame);
+}
+
+export function codeFrame(source: string, line: number, column: number): string {
+  const lines = source.split(/\r?\n/);
+  // The empty "line" after a final newline is no context, unless the error is there.
+  if (lines.length > line && lines.at(-1) === "") lines.pop();
+  const first = Math.max(1, line - 2);
+  const last = Math.min(lines.length, line + 2);
+  const width = String(last).length;
+  const out: string[] = [];
+  for (let n = first; n <= last; n++) {
+    const marker = n === line ? ">" : " ";
+    out.push(`${marker} ${String(n).padStart(width)} | ${lines[n - 1] ?? ""}`);
+    if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(column)}^`);
+  }
+  return out.join("\n");
+}

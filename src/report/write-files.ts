@@ -1,0 +1,77 @@
+// Writing `--report` and `--junit` files once the run is over — also when it failed or was
+// interrupted. Atomically (a temporary file renamed into place), so a reader never sees
+// half a file and a failed write never leaves a broken one. A file that cannot be written
+// is one line on stderr naming it; exit-status.ts says what that does to the exit status.
+import { resolve } from "node:path";
+import { writeAtomically } from "../common/files.ts";
+import type { Streams } from "../display/streams.ts";
+import type { Reporter, RunEvent } from "../execution/events.ts";
+import type { RunRecord } from "../execution/outcomes.ts";
+import { buildReport } from "./json-report.ts";
+import { junitXml } from "./junit.ts";
+
+export interface RunFiles {
+  /** --report, as given (relative to where runner was started). */
+  readonly report: string | undefined;
+  /** --junit, as given. */
+  readonly junit: string | undefined;
+}
+
+/**
+ * Writes the files the command line asked for. Returns one line per file that could not
+ * be written, naming it; the other file is still written.
+ */
+export function writeRunFiles(record: RunRecord, files: RunFiles, cwd: string): string[] {
+  const problems: string[] = [];
+  const write = (given: string | undefined, what: string, text: () => string): void => {
+    if (given === undefined) return;
+    try {
+      writeAtomically(resolve(cwd, given), text());
+    } catch (error) {
+      problems.push(`Could not write ${what} ${given}: ${reasonOf(error)}.`);
+    }
+  };
+  write(files.report, "the report", () => `${JSON.stringify(buildReport(record), null, 2)}\n`);
+  write(files.junit, "the JUnit file", () => junitXml(record));
+  return problems;
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case "EISDIR":
+      return "it is a directory";
+    case "ENOTDIR":
+    case "EEXIST":
+      return "a part of its path is a file, not a directory";
+    case "EACCES":
+    case "EPERM":
+      return "permission denied";
+    case "EROFS":
+      return "the file system is read-only";
+    case "ENOSPC":
+      return "no space left on the device";
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** The report files as a reporter: written at the run's end; `problems` counts those that could not be. */
+export class RunFilesReporter implements Reporter {
+  problems = 0;
+
+  constructor(
+    private readonly files: RunFiles,
+    /** Where runner was started: the paths are relative to it. */
+    private readonly cwd: string,
+    private readonly streams: Streams,
+  ) {}
+
+  handle(event: RunEvent): undefined {
+    if (event.kind !== "run-ended") return undefined;
+    const problems = writeRunFiles(event.record, this.files, this.cwd);
+    for (const problem of problems) this.streams.stderr.write(`${problem}\n`);
+    this.problems += problems.length;
+    return undefined;
+  }
+}

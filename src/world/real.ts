@@ -1,0 +1,169 @@
+// The real World: process.argv and friends. With the boot loader, the only module that
+// touches `process` (lint allows it here and nowhere else in src/).
+import { homedir, tmpdir } from "node:os";
+import type { RunnerIdentity, StreamName, World, WriteRoute, Writer } from "./world.ts";
+
+export interface RealWorldOptions {
+  readonly runner: RunnerIdentity;
+  readonly importModule: (specifier: string) => Promise<unknown>;
+}
+
+export function realWorld(options: RealWorldOptions): World {
+  dropOutputWhenReaderCloses(process.stdout);
+  dropOutputWhenReaderCloses(process.stderr);
+  const origin = process.hrtime.bigint();
+  return {
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    home: homedir(),
+    tmpdir,
+    platform: process.platform,
+    pid: process.pid,
+    uid: process.getuid?.(),
+    stdout: writerOf(process.stdout),
+    stderr: writerOf(process.stderr),
+    stdinInheritable: true,
+    clock: {
+      // process.hrtime, not performance.now(): the first touch of the `performance` global
+      // loads Node's whole perf_hooks machinery (a dozen internal modules) at every run.
+      now: () => Number(process.hrtime.bigint() - origin) / 1e6,
+      epochMs: () => Date.now(),
+    },
+    runner: options.runner,
+    importModule: options.importModule,
+    enableSourceMaps: () => process.setSourceMapsEnabled(true),
+    onSignal: (signals, handler) => {
+      for (const signal of signals) process.on(signal, handler);
+      return () => {
+        for (const signal of signals) process.off(signal, handler);
+      };
+    },
+    onIdle: (handler) => {
+      process.on("beforeExit", handler);
+      return () => process.off("beforeExit", handler);
+    },
+    onExit: (handler) => {
+      process.on("exit", handler);
+      return () => process.off("exit", handler);
+    },
+    kill,
+    captureWrites,
+  };
+}
+
+/**
+ * Ends runner with `code` once everything written to stdout and stderr has left it. Whatever
+ * task code left behind — a timer, an open client, the JavaScript of a task that timed out
+ * and ignored ctx.signal — must not keep runner (and the CI job calling it) alive.
+ */
+export async function exitWith(code: number): Promise<never> {
+  process.exitCode = code;
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit();
+}
+
+/** runner's own writer: bound now, before capturing reroutes process.stdout.write. */
+function writerOf(stream: NodeJS.WriteStream): Writer {
+  const write = stream.write.bind(stream);
+  return {
+    write: (chunk) => void write(chunk),
+    drained: () => whenDrained(stream),
+    isTTY: stream.isTTY === true,
+    // A pseudo-terminal with no size set reports 0 columns.
+    columns: () => stream.columns || 80,
+  };
+}
+
+/**
+ * process.kill, telling "no such process" by its answer. It says so by throwing, and building
+ * that error's stack trace costs more than the system call: every command ends with such a
+ * check, so the error is made without one.
+ */
+function kill(pid: number, signal: NodeJS.Signals | 0): boolean {
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+/**
+ * A reader that went away (`runner test | head`) is not the run's failure: the rest of that
+ * stream's output is dropped and the tasks run to their end, with their own exit status.
+ */
+function dropOutputWhenReaderCloses(stream: NodeJS.WriteStream): void {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+  });
+}
+
+/** A promise while `stream` holds more than it wants buffered; it also settles when the stream ends or fails. */
+function whenDrained(stream: NodeJS.WriteStream): Promise<void> | undefined {
+  if (!stream.writableNeedDrain || stream.destroyed) return undefined;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off("drain", done);
+      stream.off("close", done);
+      stream.off("error", done);
+      resolve();
+    };
+    stream.on("drain", done);
+    stream.on("close", done);
+    stream.on("error", done);
+  });
+}
+
+/**
+ * Settles once everything written to `stream` has left runner. Not just "no longer needs
+ * draining": a pipe may still hold bytes below its high-water mark (Node 24 writes pipes
+ * asynchronously), and process.exit() would drop them.
+ */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  if (stream.destroyed || stream.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.once("error", () => resolve());
+    stream.write("", () => resolve());
+  });
+}
+
+/**
+ * Reroutes process.stdout.write and process.stderr.write (what console.log calls) through
+ * `route` until the returned function puts them back. Exported for tests, whose worlds
+ * capture their own process's console the same way.
+ */
+export function captureWrites(route: WriteRoute): () => void {
+  const streams = [
+    [process.stdout, "stdout"],
+    [process.stderr, "stderr"],
+  ] as const satisfies readonly (readonly [NodeJS.WriteStream, StreamName])[];
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be put back, and called with its stream
+  const originals = streams.map(([stream]) => stream.write);
+  streams.forEach(([stream, name], index) => {
+    const original = originals[index]!;
+    const routed = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
+      const sink = typeof chunk === "string" || chunk instanceof Uint8Array ? route(name) : undefined;
+      if (sink === undefined) return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
+      // write(text, encoding): text in another encoding than UTF-8 ("hex", "latin1") is
+      // turned into the bytes it stands for. A copy either way: the writer may reuse its
+      // buffer once write() returns, and the sink may hold on to the chunk.
+      const encoding = typeof rest[0] === "string" && Buffer.isEncoding(rest[0]) ? rest[0] : "utf8";
+      sink(typeof chunk === "string" ? Buffer.from(chunk, encoding) : Buffer.from(chunk as Uint8Array));
+      // write(chunk, encoding?, callback?): call the callback as a stream would.
+      const callback = rest.find((arg): arg is () => void => typeof arg === "function");
+      if (callback !== undefined) queueMicrotask(callback);
+      return true;
+    };
+    stream.write = routed;
+  });
+  return () => {
+    streams.forEach(([stream], index) => {
+      stream.write = originals[index]!;
+    });
+  };
+}

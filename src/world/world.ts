@@ -1,0 +1,82 @@
+// The World: runner's only door to its process — arguments, environment, working
+// directory, its own stdout and stderr, the clock, signals and exit (as hereby's `D`).
+// Everything else in src/ takes what it needs of it as an argument, so that the whole
+// program can run in a test with a world of the test's making; world/real.ts builds the
+// real one, and lint keeps `process` and `console` out of every other module.
+
+export type StreamName = "stdout" | "stderr";
+
+/** One of runner's own output streams. */
+export interface Writer {
+  write(chunk: string | Uint8Array): void;
+  /**
+   * A promise while the stream holds more than it wants buffered (a pipe to a slow
+   * reader); it settles once the stream drains, ends or fails, so nothing waits for ever.
+   */
+  drained(): Promise<void> | undefined;
+  readonly isTTY: boolean;
+  /** The terminal's width now, when it is one. */
+  columns(): number;
+}
+
+/** Monotonic time for durations, wall-clock time for timestamps. */
+export interface Clock {
+  /** Milliseconds since runner started, with sub-millisecond precision. */
+  now(): number;
+  /** Milliseconds since the epoch. */
+  epochMs(): number;
+}
+
+/** The files a tasks file gets for `runner` and `runner/testing`, in each module format. */
+export interface RunnerEntries {
+  readonly cjs: Readonly<Record<string, string>>;
+  readonly esm: Readonly<Record<string, string>>;
+}
+
+/** runner itself, as the build made it: injected, so that src/ runs without the bundle. */
+export interface RunnerIdentity {
+  readonly version: string;
+  readonly entries: RunnerEntries;
+}
+
+/**
+ * Where a write to runner's own process.stdout/stderr goes now: a sink, or undefined for
+ * where it always went.
+ */
+export type WriteRoute = (stream: StreamName) => ((chunk: Buffer) => void) | undefined;
+
+export interface World {
+  /** The words after `runner`. */
+  readonly argv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Where runner was started. */
+  readonly cwd: string;
+  /** The user's home directory. */
+  readonly home: string;
+  /** The directory for temporary files. */
+  readonly tmpdir: () => string;
+  readonly platform: NodeJS.Platform;
+  readonly pid: number;
+  /** The user's id (undefined where there are none). */
+  readonly uid: number | undefined;
+  readonly stdout: Writer;
+  readonly stderr: Writer;
+  /** Whether a command may be handed runner's stdin (serial runs do). */
+  readonly stdinInheritable: boolean;
+  readonly clock: Clock;
+  readonly runner: RunnerIdentity;
+  /** import() of a file known only at run time (an ES-module tasks bundle, a JS config file). */
+  readonly importModule: (specifier: string) => Promise<unknown>;
+  /** Stack traces of loaded code point into its sources (the tasks file, not its bundle). */
+  readonly enableSourceMaps: () => void;
+  /** Calls `handler` for each of `signals` that arrives, until the returned function is called. */
+  readonly onSignal: (signals: readonly NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void) => () => void;
+  /** Calls `handler` when nothing is left to run (an empty event loop: nothing pending can settle). */
+  readonly onIdle: (handler: () => void) => () => void;
+  /** Calls `handler` synchronously as runner exits, however it exits. */
+  readonly onExit: (handler: () => void) => () => void;
+  /** Sends `signal` (0: only checks) to `pid`, or to a process group when `pid` is negative; false when there is none. */
+  readonly kill: (pid: number, signal: NodeJS.Signals | 0) => boolean;
+  /** Routes writes made to runner's own process.stdout/stderr (console.log in task code) until the returned function is called. */
+  readonly captureWrites: (route: WriteRoute) => () => void;
+}
