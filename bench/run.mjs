@@ -70,12 +70,15 @@ symlinkSync(nodeBin, join(tmpBin, "node"));
 const env = { ...process.env, PATH: `${tmpBin}${delimiter}${process.env.PATH ?? ""}`, FORCE_COLOR: "0", NO_COLOR: "1" };
 delete env.npm_config_prefix;
 
+/** A spawnSync stream as text: it is null when the program could not be started at all. */
+const streamText = (/** @type {unknown} */ value) => (typeof value === "string" ? value.trim() : "");
+
 function sh(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: "utf8", env, maxBuffer: 64 << 20, ...opts });
   return {
     ok: r.status === 0 && !r.error,
-    out: (r.stdout ?? "").trim(),
-    err: (r.stderr ?? "").trim() || r.error?.message || "",
+    out: streamText(r.stdout),
+    err: streamText(r.stderr) || r.error?.message || "",
   };
 }
 function which(cmd) {
@@ -416,7 +419,7 @@ function table(sc, rows) {
     } else if (sc.ratio === "rss") {
       lines.push(`| ${label} | ${r.rssMB.toFixed(0)} MB | ${fmt(r.median)} | |`);
     } else {
-      const ratio = ref ? `${(r.median / ref).toFixed(2)}` : "";
+      const ratio = ref ? (r.median / ref).toFixed(2) : "";
       lines.push(`| ${label} | ${fmt(r.median)} | ${ratio} | ${r.runs} | |`);
     }
   }

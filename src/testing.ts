@@ -99,6 +99,7 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
     args: settings.args ?? [],
     rest: settings.rest ?? [],
     // The test's own directory: mockContext runs in the user's test process, not in runner.
+    // eslint-disable-next-line no-restricted-globals -- see above
     cwd: settings.cwd ?? process.cwd(),
     signal: settings.signal ?? new AbortController().signal,
     config: { ...defaults(), ...settings.config },

@@ -1,10 +1,10 @@
-// Start-up (src/boot.ts): runner's code comes from V8's code cache kept in its cache directory,
+// Start-up (src/boot/boot.ts): runner's code comes from V8's code cache kept in its cache directory,
 // and a rebuilt or damaged cache never runs stale code or fails a run.
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cleanEnv, project, repoRoot, runRunner } from "./helpers.ts";
+import { cleanEnv, project, runnerBuild, runRunner } from "./helpers.ts";
 
 function runCopy(bin: string, cache: string, args: readonly string[]) {
   const run = spawnSync(process.execPath, [bin, ...args], {
@@ -19,7 +19,7 @@ function runCopy(bin: string, cache: string, args: readonly string[]) {
 function copyOfRunner(): { bin: string; runnerFile: string } {
   const copy = project();
   for (const part of ["bin", "dist", "package.json"])
-    cpSync(join(repoRoot, part), join(copy, part), { recursive: true });
+    cpSync(join(runnerBuild, part), join(copy, part), { recursive: true });
   return { bin: join(copy, "bin", "runner.js"), runnerFile: join(copy, "dist", "runner.cjs") };
 }
 

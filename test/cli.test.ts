@@ -3,7 +3,8 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { normalize, project, repoRoot, runRunner, type RunResult } from "./helpers.ts";
+import { normalize, project, repoRoot, type RunResult } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 
 /** SPEC §1's build task and friends; each prints `<name> <JSON of what it received>`. */
 const TASKS = `import { writeFileSync } from "node:fs";
@@ -82,7 +83,7 @@ Options:
       --define <string>    (string; repeatable)
 `;
 
-const run = (args: readonly string[]): Promise<RunResult> => runRunner(args, { cwd: dir });
+const run = (args: readonly string[]): Promise<RunResult> => runInProcess(args, { cwd: dir });
 
 /** What a task printed as `<name> <json>`, parsed. */
 function received(result: RunResult, name: string): unknown {
@@ -169,14 +170,14 @@ describe("--list, --help, --version", () => {
     const ns = project({
       "tasks.ts": `export const docs = { build: () => {}, serve: () => {} };\nexport function lint(): void {}\n`,
     });
-    const text = await runRunner(["--list", "docs"], { cwd: ns });
+    const text = await runInProcess(["--list", "docs"], { cwd: ns });
     expect(text.stdout).toBe("Tasks in docs:\n\n  docs.build\n  docs.serve\n");
-    const json = await runRunner(["--json", "--list", "docs"], { cwd: ns });
+    const json = await runInProcess(["--json", "--list", "docs"], { cwd: ns });
     expect((JSON.parse(json.stdout) as { tasks: { name: string }[] }).tasks.map((t) => t.name)).toEqual([
       "docs.build",
       "docs.serve",
     ]);
-    const wrong = await runRunner(["--list", "dosc"], { cwd: ns });
+    const wrong = await runInProcess(["--list", "dosc"], { cwd: ns });
     expect(wrong.stderr).toBe('Unknown namespace "dosc". Did you mean "docs"?\n');
     expect(wrong.stdout).toBe("");
     expect(wrong.code).toBe(2);
@@ -257,7 +258,7 @@ Options:
   });
 
   it("--version works where there is no tasks file", async () => {
-    const result = await runRunner(["--version"], { cwd: project() });
+    const result = await runInProcess(["--version"], { cwd: project() });
     expect(result.stdout).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
     expect(result.code).toBe(0);
   });
@@ -402,9 +403,9 @@ describe("core options after a task name", () => {
 
   it("takes -f and -C before the first task name", async () => {
     const elsewhere = project();
-    const byCwd = await runRunner(["-C", dir, "--list"], { cwd: elsewhere });
+    const byCwd = await runInProcess(["-C", dir, "--list"], { cwd: elsewhere });
     expect(byCwd.stdout).toBe(LIST);
-    const byFile = await runRunner(["--file", join(dir, "tasks.ts"), "-q", "build", "src"], { cwd: elsewhere });
+    const byFile = await runInProcess(["--file", join(dir, "tasks.ts"), "-q", "build", "src"], { cwd: elsewhere });
     expect(received(byFile, "build")).toEqual({ ...BUILD_DEFAULTS, entry: "src" });
     expect(byFile.code).toBe(0);
   });
@@ -502,7 +503,7 @@ export default deploy;
       [["deploy", "--env", "prod"], "<files...>"],
       [["deploy", "--dry-run"], "--env"],
     ] as const) {
-      const result = await runRunner(args, { cwd: deploy });
+      const result = await runInProcess(args, { cwd: deploy });
       expect(result.stderr).toBe(`Task "deploy" needs ${missing}. ${usage}\n`);
       expect(result.stdout).toBe("");
       expect(result.code).toBe(2);
@@ -510,7 +511,7 @@ export default deploy;
   });
 
   it("shows required options in --help", async () => {
-    const result = await runRunner(["deploy", "--help"], { cwd: deploy });
+    const result = await runInProcess(["deploy", "--help"], { cwd: deploy });
     expect(result.stdout).toBe(`${usage}
 
 Arguments:
@@ -523,9 +524,9 @@ Options:
   });
 
   it("runs with everything given; -- after no task gives ctx.rest to the default task", async () => {
-    const named = await runRunner(["deploy", "--env=staging", "a", "b", "--dryRun", "--", "x"], { cwd: deploy });
+    const named = await runInProcess(["deploy", "--env=staging", "a", "b", "--dryRun", "--", "x"], { cwd: deploy });
     expect(named.stdout).toBe('{"env":"staging","files":["a","b"],"dryRun":true,"rest":["x"]}\n');
-    const bare = await runRunner(["--", "x"], { cwd: deploy });
+    const bare = await runInProcess(["--", "x"], { cwd: deploy });
     expect(bare.stderr).toBe(`Task "deploy" needs --env. ${usage}\n`);
     expect(bare.code).toBe(2);
   });
@@ -535,7 +536,7 @@ describe("a new user in this repository", () => {
   const here = { cwd: repoRoot };
 
   it("`runner` with no default task prints the list, as `runner --list` does", async () => {
-    const bare = await runRunner([], here);
+    const bare = await runInProcess([], here);
     expect(bare.code).toBe(0);
     expect(bare.stderr).toBe("");
     expect(bare.stdout.startsWith("Available tasks:\n\n")).toBe(true);
@@ -543,12 +544,12 @@ describe("a new user in this repository", () => {
       expect(bare.stdout).toMatch(new RegExp(`^  ${name} +\\S`, "m"));
     }
     expect(bare.stdout).toMatch(/^ {2}mytime +Print the local time$/m);
-    const list = await runRunner(["--list"], here);
+    const list = await runInProcess(["--list"], here);
     expect(list.stdout).toBe(bare.stdout);
   });
 
   it("`runner --help build` shows the build task's usage and its --types option", async () => {
-    const result = await runRunner(["--help", "build"], here);
+    const result = await runInProcess(["--help", "build"], here);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: runner build \[options\]\n\nBuild dist\/ from src\//);
     expect(result.stdout).toMatch(
@@ -557,7 +558,7 @@ describe("a new user in this repository", () => {
   });
 
   it("`runner tset` suggests test, runs nothing", async () => {
-    const result = await runRunner(["tset"], here);
+    const result = await runInProcess(["tset"], here);
     expect(result.stderr).toBe('Unknown task "tset". Did you mean "test"?\n');
     expect(result.stdout).toBe("");
     expect(result.code).toBe(2);

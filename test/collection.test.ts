@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { project, runRunner, type RunResult } from "./helpers.ts";
+import { project, type RunResult } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 
 /** Every form of SPEC §1 in one tasks file; each task prints what ran. */
 const FORMS = `import { task } from "runner";
@@ -81,24 +82,24 @@ function expectRan(run: RunResult, stdout: string): void {
 
 describe("task forms (SPEC §1)", () => {
   it("lists every visible task once: kebab-case names, aliases, first JSDoc line, namespaces by group", async () => {
-    const run = await runRunner(["--list"], { cwd: forms });
+    const run = await runInProcess(["--list"], { cwd: forms });
     expectRan(run, FORMS_LIST);
   });
 
   it("runs an exported function by its kebab-case name and by its camelCase spelling", async () => {
-    expectRan(await runRunner(["build-docs"], { cwd: forms }), "build-docs ran\n");
-    expectRan(await runRunner(["buildDocs"], { cwd: forms }), "build-docs ran\n");
-    expectRan(await runRunner(["html-report"], { cwd: forms }), "html-report ran []\n");
-    expectRan(await runRunner(["HTMLReport"], { cwd: forms }), "html-report ran []\n");
+    expectRan(await runInProcess(["build-docs"], { cwd: forms }), "build-docs ran\n");
+    expectRan(await runInProcess(["buildDocs"], { cwd: forms }), "build-docs ran\n");
+    expectRan(await runInProcess(["html-report"], { cwd: forms }), "html-report ran []\n");
+    expectRan(await runInProcess(["HTMLReport"], { cwd: forms }), "html-report ran []\n");
   });
 
   it("gives an exported function its extra words in ctx.args", async () => {
-    expectRan(await runRunner(["html-report", "weekly", "--", "x"], { cwd: forms }), 'html-report ran ["weekly"]\n');
-    expectRan(await runRunner(["html-report", "a", "z"], { cwd: forms }), 'html-report ran ["a","z"]\n');
+    expectRan(await runInProcess(["html-report", "weekly", "--", "x"], { cwd: forms }), 'html-report ran ["weekly"]\n');
+    expectRan(await runInProcess(["html-report", "a", "z"], { cwd: forms }), 'html-report ran ["a","z"]\n');
   });
 
   it("shows the whole JSDoc comment in --help <task>", async () => {
-    const run = await runRunner(["--help", "build-docs"], { cwd: forms });
+    const run = await runInProcess(["--help", "build-docs"], { cwd: forms });
     expectRan(
       run,
       "Usage: runner build-docs [args...]\n\nBuild the documentation site\n\nRenders every page, then the search index.\n",
@@ -107,30 +108,30 @@ describe("task forms (SPEC §1)", () => {
 
   it("runs a task() by its name and by each alias (camelCase aliases are kebab-cased too)", async () => {
     for (const word of ["serve", "s", "start-server", "startServer"]) {
-      expectRan(await runRunner([word], { cwd: forms }), "serve ran\n");
+      expectRan(await runInProcess([word], { cwd: forms }), "serve ran\n");
     }
   });
 
   it("shows a task()'s whole description and its aliases in --help", async () => {
-    const run = await runRunner(["--help", "s"], { cwd: forms });
+    const run = await runInProcess(["--help", "s"], { cwd: forms });
     expectRan(run, "Usage: runner serve\n\nServe the site\nOn port 8080.\n\nAliases: s, start-server\n");
   });
 
   it("runs namespaced tasks to any depth, with aliases inside the namespace", async () => {
-    expectRan(await runRunner(["docs.build"], { cwd: forms }), "docs.build ran\n");
-    expectRan(await runRunner(["docs.check-links"], { cwd: forms }), "docs.check-links ran\n");
-    expectRan(await runRunner(["docs.checkLinks"], { cwd: forms }), "docs.check-links ran\n");
-    expectRan(await runRunner(["docs.api.v1.publish"], { cwd: forms }), "docs.api.v1.publish ran\n");
-    expectRan(await runRunner(["docs.api.v1.pub"], { cwd: forms }), "docs.api.v1.publish ran\n");
-    expectRan(await runRunner(["tools.lint"], { cwd: forms }), "tools.lint ran\n");
+    expectRan(await runInProcess(["docs.build"], { cwd: forms }), "docs.build ran\n");
+    expectRan(await runInProcess(["docs.check-links"], { cwd: forms }), "docs.check-links ran\n");
+    expectRan(await runInProcess(["docs.checkLinks"], { cwd: forms }), "docs.check-links ran\n");
+    expectRan(await runInProcess(["docs.api.v1.publish"], { cwd: forms }), "docs.api.v1.publish ran\n");
+    expectRan(await runInProcess(["docs.api.v1.pub"], { cwd: forms }), "docs.api.v1.publish ran\n");
+    expectRan(await runInProcess(["tools.lint"], { cwd: forms }), "tools.lint ran\n");
   });
 
   it("runs a namespace's default when the namespace is named", async () => {
-    expectRan(await runRunner(["docs"], { cwd: forms }), "docs.build ran\n");
+    expectRan(await runInProcess(["docs"], { cwd: forms }), "docs.build ran\n");
   });
 
   it("names a namespace's tasks when it has no default", async () => {
-    const run = await runRunner(["tools"], { cwd: forms });
+    const run = await runInProcess(["tools"], { cwd: forms });
     expect(run.stderr).toBe(
       '"tools" is a namespace with no default task; run one of its tasks: tools.format, tools.lint.\n',
     );
@@ -139,7 +140,7 @@ describe("task forms (SPEC §1)", () => {
   });
 
   it("lists one namespace with --list <namespace>, nested namespaces included", async () => {
-    const run = await runRunner(["--list", "docs"], { cwd: forms });
+    const run = await runInProcess(["--list", "docs"], { cwd: forms });
     expectRan(
       run,
       `Tasks in docs:
@@ -154,12 +155,12 @@ docs.api.v1:
   });
 
   it("runs the default export when no task is named", async () => {
-    expectRan(await runRunner([], { cwd: forms }), "serve ran\n");
+    expectRan(await runInProcess([], { cwd: forms }), "serve ran\n");
   });
 
   it("prints the list when no task is named and there is no default export", async () => {
     const dir = project({ "tasks.ts": FORMS.replace("export default serve;\n", "") });
-    const run = await runRunner([], { cwd: dir });
+    const run = await runInProcess([], { cwd: dir });
     expectRan(run, FORMS_LIST.replace(" (default)", ""));
   });
 
@@ -167,27 +168,27 @@ docs.api.v1:
     const dir = project({
       "tasks.ts": `/** Say hello */\nexport default function hello(): void {\n  console.log("hello ran");\n}\n`,
     });
-    expectRan(await runRunner(["--list"], { cwd: dir }), "Available tasks:\n\n  hello    Say hello (default)\n");
-    expectRan(await runRunner([], { cwd: dir }), "hello ran\n");
-    expectRan(await runRunner(["hello"], { cwd: dir }), "hello ran\n");
+    expectRan(await runInProcess(["--list"], { cwd: dir }), "Available tasks:\n\n  hello    Say hello (default)\n");
+    expectRan(await runInProcess([], { cwd: dir }), "hello ran\n");
+    expectRan(await runInProcess(["hello"], { cwd: dir }), "hello ran\n");
   });
 
   it("keeps hidden tasks (hidden: true, a leading _, a _namespace) out of the list but runs them by name", async () => {
-    const list = await runRunner(["--list"], { cwd: forms });
+    const list = await runInProcess(["--list"], { cwd: forms });
     expect(list.stdout).not.toMatch(/secret|private|internal/);
-    expectRan(await runRunner(["secret"], { cwd: forms }), "secret ran\n");
-    expectRan(await runRunner(["_private"], { cwd: forms }), "_private ran\n");
-    expectRan(await runRunner(["_internal.reset"], { cwd: forms }), "_internal.reset ran\n");
+    expectRan(await runInProcess(["secret"], { cwd: forms }), "secret ran\n");
+    expectRan(await runInProcess(["_private"], { cwd: forms }), "_private ran\n");
+    expectRan(await runInProcess(["_internal.reset"], { cwd: forms }), "_internal.reset ran\n");
   });
 
   it("does not suggest hidden tasks for a misspelt name", async () => {
-    const run = await runRunner(["secrets"], { cwd: forms });
+    const run = await runInProcess(["secrets"], { cwd: forms });
     expect(run.stderr).toBe('Unknown task "secrets".\n');
     expect(run.code).toBe(2);
   });
 
   it("ignores exports that are neither tasks nor namespaces (values, plain data objects, classes)", async () => {
-    const json = await runRunner(["--list", "--json"], { cwd: forms });
+    const json = await runInProcess(["--list", "--json"], { cwd: forms });
     expect(json.code).toBe(0);
     const names = (JSON.parse(json.stdout) as { tasks: { name: string }[] }).tasks.map((t) => t.name);
     expect(names).toEqual([
@@ -201,7 +202,7 @@ docs.api.v1:
       "tools.lint",
     ]);
     for (const word of ["version", "retries", "settings", "server", "Server"]) {
-      const run = await runRunner([word], { cwd: forms });
+      const run = await runInProcess([word], { cwd: forms });
       expect(run.stderr).toMatch(new RegExp(`^Unknown task "${word}"\\.`));
       expect(run.code).toBe(2);
     }
@@ -218,14 +219,14 @@ export const build = task({ deps: [clean, prepare], run: () => console.log("buil
 export const test = task({ deps: [build, clean], run: () => console.log("test ran") });
 `,
     });
-    const run = await runRunner(["test", "build", "-q"], { cwd: dir });
+    const run = await runInProcess(["test", "build", "-q"], { cwd: dir });
     expectRan(run, "clean ran\nprepare ran\nbuild ran\ntest ran\n");
-    const list = await runRunner(["--list"], { cwd: dir });
+    const list = await runInProcess(["--list"], { cwd: dir });
     expectRan(
       list,
       "Available tasks:\n\n  build    (deps: clean, prepare)\n  clean\n  test     (deps: build, clean)\n",
     );
-    expectRan(await runRunner(["prepare"], { cwd: dir }), "prepare ran\n");
+    expectRan(await runInProcess(["prepare"], { cwd: dir }), "prepare ran\n");
   });
 
   it("takes a task's JSDoc from its declaration, not from an unrelated export of the same key", async () => {
@@ -240,7 +241,7 @@ function serve(): void {}
 export const docs = { build: docsBuild, serve };
 `,
     });
-    const run = await runRunner(["--list"], { cwd: dir });
+    const run = await runInProcess(["--list"], { cwd: dir });
     expectRan(
       run,
       "Available tasks:\n\n  build         Compile the code\n\ndocs:\n  docs.build\n  docs.serve    Serve the docs\n",
@@ -253,7 +254,7 @@ async function expectLoadError(tasks: string, message: string): Promise<void> {
   const dir = project({
     "tasks.ts": `import { writeFileSync } from "node:fs";\nimport { task } from "runner";\n${tasks}\nexport function mark(): void {\n  writeFileSync("marker", "");\n  console.log("mark ran");\n}\n`,
   });
-  const run = await runRunner(["mark"], { cwd: dir });
+  const run = await runInProcess(["mark"], { cwd: dir });
   expect(run.stderr).toBe(`tasks.ts: ${message}\n`);
   expect(run.stdout).toBe("");
   expect(run.code).toBe(2);

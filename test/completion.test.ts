@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { coreOptionShapes } from "../src/cli/grammar.ts";
-import { cacheDir, project, runRunner, runnerBin } from "./helpers.ts";
+import { cacheDir, project, runnerBin } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 
 const run = promisify(execFile);
 
@@ -185,13 +186,13 @@ describe("bash completion", () => {
 describe("--complete (what the scripts call)", () => {
   it("prints nothing, not an error, when the tasks file is broken", async () => {
     const dir = project({ "tasks.ts": "export const = ;\n" });
-    const result = await runRunner(["--complete", "--", ""], { cwd: dir });
+    const result = await runInProcess(["--complete", "--", ""], { cwd: dir });
     expect([result.code, result.stdout, result.stderr]).toEqual([0, "", ""]);
   });
 
   it("completes `--option=value` as one word (zsh and fish) with the option kept", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const result = await runRunner(["--complete", "--", "build", "--target=es"], { cwd: dir });
+    const result = await runInProcess(["--complete", "--", "build", "--target=es"], { cwd: dir });
     expect(result.stdout).toBe("--target=es2022\n--target=esnext\n");
   });
 });
@@ -199,7 +200,7 @@ describe("--complete (what the scripts call)", () => {
 describe("--completion <shell>", () => {
   it("prints a bash script that bash accepts", async () => {
     const dir = project({});
-    const result = await runRunner(["--completion", "bash"], { cwd: dir });
+    const result = await runInProcess(["--completion", "bash"], { cwd: dir });
     expect([result.code, result.stderr]).toEqual([0, ""]);
     expect(result.stdout).toContain("complete -o default -F _runner_complete runner\n");
     const script = join(dir, "runner.bash");
@@ -212,7 +213,7 @@ describe("--completion <shell>", () => {
     ["fish", "complete -c runner "],
   ])("prints a %s script", async (shell, line) => {
     const dir = project({});
-    const result = await runRunner([`--completion=${shell}`], { cwd: dir });
+    const result = await runInProcess([`--completion=${shell}`], { cwd: dir });
     expect([result.code, result.stderr]).toEqual([0, ""]);
     expect(result.stdout).toContain(line);
     expect(result.stdout).toContain("--complete --");
@@ -227,7 +228,7 @@ describe("--completion <shell>", () => {
     it(`prints a ${shell} script that ${shell} -n accepts (skipped without ${shell})`, async (context) => {
       if (!(await installed)) context.skip();
       const dir = project({});
-      const result = await runRunner(["--completion", shell], { cwd: dir });
+      const result = await runInProcess(["--completion", shell], { cwd: dir });
       const script = join(dir, `runner.${shell}`);
       writeFileSync(script, result.stdout);
       await expect(run(shell, ["-n", script])).resolves.toMatchObject({ stderr: "" });
@@ -236,14 +237,14 @@ describe("--completion <shell>", () => {
 
   it("is accepted after a task name too, printing the script and running nothing", async () => {
     const dir = project({ "tasks.ts": `export function hello() { console.log("ran"); }\n` });
-    const result = await runRunner(["hello", "--completion", "bash"], { cwd: dir });
+    const result = await runInProcess(["hello", "--completion", "bash"], { cwd: dir });
     expect([result.code, result.stderr]).toEqual([0, ""]);
     expect(result.stdout).toMatch(/^# runner completion for bash/);
     expect(result.stdout).not.toContain("ran");
   });
 
   it("rejects an unknown shell: one line, exit status 2", async () => {
-    const result = await runRunner(["--completion", "tcsh"], { cwd: project({}) });
+    const result = await runInProcess(["--completion", "tcsh"], { cwd: project({}) });
     expect([result.code, result.stdout, result.stderr]).toEqual([
       2,
       "",
@@ -252,7 +253,7 @@ describe("--completion <shell>", () => {
   });
 
   it("needs a shell", async () => {
-    const result = await runRunner(["--completion"], { cwd: project({}) });
+    const result = await runInProcess(["--completion"], { cwd: project({}) });
     expect([result.code, result.stdout, result.stderr]).toEqual([2, "", "Option --completion needs a value.\n"]);
   });
 });

@@ -4,7 +4,8 @@ import { chmodSync, realpathSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { project, runRunner, type RunResult } from "./helpers.ts";
+import { project, type RunResult } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 
 const TASKS = `import { task } from "runner";
 
@@ -46,7 +47,7 @@ function expectUserError(run: RunResult, line: string | RegExp): void {
 describe("defaults", () => {
   it("gives ctx.config the built-in defaults when nothing is configured", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    expect(shown(await runRunner(["show"], { cwd: dir }))).toEqual({
+    expect(shown(await runInProcess(["show"], { cwd: dir }))).toEqual({
       jobs: availableParallelism(),
       retries: 0,
       killGrace: 3000,
@@ -77,7 +78,7 @@ describe("config file formats", () => {
   ];
   it.each(cases)("reads %s", async (_name, files) => {
     const dir = project({ "tasks.ts": TASKS, ...files });
-    expect(shown(await runRunner(["show"], { cwd: dir })).jobs).toBe(3);
+    expect(shown(await runInProcess(["show"], { cwd: dir })).jobs).toBe(3);
   });
 
   it("loads runner.config.ts through runner's own loader: types and extensionless relative imports", async () => {
@@ -92,7 +93,7 @@ describe("config file formats", () => {
         ``,
       ].join("\n"),
     });
-    const config = shown(await runRunner(["show"], { cwd: dir }));
+    const config = shown(await runInProcess(["show"], { cwd: dir }));
     expect(config.jobs).toBe(3);
     expect(config.output).toBe("grouped");
   });
@@ -117,7 +118,7 @@ describe("config file formats", () => {
       }),
     });
     const real = realpathSync(dir);
-    expect(shown(await runRunner(["show"], { cwd: dir }))).toEqual({
+    expect(shown(await runInProcess(["show"], { cwd: dir }))).toEqual({
       jobs: 3,
       output: "grouped",
       timeout: 120_000,
@@ -135,29 +136,29 @@ describe("config file formats", () => {
 
   it("skips a package.json without a runner key and finds the next place", async () => {
     const dir = project({ "tasks.ts": TASKS, "package.json": `{ "name": "x" }`, ".runnerrc.yml": "jobs: 3\n" });
-    expect(shown(await runRunner(["show"], { cwd: dir })).jobs).toBe(3);
+    expect(shown(await runInProcess(["show"], { cwd: dir })).jobs).toBe(3);
   });
 
   it("ignores an empty config file", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc": "" });
-    expect(shown(await runRunner(["show"], { cwd: dir })).jobs).toBe(availableParallelism());
+    expect(shown(await runInProcess(["show"], { cwd: dir })).jobs).toBe(availableParallelism());
   });
 });
 
 describe("where config is searched", () => {
   it("searches upward: a run from a subdirectory finds the project's config", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "jobs": 3 }`, "src/deep/keep": "" });
-    expect(shown(await runRunner(["show"], { cwd: join(dir, "src/deep") })).jobs).toBe(3);
+    expect(shown(await runInProcess(["show"], { cwd: join(dir, "src/deep") })).jobs).toBe(3);
   });
 
   it("finds a runner key in a parent directory's package.json", async () => {
     const dir = project({ "package.json": `{ "runner": { "jobs": 3 } }`, "app/tasks.ts": TASKS });
-    expect(shown(await runRunner(["show"], { cwd: join(dir, "app") })).jobs).toBe(3);
+    expect(shown(await runInProcess(["show"], { cwd: join(dir, "app") })).jobs).toBe(3);
   });
 
   it("reads the user's global config (XDG_CONFIG_HOME/runner/config.json) last", async () => {
     const dir = project({ "app/tasks.ts": TASKS, "xdg/runner/config.json": `{ "jobs": 3 }` });
-    const run = await runRunner(["show"], { cwd: join(dir, "app"), env: { XDG_CONFIG_HOME: join(dir, "xdg") } });
+    const run = await runInProcess(["show"], { cwd: join(dir, "app"), env: { XDG_CONFIG_HOME: join(dir, "xdg") } });
     expect(shown(run).jobs).toBe(3);
   });
 
@@ -167,7 +168,7 @@ describe("where config is searched", () => {
       "app/tasks.ts": TASKS,
       "app/.runnerrc.json": `{ "jobs": 4 }`,
     });
-    expect(shown(await runRunner(["show"], { cwd: join(dir, "app") })).jobs).toBe(4);
+    expect(shown(await runInProcess(["show"], { cwd: join(dir, "app") })).jobs).toBe(4);
   });
 
   it("searches from the tasks file's directory when --file names one elsewhere", async () => {
@@ -176,13 +177,13 @@ describe("where config is searched", () => {
       "app/tasks.ts": TASKS,
       "app/.runnerrc.json": `{ "jobs": 4 }`,
     });
-    expect(shown(await runRunner(["-f", "app/tasks.ts", "show"], { cwd: dir })).jobs).toBe(4);
-    expect(shown(await runRunner(["-C", "app", "show"], { cwd: dir })).jobs).toBe(4);
+    expect(shown(await runInProcess(["-f", "app/tasks.ts", "show"], { cwd: dir })).jobs).toBe(4);
+    expect(shown(await runInProcess(["-C", "app", "show"], { cwd: dir })).jobs).toBe(4);
   });
 
   it("uses a parent's config for a tasks file that has none beside it", async () => {
     const dir = project({ ".runnerrc.json": `{ "jobs": 2 }`, "app/tasks.ts": TASKS });
-    expect(shown(await runRunner(["-f", "app/tasks.ts", "show"], { cwd: dir })).jobs).toBe(2);
+    expect(shown(await runInProcess(["-f", "app/tasks.ts", "show"], { cwd: dir })).jobs).toBe(2);
   });
 });
 
@@ -190,23 +191,23 @@ describe("precedence: defaults < config file < environment < command line", () =
   it("takes jobs from the flag, else the environment, else the file", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "jobs": 3 }` });
     const env = { RUNNER_JOBS: "5" };
-    expect(shown(await runRunner(["-j", "7", "show"], { cwd: dir, env })).jobs).toBe(7);
-    expect(shown(await runRunner(["--jobs=7", "show"], { cwd: dir, env })).jobs).toBe(7);
-    expect(shown(await runRunner(["show"], { cwd: dir, env })).jobs).toBe(5);
-    expect(shown(await runRunner(["show"], { cwd: dir })).jobs).toBe(3);
+    expect(shown(await runInProcess(["-j", "7", "show"], { cwd: dir, env })).jobs).toBe(7);
+    expect(shown(await runInProcess(["--jobs=7", "show"], { cwd: dir, env })).jobs).toBe(7);
+    expect(shown(await runInProcess(["show"], { cwd: dir, env })).jobs).toBe(5);
+    expect(shown(await runInProcess(["show"], { cwd: dir })).jobs).toBe(3);
   });
 
   it("ignores an empty environment variable", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "jobs": 3 }` });
-    expect(shown(await runRunner(["show"], { cwd: dir, env: { RUNNER_JOBS: "" } })).jobs).toBe(3);
+    expect(shown(await runInProcess(["show"], { cwd: dir, env: { RUNNER_JOBS: "" } })).jobs).toBe(3);
   });
 
   it("--timeout and --retries on the command line beat the environment", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "timeout": "1m", "retries": 1 }` });
     const env = { RUNNER_TIMEOUT: "2m", RUNNER_RETRIES: "2" };
-    const fromEnv = shown(await runRunner(["show"], { cwd: dir, env }));
+    const fromEnv = shown(await runInProcess(["show"], { cwd: dir, env }));
     expect([fromEnv.timeout, fromEnv.retries]).toEqual([120_000, 2]);
-    const fromFlags = shown(await runRunner(["--timeout", "3m", "--retries", "3", "show"], { cwd: dir, env }));
+    const fromFlags = shown(await runInProcess(["--timeout", "3m", "--retries", "3", "show"], { cwd: dir, env }));
     expect([fromFlags.timeout, fromFlags.retries]).toEqual([180_000, 3]);
   });
 });
@@ -227,7 +228,7 @@ describe("environment variables", () => {
   ];
   it.each(cases)("%s=%s sets %s", async (name, value, key, expected) => {
     const dir = project({ "tasks.ts": TASKS, "a.env": "", "b.env": "" });
-    const run = await runRunner(["show"], { cwd: dir, env: { [name]: value } });
+    const run = await runInProcess(["show"], { cwd: dir, env: { [name]: value } });
     // An echoed command would print `$ …`; `show` runs none, so stdout is the config alone.
     expect(shown(run)[key]).toEqual(expected);
   });
@@ -237,7 +238,7 @@ describe("environment variables", () => {
       "tasks.ts": `export function where() { console.log("tasks.ts"); }\n`,
       "ci/tasks.ts": `export function where() { console.log("ci/tasks.ts"); }\n`,
     });
-    const run = await runRunner(["where"], { cwd: dir, env: { RUNNER_FILE: "ci/tasks.ts" } });
+    const run = await runInProcess(["where"], { cwd: dir, env: { RUNNER_FILE: "ci/tasks.ts" } });
     expect([run.code, run.stdout, run.stderr]).toEqual([0, "ci/tasks.ts\n", ""]);
   });
 });
@@ -249,7 +250,7 @@ describe("configuration changes behaviour", () => {
       ".env": "FOO=from-dotenv\nBAR=from-dotenv\n",
       ".runnerrc.json": `{ "dotenv": ".env", "env": { "BAR": "from-config" } }`,
     });
-    const run = await runRunner(["vars"], { cwd: dir });
+    const run = await runInProcess(["vars"], { cwd: dir });
     expect([run.code, run.stdout, run.stderr]).toEqual([0, "FOO=from-dotenv BAR=from-config\n", ""]);
   });
 
@@ -259,13 +260,13 @@ describe("configuration changes behaviour", () => {
       ".env": "FOO=from-dotenv\nBAR=from-dotenv\n",
       ".runnerrc.json": `{ "dotenv": ".env" }`,
     });
-    const run = await runRunner(["vars"], { cwd: dir, env: { FOO: "from-environment" } });
+    const run = await runInProcess(["vars"], { cwd: dir, env: { FOO: "from-environment" } });
     expect([run.code, run.stdout, run.stderr]).toEqual([0, "FOO=from-environment BAR=from-dotenv\n", ""]);
   });
 
   it("RUNNER_ENV replaces the file's env", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "env": { "FOO": "file", "BAR": "file" } }` });
-    const run = await runRunner(["vars"], { cwd: dir, env: { RUNNER_ENV: `{"FOO":"env"}` } });
+    const run = await runInProcess(["vars"], { cwd: dir, env: { RUNNER_ENV: `{"FOO":"env"}` } });
     expect(run.stdout).toBe("FOO=env BAR=\n");
   });
 
@@ -276,43 +277,43 @@ describe("configuration changes behaviour", () => {
       "env/two.env": "BAR=two\n",
       "app/tasks.ts": TASKS,
     });
-    const run = await runRunner(["vars"], { cwd: join(dir, "app") });
+    const run = await runInProcess(["vars"], { cwd: join(dir, "app") });
     expect([run.code, run.stdout, run.stderr]).toEqual([0, "FOO=one BAR=two\n", ""]);
   });
 
   it("RUNNER_DOTENV loads a file from the project directory", async () => {
     const dir = project({ "tasks.ts": TASKS, "ci.env": "FOO=ci\n" });
-    const run = await runRunner(["vars"], { cwd: dir, env: { RUNNER_DOTENV: "ci.env" } });
+    const run = await runInProcess(["vars"], { cwd: dir, env: { RUNNER_DOTENV: "ci.env" } });
     expect(run.stdout).toBe("FOO=ci BAR=\n");
   });
 
   it("a dotenv file that does not exist is an error and nothing runs", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "dotenv": "missing.env" }` });
-    const run = await runRunner(["vars"], { cwd: dir });
+    const run = await runInProcess(["vars"], { cwd: dir });
     expectUserError(run, /^The dotenv file .*missing\.env does not exist/);
   });
 
   it("echo: true prints each command before it runs; --no-echo and RUNNER_ECHO=false turn it off", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "echo": true }` });
-    const on = await runRunner(["hi"], { cwd: dir });
+    const on = await runInProcess(["hi"], { cwd: dir });
     expect(on.code).toBe(0);
     expect(on.all).toBe("$ echo hi\nhi\n");
-    const flagOff = await runRunner(["--no-echo", "hi"], { cwd: dir });
+    const flagOff = await runInProcess(["--no-echo", "hi"], { cwd: dir });
     expect(flagOff.all).toBe("hi\n");
-    const envOff = await runRunner(["hi"], { cwd: dir, env: { RUNNER_ECHO: "false" } });
+    const envOff = await runInProcess(["hi"], { cwd: dir, env: { RUNNER_ECHO: "false" } });
     expect(envOff.all).toBe("hi\n");
   });
 
   it("timeout limits a task: the run ends with status 124", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "timeout": "300ms", "killGrace": "1s" }` });
-    const run = await runRunner(["slow"], { cwd: dir });
+    const run = await runInProcess(["slow"], { cwd: dir });
     expect(run.code).toBe(124);
     expect(run.stderr).toContain("timed out");
   });
 
   it("RUNNER_TIMEOUT limits a task too", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["slow"], { cwd: dir, env: { RUNNER_TIMEOUT: "300ms" } });
+    const run = await runInProcess(["slow"], { cwd: dir, env: { RUNNER_TIMEOUT: "300ms" } });
     expect(run.code).toBe(124);
   });
 
@@ -321,16 +322,16 @@ describe("configuration changes behaviour", () => {
       "tasks.ts": `import { task } from "runner";\nexport const nap = task({ timeout: "1m", run: (ctx) => ctx.run("sleep 1") });\n`,
       ".runnerrc.json": `{ "timeout": "200ms" }`,
     });
-    const run = await runRunner(["nap"], { cwd: dir });
+    const run = await runInProcess(["nap"], { cwd: dir });
     expect([run.code, run.stderr]).toEqual([0, ""]);
   });
 
   it("retries re-runs a failed task", async () => {
     const tasks = `export function flaky(ctx) {\n  return ctx.run("test -f marker || { touch marker; exit 3; }");\n}\n`;
-    const once = await runRunner(["flaky"], { cwd: project({ "tasks.ts": tasks }) });
+    const once = await runInProcess(["flaky"], { cwd: project({ "tasks.ts": tasks }) });
     expect(once.code).toBe(3);
     const dir = project({ "tasks.ts": tasks, ".runnerrc.json": `{ "retries": 1 }` });
-    const retried = await runRunner(["flaky"], { cwd: dir });
+    const retried = await runInProcess(["flaky"], { cwd: dir });
     expect(retried.code).toBe(0);
     expect(retried.stderr).toContain("↻ flaky: attempt 2 of 2\n");
   });
@@ -340,8 +341,8 @@ describe("configuration changes behaviour", () => {
     chmodSync(join(dir, "bin/myshell"), 0o755);
     const shell = join(dir, "bin/myshell");
     const fromFile = project({ "tasks.ts": TASKS, ".runnerrc.json": JSON.stringify({ shell }) });
-    expect((await runRunner(["hi"], { cwd: fromFile })).stdout).toBe("myshell -c [echo hi]\n");
-    const fromEnv = await runRunner(["hi"], { cwd: dir, env: { RUNNER_SHELL: shell } });
+    expect((await runInProcess(["hi"], { cwd: fromFile })).stdout).toBe("myshell -c [echo hi]\n");
+    const fromEnv = await runInProcess(["hi"], { cwd: dir, env: { RUNNER_SHELL: shell } });
     expect(fromEnv.stdout).toBe("myshell -c [echo hi]\n");
   });
 
@@ -351,9 +352,9 @@ describe("configuration changes behaviour", () => {
       "build/tasks.ts": `export function where(ctx) { console.log("build/tasks.ts", ctx.cwd.endsWith("build")); }\n`,
       "src/keep": "",
     });
-    const run = await runRunner(["where"], { cwd: dir });
+    const run = await runInProcess(["where"], { cwd: dir });
     expect([run.code, run.stdout, run.stderr]).toEqual([0, "build/tasks.ts true\n", ""]);
-    const fromSub = await runRunner(["where"], { cwd: join(dir, "src") });
+    const fromSub = await runInProcess(["where"], { cwd: join(dir, "src") });
     expect(fromSub.stdout).toBe("build/tasks.ts true\n");
   });
 
@@ -364,25 +365,27 @@ describe("configuration changes behaviour", () => {
       "b.ts": `export function where() { console.log("b"); }\n`,
       "c.ts": `export function where() { console.log("c"); }\n`,
     });
-    expect((await runRunner(["where"], { cwd: dir })).stdout).toBe("a\n");
-    expect((await runRunner(["where"], { cwd: dir, env: { RUNNER_FILE: "b.ts" } })).stdout).toBe("b\n");
-    expect((await runRunner(["-f", "c.ts", "where"], { cwd: dir, env: { RUNNER_FILE: "b.ts" } })).stdout).toBe("c\n");
+    expect((await runInProcess(["where"], { cwd: dir })).stdout).toBe("a\n");
+    expect((await runInProcess(["where"], { cwd: dir, env: { RUNNER_FILE: "b.ts" } })).stdout).toBe("b\n");
+    expect((await runInProcess(["-f", "c.ts", "where"], { cwd: dir, env: { RUNNER_FILE: "b.ts" } })).stdout).toBe(
+      "c\n",
+    );
   });
 
   it("a file key naming no file is an error naming the config file", async () => {
     const dir = project({ ".runnerrc.json": `{ "file": "nope.ts" }` });
     const real = realpathSync(dir);
     expectUserError(
-      await runRunner(["where"], { cwd: dir }),
+      await runInProcess(["where"], { cwd: dir }),
       `Tasks file ${join(real, "nope.ts")} (from file in ${join(real, ".runnerrc.json")}) does not exist.`,
     );
   });
 
   it("color: true colours the run, so commands get FORCE_COLOR; --no-color and RUNNER_COLOR=0 do not", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "color": true }` });
-    expect((await runRunner(["color"], { cwd: dir })).stdout).toBe("FORCE_COLOR=1\n");
-    expect((await runRunner(["--no-color", "color"], { cwd: dir })).stdout).toBe("FORCE_COLOR=\n");
-    expect((await runRunner(["color"], { cwd: dir, env: { RUNNER_COLOR: "0" } })).stdout).toBe("FORCE_COLOR=\n");
+    expect((await runInProcess(["color"], { cwd: dir })).stdout).toBe("FORCE_COLOR=1\n");
+    expect((await runInProcess(["--no-color", "color"], { cwd: dir })).stdout).toBe("FORCE_COLOR=\n");
+    expect((await runInProcess(["color"], { cwd: dir, env: { RUNNER_COLOR: "0" } })).stdout).toBe("FORCE_COLOR=\n");
   });
 });
 
@@ -413,7 +416,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   it.each(fileCases)("%s: %j in a config file", async (key, value, message) => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": JSON.stringify({ [key]: value }) });
     const path = join(realpathSync(dir), ".runnerrc.json");
-    expectUserError(await runRunner(["show"], { cwd: dir }), message.replace("<file>", path));
+    expectUserError(await runInProcess(["show"], { cwd: dir }), message.replace("<file>", path));
   });
 
   const envCases: [string, string, string][] = [
@@ -432,7 +435,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   it.each(envCases)("%s=%s", async (name, value, expected) => {
     const dir = project({ "tasks.ts": TASKS });
     expectUserError(
-      await runRunner(["show"], { cwd: dir, env: { [name]: value } }),
+      await runInProcess(["show"], { cwd: dir, env: { [name]: value } }),
       `Invalid value "${value}" for ${name} in the environment: expected ${expected}.`,
     );
   });
@@ -440,7 +443,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   it("a RUNNER_FILE naming no file", async () => {
     const dir = project({ "tasks.ts": TASKS });
     expectUserError(
-      await runRunner(["show"], { cwd: dir, env: { RUNNER_FILE: "nope.ts" } }),
+      await runInProcess(["show"], { cwd: dir, env: { RUNNER_FILE: "nope.ts" } }),
       `Tasks file ${join(realpathSync(dir), "nope.ts")} (from RUNNER_FILE) does not exist.`,
     );
   });
@@ -456,22 +459,25 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   ];
   it.each(flagCases)("flag %j", async (args, message) => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "jobs": 3 }` });
-    expectUserError(await runRunner([...args, "show"], { cwd: dir }), message);
+    expectUserError(await runInProcess([...args, "show"], { cwd: dir }), message);
   });
 
   it("a valid flag does not excuse an invalid environment variable", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["-j", "2", "show"], { cwd: dir, env: { RUNNER_JOBS: "many" } });
+    const run = await runInProcess(["-j", "2", "show"], { cwd: dir, env: { RUNNER_JOBS: "many" } });
     expectUserError(run, 'Invalid value "many" for RUNNER_JOBS in the environment: expected a whole number >= 1.');
   });
 
   it("an unknown key in a config file, with a suggestion when one is close", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.yml": "jbos: 3\n" });
     const path = join(realpathSync(dir), ".runnerrc.yml");
-    expectUserError(await runRunner(["show"], { cwd: dir }), `Unknown setting "jbos" in ${path}. Did you mean "jobs"?`);
+    expectUserError(
+      await runInProcess(["show"], { cwd: dir }),
+      `Unknown setting "jbos" in ${path}. Did you mean "jobs"?`,
+    );
     const far = project({ "tasks.ts": TASKS, "package.json": `{ "runner": { "parallelism": 3 } }` });
     expectUserError(
-      await runRunner(["show"], { cwd: far }),
+      await runInProcess(["show"], { cwd: far }),
       `Unknown setting "parallelism" in ${join(realpathSync(far), "package.json")}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit.`,
     );
   });
@@ -479,7 +485,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   it("a config that is not an object of settings", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc": "just a string\n" });
     expectUserError(
-      await runRunner(["show"], { cwd: dir }),
+      await runInProcess(["show"], { cwd: dir }),
       `Invalid configuration in ${join(realpathSync(dir), ".runnerrc")}: expected an object of settings.`,
     );
   });
@@ -487,8 +493,8 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   it("a bad config file is reported before the command line is checked, and stops --list too", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "jobs": 0 }` });
     const message = /^Invalid value 0 for jobs in .*\.runnerrc\.json: expected a whole number >= 1\.\n$/;
-    expectUserError(await runRunner(["no-such-task"], { cwd: dir }), message);
-    expectUserError(await runRunner(["--list"], { cwd: dir }), message);
+    expectUserError(await runInProcess(["no-such-task"], { cwd: dir }), message);
+    expectUserError(await runInProcess(["--list"], { cwd: dir }), message);
   });
 
   const syntaxCases: [string, string, RegExp][] = [
@@ -506,7 +512,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   ];
   it.each(syntaxCases)("a syntax error in %s: one line, no stack", async (name, content, reason) => {
     const dir = project({ "tasks.ts": TASKS, [name]: content });
-    const run = await runRunner(["show"], { cwd: dir });
+    const run = await runInProcess(["show"], { cwd: dir });
     const path = join(realpathSync(dir), name);
     expectUserError(run, new RegExp(`^Invalid configuration file ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `));
     expect(run.stderr).toMatch(reason);

@@ -4,6 +4,7 @@ import { readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
 /** Tasks save what they saw as JSON in the project dir; the test reads it back. */
@@ -94,7 +95,7 @@ describe("ctx.run", () => {
   const dir = project({ "tasks.ts": RUN, "ask.mjs": ASK, "sub/deeper/.keep": "" });
 
   it("runs through the shell, streams the output and captures it exactly as printed", async () => {
-    const run = await runRunner(["captured"], { cwd: dir });
+    const run = await runInProcess(["captured"], { cwd: dir });
     expect(run).toMatchObject({ code: 0, stdout: "out1\nout2\n", stderr: "err1\n" });
     expect(saved(dir, "r.json")).toEqual({
       command: "echo out1; sleep 0.2; echo err1 >&2; sleep 0.2; printf 'out2\\n'",
@@ -112,7 +113,7 @@ describe("ctx.run", () => {
   });
 
   it("hides stdout, stderr or both from the terminal but still captures them", async () => {
-    const run = await runRunner(["hidden"], { cwd: dir });
+    const run = await runInProcess(["hidden"], { cwd: dir });
     expect(run).toMatchObject({ code: 0, stdout: "o3\n", stderr: "e2\n" });
     expect(saved(dir, "r.json")).toEqual([
       ["o1\n", "e1\n"],
@@ -123,41 +124,42 @@ describe("ctx.run", () => {
   });
 
   it("with warn does not throw on failure and reports it in the result", async () => {
-    const run = await runRunner(["warned"], { cwd: dir });
+    const run = await runInProcess(["warned"], { cwd: dir });
     expect(run).toMatchObject({ code: 0, stdout: "nope\nafter false true 7 null\n", stderr: "" });
   });
 
   it("with echo prints the command before running it", async () => {
-    const run = await runRunner(["echoed"], { cwd: dir });
+    const run = await runInProcess(["echoed"], { cwd: dir });
     expect(run).toMatchObject({ code: 0, stdout: "$ echo hi\nhi\nquiet\n", stderr: "" });
   });
 
   it("passes the runner's environment plus the command's env", async () => {
-    const run = await runRunner(["envs"], { cwd: dir, env: { FROM_RUNNER: "inherited", OVERRIDDEN: "by-runner" } });
+    const run = await runInProcess(["envs"], { cwd: dir, env: { FROM_RUNNER: "inherited", OVERRIDDEN: "by-runner" } });
     expect(run).toMatchObject({ code: 0, stdout: "bar inherited by-ctx\n" });
   });
 
   it("runs from the project dir, or a cwd relative to it, wherever runner was started", async () => {
     const root = realpathSync(dir);
-    const run = await runRunner(["cwds"], { cwd: join(dir, "sub", "deeper") });
+    const run = await runInProcess(["cwds"], { cwd: join(dir, "sub", "deeper") });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe(`${root}\n${join(root, "sub")}\n${join(root, "sub")}\n${root}\n`);
   });
 
   it("writes input to the command's stdin; without input the command reads runner's stdin", async () => {
+    // The real CLI: runner's own stdin is what the command reads.
     const run = await runRunner(["input"], { cwd: dir, input: "from runner\n" });
     expect(run).toMatchObject({ code: 0, stdout: "fed in\nFROM RUNNER\n" });
   });
 
   it("answers a real prompt with responders", async () => {
-    const run = await runRunner(["prompted"], { cwd: dir });
+    const run = await runInProcess(["prompted"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("Username: Password: user=[ann] password=[s3cret]\n");
     expect(saved(dir, "r.json")).toBe("Username: Password: user=[ann] password=[s3cret]\n");
   });
 
   it("says why a command could not start, and fails with 127", async () => {
-    const missing = await runRunner(["missing"], { cwd: dir });
+    const missing = await runInProcess(["missing"], { cwd: dir });
     expect(missing.code).toBe(127);
     expect(normalize(missing.stderr)).toBe(
       [
@@ -169,7 +171,7 @@ describe("ctx.run", () => {
         "",
       ].join("\n"),
     );
-    const nowhere = await runRunner(["nowhere"], { cwd: dir });
+    const nowhere = await runInProcess(["nowhere"], { cwd: dir });
     expect(nowhere.code).toBe(127);
     expect(nowhere.stderr).toContain(`true: no such directory: ${join(realpathSync(dir), "missing")}\n`);
   });
@@ -179,7 +181,7 @@ describe("ctx.log", () => {
   const dir = project({ "tasks.ts": RUN });
 
   it("prints its arguments as one line on stdout, formatted like console.log", async () => {
-    const run = await runRunner(["logged"], { cwd: dir });
+    const run = await runInProcess(["logged"], { cwd: dir });
     expect(run).toMatchObject({ code: 0, stdout: "copied 3 files { a: 1 }\n", stderr: "" });
   });
 });
@@ -188,14 +190,14 @@ describe("FORCE_COLOR for commands", () => {
   const dir = project({ "tasks.ts": RUN });
 
   it("is set when runner's output is coloured", async () => {
-    expect((await runRunner(["--color", "colors"], { cwd: dir })).stdout).toBe("FORCE_COLOR=1\n");
-    expect((await runRunner(["colors"], { cwd: dir, env: { FORCE_COLOR: "1" } })).stdout).toBe("FORCE_COLOR=1\n");
+    expect((await runInProcess(["--color", "colors"], { cwd: dir })).stdout).toBe("FORCE_COLOR=1\n");
+    expect((await runInProcess(["colors"], { cwd: dir, env: { FORCE_COLOR: "1" } })).stdout).toBe("FORCE_COLOR=1\n");
   });
 
   it("is not set when runner's output is not coloured", async () => {
-    expect((await runRunner(["--no-color", "colors"], { cwd: dir })).stdout).toBe("FORCE_COLOR=unset\n");
+    expect((await runInProcess(["--no-color", "colors"], { cwd: dir })).stdout).toBe("FORCE_COLOR=unset\n");
     // Output to a pipe, nothing forced: no colour.
-    expect((await runRunner(["colors"], { cwd: dir })).stdout).toBe("FORCE_COLOR=unset\n");
+    expect((await runInProcess(["colors"], { cwd: dir })).stdout).toBe("FORCE_COLOR=unset\n");
   });
 });
 
@@ -221,7 +223,7 @@ export const aborted = task({
 describe("time limits on commands", () => {
   it("kill the command's whole tree and time the task out (exit 124)", async () => {
     const dir = project({ "tasks.ts": TIMEOUTS });
-    const run = await runRunner(["limited"], { cwd: dir });
+    const run = await runInProcess(["limited"], { cwd: dir });
     const grandchild = readPid(dir);
     try {
       expect(run.code).toBe(124);
@@ -242,7 +244,7 @@ describe("time limits on commands", () => {
 
   it("show in the result when warn is set", async () => {
     const dir = project({ "tasks.ts": TIMEOUTS });
-    const run = await runRunner(["limited-warn"], { cwd: dir });
+    const run = await runInProcess(["limited-warn"], { cwd: dir });
     const grandchild = readPid(dir);
     try {
       expect(run.code).toBe(0);
@@ -261,7 +263,7 @@ describe("time limits on commands", () => {
 
   it("abort ctx.signal when the task times out", async () => {
     const dir = project({ "tasks.ts": TIMEOUTS });
-    const run = await runRunner(["aborted"], { cwd: dir });
+    const run = await runInProcess(["aborted"], { cwd: dir });
     expect(run.code).toBe(124);
     expect(run.stdout).toBe("aborted: true\n");
     expect(run.stderr).toContain("✖ aborted: Task timed out after 300 ms\n");
@@ -292,7 +294,7 @@ describe("ctx.exec and ctx.$", () => {
   const dir = project({ "tasks.ts": NO_SHELL });
 
   it("exec passes each argument verbatim, with no shell", async () => {
-    const run = await runRunner(["exec"], { cwd: dir });
+    const run = await runInProcess(["exec"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual(["a b", "$HOME", `it's "quoted"`, "*", "; echo pwned", ""]);
     expect(saved(dir, "r.json")).toBe(
@@ -301,7 +303,7 @@ describe("ctx.exec and ctx.$", () => {
   });
 
   it("$ makes each interpolation one argument, so nothing can reach a shell", async () => {
-    const run = await runRunner(["template"], { cwd: dir });
+    const run = await runInProcess(["template"], { cwd: dir });
     expect(run.code).toBe(0);
     const [first, echoed, second, ...more] = run.stdout.split("\n");
     expect(JSON.parse(first ?? "")).toEqual(["a; echo pwned", "p q", "$HOME", "xy z"]);
@@ -345,6 +347,7 @@ describe("CommandError", () => {
   const tail = ["line7", "line8", "line9", "line10", "line11", "line12", "line13", "line14", "line15", "oops"];
 
   it("names the command and its exit code or signal, plus the tail of hidden output", async () => {
+    // The real CLI: `instanceof CommandError` in the tasks file needs the CLI's own copy of runner.
     const run = await runRunner(["caught"], { cwd: dir });
     expect(run.code).toBe(0);
     const [exit, hidden, signal] = saved(dir, "errors.json") as unknown[];
@@ -370,7 +373,7 @@ describe("CommandError", () => {
   });
 
   it("fails the task with that text, showing hidden output's last lines", async () => {
-    const run = await runRunner(["hidden-fail"], { cwd: dir });
+    const run = await runInProcess(["hidden-fail"], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(normalize(run.stderr)).toBe(
@@ -421,7 +424,7 @@ describe("the task's own fields", () => {
   });
 
   it("give a plain function task its name, extra words, rest, cwd, signal and config", async () => {
-    const run = await runRunner(["plain", "x", "y", "--", "z", "--w"], { cwd: dir, env: { RUNNER_RETRIES: "2" } });
+    const run = await runInProcess(["plain", "x", "y", "--", "z", "--w"], { cwd: dir, env: { RUNNER_RETRIES: "2" } });
     expect(run).toMatchObject({ code: 0, stderr: "" });
     expect(saved(dir, "ctx.json")).toEqual({
       name: "plain",
@@ -436,7 +439,7 @@ describe("the task's own fields", () => {
   });
 
   it("give a declared task its full name and parsed options", async () => {
-    const run = await runRunner(["docs.build", "--target", "esnext", "-j8", "--", "extra"], { cwd: dir });
+    const run = await runInProcess(["docs.build", "--target", "esnext", "-j8", "--", "extra"], { cwd: dir });
     expect(run).toMatchObject({ code: 0, stdout: "from config\n", stderr: "" });
     expect(saved(dir, "ctx.json")).toEqual({
       name: "docs.build",
@@ -479,7 +482,7 @@ describe("captured output", () => {
         "",
       ].join("\n"),
     });
-    const run = await runRunner(["accents"], { cwd: dir, env: { RUNNER_CAPTURE_LIMIT: "1024" } });
+    const run = await runInProcess(["accents"], { cwd: dir, env: { RUNNER_CAPTURE_LIMIT: "1024" } });
     expect(run).toMatchObject({ code: 0, stdout: "", stderr: "" });
     // 2002 bytes printed; the last 1024 begin inside an "é" (2 bytes), so that byte is dropped.
     const tail = `${"é".repeat(511)}\n`;

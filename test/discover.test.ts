@@ -3,7 +3,8 @@
 import { mkdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { project, runRunner } from "./helpers.ts";
+import { project } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 
 const CANDIDATES = [
   "tasks.ts",
@@ -32,7 +33,7 @@ describe("-f or -C after a task name where no tasks file is found", () => {
       [["hello", "--file=ci/tasks.ts"], "--file"],
       [["hello", "-C", "ci"], "--cwd"],
     ] as const) {
-      const run = await runRunner(args, { cwd: dir });
+      const run = await runInProcess(args, { cwd: dir });
       expect([run.code, run.stdout, run.stderr]).toEqual([
         2,
         "",
@@ -48,7 +49,7 @@ describe("discovery order", () => {
     "picks %s over every later candidate in the same directory",
     async (expected, present) => {
       const dir = project(Object.fromEntries(present.map((name) => [name, which(name)])));
-      const run = await runRunner(["which"], { cwd: dir });
+      const run = await runInProcess(["which"], { cwd: dir });
       expect(run.stderr).toBe("");
       expect(run.stdout).toBe(`${expected}\n`);
       expect(run.code).toBe(0);
@@ -61,7 +62,7 @@ describe("discovery order", () => {
       "inner/tasks/index.mjs": which("inner tasks/index.mjs"),
     });
     mkdirSync(join(root, "inner", "deep"));
-    const run = await runRunner(["which"], { cwd: join(root, "inner", "deep") });
+    const run = await runInProcess(["which"], { cwd: join(root, "inner", "deep") });
     expect(run.stdout).toBe("inner tasks/index.mjs\n");
     expect(run.code).toBe(0);
   });
@@ -70,7 +71,7 @@ describe("discovery order", () => {
     const root = project({ "tasks.ts": which("root") });
     const deep = join(root, "a", "b", "c");
     mkdirSync(deep, { recursive: true });
-    const run = await runRunner(["-v", "which"], { cwd: deep });
+    const run = await runInProcess(["-v", "which"], { cwd: deep });
     expect(run.stdout).toBe("root\n");
     expect(run.stderr).toBe(`runner: tasks from ${join(realpathSync(root), "tasks.ts")} (transpiled)\n`);
     expect(run.code).toBe(0);
@@ -78,14 +79,14 @@ describe("discovery order", () => {
 
   it("skips a tasks/ directory with no index file and keeps looking upward", async () => {
     const root = project({ "tasks.ts": which("root"), "sub/tasks/helper.ts": "export const x = 1;\n" });
-    const run = await runRunner(["which"], { cwd: join(root, "sub") });
+    const run = await runInProcess(["which"], { cwd: join(root, "sub") });
     expect(run.stdout).toBe("root\n");
     expect(run.code).toBe(0);
   });
 
   it("says where it looked when no tasks file exists, exit 2", async () => {
     const dir = project({ "notes.txt": "no tasks here\n" });
-    const run = await runRunner(["build"], { cwd: dir });
+    const run = await runInProcess(["build"], { cwd: dir });
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(
       `No tasks file found in ${realpathSync(dir)} or any parent directory (looked for ${CANDIDATES.join(", ")}). Create tasks.ts or pass --file.\n`,
@@ -98,7 +99,7 @@ describe("--file and --cwd", () => {
   it("-f names the tasks file, whatever its name, instead of the one discovery would find", async () => {
     const dir = project({ "tasks.ts": which("discovered"), "ci/pipeline.ts": which("named by -f") });
     for (const args of [["-f", "ci/pipeline.ts"], ["--file", "ci/pipeline.ts"], ["--file=ci/pipeline.ts"]]) {
-      const run = await runRunner([...args, "which"], { cwd: dir });
+      const run = await runInProcess([...args, "which"], { cwd: dir });
       expect(run.stdout, args.join(" ")).toBe("named by -f\n");
       expect(run.code).toBe(0);
     }
@@ -107,14 +108,14 @@ describe("--file and --cwd", () => {
   it("-f resolves an absolute path and runs commands from that file's directory", async () => {
     const dir = project({ "elsewhere/custom.ts": PRINT_CWD });
     const other = project();
-    const run = await runRunner(["-f", join(dir, "elsewhere", "custom.ts"), "where"], { cwd: other });
+    const run = await runInProcess(["-f", join(dir, "elsewhere", "custom.ts"), "where"], { cwd: other });
     expect(run.stdout).toBe(`${realpathSync(join(dir, "elsewhere"))}\n`);
     expect(run.code).toBe(0);
   });
 
   it("a --file that does not exist is a one-line error, exit 2", async () => {
     const dir = project({ "tasks.ts": which("discovered") });
-    const run = await runRunner(["--file", "missing.ts", "which"], { cwd: dir });
+    const run = await runInProcess(["--file", "missing.ts", "which"], { cwd: dir });
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(`Tasks file ${join(realpathSync(dir), "missing.ts")} (from --file) does not exist.\n`);
     expect(run.code).toBe(2);
@@ -122,7 +123,7 @@ describe("--file and --cwd", () => {
 
   it("a --file that names a directory says it is not a file, exit 2", async () => {
     const dir = project({ "sub/tasks.ts": which("sub") });
-    const run = await runRunner(["-f", "sub", "which"], { cwd: dir });
+    const run = await runInProcess(["-f", "sub", "which"], { cwd: dir });
     expect(run.stderr).toBe(`Tasks file ${join(realpathSync(dir), "sub")} (from --file) is not a file.\n`);
     expect(run.code).toBe(2);
   });
@@ -130,10 +131,10 @@ describe("--file and --cwd", () => {
   it("-C / --cwd starts the search in another directory, relative or absolute", async () => {
     const root = project({ "app/tasks.ts": which("app"), "tasks.ts": which("root") });
     mkdirSync(join(root, "app", "src"));
-    const here = await runRunner(["which"], { cwd: root });
+    const here = await runInProcess(["which"], { cwd: root });
     expect(here.stdout).toBe("root\n");
     for (const args of [["-C", "app"], ["--cwd", "app/src"], [`--cwd=${join(root, "app")}`]]) {
-      const run = await runRunner([...args, "which"], { cwd: root });
+      const run = await runInProcess([...args, "which"], { cwd: root });
       expect(run.stdout, args.join(" ")).toBe("app\n");
       expect(run.code).toBe(0);
     }
@@ -141,7 +142,7 @@ describe("--file and --cwd", () => {
 
   it("-C to a directory that does not exist is a one-line error, exit 2", async () => {
     const dir = project({ "tasks.ts": which("root") });
-    const run = await runRunner(["-C", "nowhere", "which"], { cwd: dir });
+    const run = await runInProcess(["-C", "nowhere", "which"], { cwd: dir });
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(`Directory ${join(realpathSync(dir), "nowhere")} (from --cwd) does not exist.\n`);
     expect(run.code).toBe(2);
@@ -150,7 +151,7 @@ describe("--file and --cwd", () => {
   it("-C to a directory with no tasks file names that directory in the error", async () => {
     const dir = project({ "tasks.ts": which("root") });
     const empty = project();
-    const run = await runRunner(["-C", empty, "which"], { cwd: dir });
+    const run = await runInProcess(["-C", empty, "which"], { cwd: dir });
     expect(run.stderr).toMatch(
       new RegExp(`^No tasks file found in ${escapeRegExp(realpathSync(empty))} or any parent directory \\(`),
     );
@@ -162,7 +163,9 @@ describe("--file and --cwd", () => {
     "%s after a task name is an error, exit 2, nothing run",
     async (flag) => {
       const dir = project({ "tasks.ts": which("ran"), "other.ts": which("other") });
-      const run = await runRunner(["which", flag, flag.toLowerCase().includes("f") ? "other.ts" : "."], { cwd: dir });
+      const run = await runInProcess(["which", flag, flag.toLowerCase().includes("f") ? "other.ts" : "."], {
+        cwd: dir,
+      });
       const long = flag.startsWith("--") ? flag : flag === "-f" ? "--file" : "--cwd";
       expect(run.stdout).toBe("");
       expect(run.stderr).toBe(`Option ${long} must come before the first task name.\n`);
@@ -176,7 +179,7 @@ describe("where commands run", () => {
     const root = project({ "tasks.ts": PRINT_CWD });
     const deep = join(root, "packages", "one");
     mkdirSync(deep, { recursive: true });
-    const run = await runRunner(["where"], { cwd: deep });
+    const run = await runInProcess(["where"], { cwd: deep });
     expect(run.stdout).toBe(`${realpathSync(root)}\n`);
     expect(run.code).toBe(0);
   });
@@ -185,7 +188,7 @@ describe("where commands run", () => {
     const root = project({ "tasks/index.ts": PRINT_CWD });
     mkdirSync(join(root, "src"));
     for (const cwd of [root, join(root, "tasks"), join(root, "src")]) {
-      const run = await runRunner(["where"], { cwd });
+      const run = await runInProcess(["where"], { cwd });
       expect(run.stdout, cwd).toBe(`${realpathSync(root)}\n`);
       expect(run.code).toBe(0);
     }
@@ -195,7 +198,7 @@ describe("where commands run", () => {
     const root = project({ "tasks.ts": PRINT_CWD });
     mkdirSync(join(root, "sub"));
     const other = project();
-    const run = await runRunner(["-C", join(root, "sub"), "where"], { cwd: other });
+    const run = await runInProcess(["-C", join(root, "sub"), "where"], { cwd: other });
     expect(run.stdout).toBe(`${realpathSync(root)}\n`);
     expect(run.code).toBe(0);
   });

@@ -4,7 +4,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
-import { normalize, project, runRunner } from "./helpers.ts";
+import { normalize, project } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 
 const TASKS = `import { task } from "runner";
 import { writeFileSync } from "node:fs";
@@ -46,19 +47,19 @@ describe("-e, --echo", () => {
 
   it("prints each command before it runs", async () => {
     for (const flag of ["-e", "--echo"]) {
-      const run = await runRunner([flag, "b"], { cwd: dir });
+      const run = await runInProcess([flag, "b"], { cwd: dir });
       expect(run.code).toBe(0);
       expect(run.stdout).toBe('$ echo a\na\n$ touch made && echo made it\nmade it\nb got "made it\\n" true\n');
     }
   });
 
   it("leaves out a command that says echo: false", async () => {
-    const run = await runRunner(["-e", "quietly"], { cwd: dir });
+    const run = await runInProcess(["-e", "quietly"], { cwd: dir });
     expect(run).toMatchObject({ code: 0, stdout: "$ echo shown\nshown\nnot echoed\n", stderr: "" });
   });
 
   it("prints nothing extra without the flag", async () => {
-    const run = await runRunner(["quietly"], { cwd: dir });
+    const run = await runInProcess(["quietly"], { cwd: dir });
     expect(run).toMatchObject({ code: 0, stdout: "shown\nnot echoed\n", stderr: "" });
   });
 });
@@ -68,13 +69,13 @@ describe("-w, --warn-only", () => {
 
   it("lets a task go on past a failing command, and pass", async () => {
     for (const flag of ["-w", "--warn-only"]) {
-      const run = await runRunner([flag, "fails"], { cwd: dir });
+      const run = await runInProcess([flag, "fails"], { cwd: dir });
       expect(run).toMatchObject({ code: 0, stdout: "first\nsecond\n", stderr: "" });
     }
   });
 
   it("is needed: without it the first failing command fails the task", async () => {
-    const run = await runRunner(["fails"], { cwd: dir });
+    const run = await runInProcess(["fails"], { cwd: dir });
     expect(run.code).toBe(9);
     expect(run.stdout).toBe("first\n");
   });
@@ -84,7 +85,7 @@ describe("-n, --dry-run", () => {
   it("runs the task code but prints commands instead of running them", async () => {
     for (const flag of ["-n", "--dry-run"]) {
       const dir = project({ "tasks.ts": TASKS });
-      const run = await runRunner([flag, "b"], { cwd: dir });
+      const run = await runInProcess([flag, "b"], { cwd: dir });
       expect(run.code).toBe(0);
       expect(run.stdout).toBe('[dry-run] echo a\n[dry-run] touch made && echo made it\nb got "" true\n');
       expect(normalize(run.stderr)).toContain("\n2 tasks: 2 passed in <time>\n");
@@ -97,7 +98,7 @@ describe("-n, --dry-run", () => {
 describe("--plan", () => {
   it("prints the order, deps first and deduped, and runs nothing", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["--plan", "b", "a", "say", "--word", "x", "say", "fn", "p", "q", "--", "r"], {
+    const run = await runInProcess(["--plan", "b", "a", "say", "--word", "x", "say", "fn", "p", "q", "--", "r"], {
       cwd: dir,
     });
     expect(run).toMatchObject({
@@ -111,7 +112,7 @@ describe("--plan", () => {
 
   it("prints the plan as JSON with --json", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["--plan", "--json", "b", "say", "--word", "x"], { cwd: dir });
+    const run = await runInProcess(["--plan", "--json", "b", "say", "--word", "x"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
       steps: [
@@ -127,7 +128,7 @@ describe("--plan", () => {
 describe("colours", () => {
   const dir = project({ "tasks.ts": TASKS });
   const colourRun = (args: readonly string[], env: Readonly<Record<string, string>> = {}) =>
-    runRunner([...args, "a", "fails"], { cwd: dir, env });
+    runInProcess([...args, "a", "fails"], { cwd: dir, env });
 
   it("are off when output is not a terminal and nothing forces them", async () => {
     const run = await colourRun([]);
@@ -172,13 +173,13 @@ describe("-q, --quiet", () => {
 
   it("drops headers, status lines and the summary when all went well", async () => {
     for (const flag of ["-q", "--quiet"]) {
-      const run = await runRunner([flag, "b"], { cwd: dir });
+      const run = await runInProcess([flag, "b"], { cwd: dir });
       expect(run).toMatchObject({ code: 0, stdout: 'a\nmade it\nb got "made it\\n" true\n', stderr: "" });
     }
   });
 
   it("still says what failed", async () => {
-    const run = await runRunner(["-q", "a", "fails"], { cwd: dir });
+    const run = await runInProcess(["-q", "a", "fails"], { cwd: dir });
     expect(run.code).toBe(9);
     expect(run.stdout).toBe("a\nfirst\n");
     expect(normalize(run.stderr)).toBe(
@@ -199,7 +200,7 @@ describe("-v, --verbose", () => {
 
   it("says where the tasks came from and echoes every command", async () => {
     for (const flag of ["-v", "--verbose"]) {
-      const run = await runRunner([flag, "quietly"], { cwd: dir });
+      const run = await runInProcess([flag, "quietly"], { cwd: dir });
       expect(run.code).toBe(0);
       expect(run.stderr).toMatch(/^runner: tasks from tasks\.ts \((transpiled|from the cache)\)\n$/);
       expect(run.stdout).toBe("$ echo shown\nshown\nnot echoed\n");

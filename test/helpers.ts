@@ -4,9 +4,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inject } from "vitest";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
-export const runnerBin = join(repoRoot, "bin", "runner.js");
+/** runner as built from the current src/ for this test run (test/global-setup.ts). */
+export const runnerBuild = inject("runnerBuild");
+export const runnerBin = join(runnerBuild, "bin", "runner.js");
 
 /** A fresh directory under the OS temp dir holding the given files (paths may have folders). */
 export function project(files: Readonly<Record<string, string>> = {}): string {
@@ -45,11 +48,11 @@ export interface RunOptions {
 export function cleanEnv(extra: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, RUNNER_CACHE_DIR: cacheDir };
   for (const key of Object.keys(env)) {
-    if (key.startsWith("RUNNER_") && key !== "RUNNER_CACHE_DIR") delete env[key];
+    if (key.startsWith("RUNNER_") && key !== "RUNNER_CACHE_DIR") Reflect.deleteProperty(env, key);
   }
-  for (const key of ["FORCE_COLOR", "NO_COLOR", "CI", "GITHUB_ACTIONS"]) delete env[key];
+  for (const key of ["FORCE_COLOR", "NO_COLOR", "CI", "GITHUB_ACTIONS"]) Reflect.deleteProperty(env, key);
   for (const [key, value] of Object.entries(extra)) {
-    if (value === undefined) delete env[key];
+    if (value === undefined) Reflect.deleteProperty(env, key);
     else env[key] = value;
   }
   return env;

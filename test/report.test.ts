@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { normalize, project, repoRoot, runRunner } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 import { spawnRunner } from "./process-helpers.ts";
 
 const TASKS = `import { task } from "runner";
@@ -132,7 +133,7 @@ const cmd = (command: string, exitCode: number | null, signal: string | null = n
 describe("--report", () => {
   it("describes a run that passed: every task with its options, attempts, commands and output", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["--report", "run.json", "ok", "ok", "--word", "x"], { cwd: dir });
+    const run = await runInProcess(["--report", "run.json", "ok", "ok", "--word", "x"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(readReport(join(dir, "run.json"))).toEqual({
       version: 1,
@@ -150,8 +151,8 @@ describe("--report", () => {
   it("describes a failed run: exit codes, the killing signal, errors, skipped tasks; nothing else changes", async () => {
     const dir = project({ "tasks.ts": TASKS });
     const args = ["-k", "ok", "needs-fail", "killed", "boom"];
-    const plain = await runRunner(args, { cwd: dir });
-    const run = await runRunner(["--report", "run.json", ...args], { cwd: dir });
+    const plain = await runInProcess(args, { cwd: dir });
+    const run = await runInProcess(["--report", "run.json", ...args], { cwd: dir });
     expect(run.code).toBe(3);
     expect(run.stdout).toBe(plain.stdout);
     expect(normalize(run.stderr)).toBe(normalize(plain.stderr));
@@ -184,7 +185,7 @@ describe("--report", () => {
 
   it("gives a timed-out task exit code 124 and no signal (runner sent it), and skips what came after", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["--report", "run.json", "slow", "ok"], { cwd: dir });
+    const run = await runInProcess(["--report", "run.json", "slow", "ok"], { cwd: dir });
     expect(run.code).toBe(124);
     const report = readReport(join(dir, "run.json")) as { exitCode: number; tasks: unknown[] };
     expect(report.exitCode).toBe(124);
@@ -208,7 +209,7 @@ describe("--report", () => {
 
   it("shows every attempt of a task that was retried, and the commands and output of all of them", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["--report", "run.json", "flaky"], { cwd: dir });
+    const run = await runInProcess(["--report", "run.json", "flaky"], { cwd: dir });
     expect(run.code).toBe(0);
     const command = "test -e tried || { touch tried; echo first try; exit 7; }; echo second try";
     const report = readReport(join(dir, "run.json")) as { tasks: unknown[] };
@@ -225,7 +226,7 @@ describe("--report", () => {
 
   it("keeps the last 100 lines of a task's output", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    await runRunner(["--report", "run.json", "chatty"], { cwd: dir });
+    await runInProcess(["--report", "run.json", "chatty"], { cwd: dir });
     const report = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as { tasks: { outputTail: string }[] };
     const lines = Array.from({ length: 100 }, (_, index) => `${index + 51}\n`).join("");
     expect(report.tasks[0]?.outputTail).toBe(lines);
@@ -276,7 +277,7 @@ describe("--report", () => {
 
   it("creates missing directories, leaves no temporary file, and replaces an old report", async () => {
     const dir = project({ "tasks.ts": TASKS, "out/run.json": "not json, from an older run" });
-    const first = await runRunner(["--report", "reports/deep/run.json", "--report", "out/run.json", "ok"], {
+    const first = await runInProcess(["--report", "reports/deep/run.json", "--report", "out/run.json", "ok"], {
       cwd: dir,
     });
     expect(first.code).toBe(0);
@@ -285,14 +286,14 @@ describe("--report", () => {
     expect(readdirSync(join(dir, "out"))).toEqual(["run.json"]);
     expect((readReport(join(dir, "out", "run.json")) as { exitCode: number }).exitCode).toBe(0);
 
-    const nested = await runRunner(["--report", "reports/deep/run.json", "ok"], { cwd: dir });
+    const nested = await runInProcess(["--report", "reports/deep/run.json", "ok"], { cwd: dir });
     expect(nested.code).toBe(0);
     expect(readdirSync(join(dir, "reports", "deep"))).toEqual(["run.json"]);
   });
 
   it("is relative to where runner was started, not to -C", async () => {
     const dir = project({ "proj/tasks.ts": TASKS });
-    const run = await runRunner(["-C", "proj", "--report", "run.json", "ok"], { cwd: dir });
+    const run = await runInProcess(["-C", "proj", "--report", "run.json", "ok"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(existsSync(join(dir, "run.json"))).toBe(true);
     expect(existsSync(join(dir, "proj", "run.json"))).toBe(false);
@@ -300,16 +301,16 @@ describe("--report", () => {
 
   it("records commands of a dry run as run with exit code 0", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    await runRunner(["-n", "--report", "run.json", "fail3"], { cwd: dir });
+    await runInProcess(["-n", "--report", "run.json", "fail3"], { cwd: dir });
     const report = readReport(join(dir, "run.json")) as { tasks: { commands: unknown; status: string }[] };
     expect(report.tasks[0]).toMatchObject({ status: "passed", commands: [cmd("echo failing; exit 3", 0)] });
   });
 
   it("is not written when nothing runs: --list, --plan, bad input", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    expect((await runRunner(["--report", "run.json", "--list"], { cwd: dir })).code).toBe(0);
-    expect((await runRunner(["--report", "run.json", "--plan", "ok"], { cwd: dir })).code).toBe(0);
-    expect((await runRunner(["--report", "run.json", "nope"], { cwd: dir })).code).toBe(2);
+    expect((await runInProcess(["--report", "run.json", "--list"], { cwd: dir })).code).toBe(0);
+    expect((await runInProcess(["--report", "run.json", "--plan", "ok"], { cwd: dir })).code).toBe(0);
+    expect((await runInProcess(["--report", "run.json", "nope"], { cwd: dir })).code).toBe(2);
     expect(existsSync(join(dir, "run.json"))).toBe(false);
   });
 });
@@ -318,7 +319,7 @@ describe("a file that cannot be written", () => {
   it("is one line naming it; a run that passed then exits 2, and the other file is still written", async () => {
     const dir = project({ "tasks.ts": TASKS });
     mkdirSync(join(dir, "taken"));
-    const run = await runRunner(["--report", "taken", "--junit", "results.xml", "ok"], { cwd: dir });
+    const run = await runInProcess(["--report", "taken", "--junit", "results.xml", "ok"], { cwd: dir });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("ok hi\n");
     expect(run.stderr).toBe("Could not write the report taken: it is a directory.\n");
@@ -328,6 +329,7 @@ describe("a file that cannot be written", () => {
 
   it("is one line, not a hang, where no directory can be made (procfs, where Node's recursive mkdir never returns)", async () => {
     const dir = project({ "tasks.ts": TASKS });
+    // The real CLI, killed if it hangs.
     const run = await runRunner(["--report", "/proc/no-such-dir/run.json", "ok"], { cwd: dir, timeoutMs: 15_000 });
     expect([run.signal, run.code]).toEqual([null, 2]);
     expect(run.stderr).toMatch(/^Could not write the report \/proc\/no-such-dir\/run\.json: .+\.\n$/);
@@ -335,7 +337,7 @@ describe("a file that cannot be written", () => {
 
   it("keeps the exit status of a run that failed", async () => {
     const dir = project({ "tasks.ts": TASKS, "file.txt": "" });
-    const run = await runRunner(["--junit", "file.txt/results.xml", "fail3"], { cwd: dir });
+    const run = await runInProcess(["--junit", "file.txt/results.xml", "fail3"], { cwd: dir });
     expect(run.code).toBe(3);
     expect(
       run.stderr.endsWith(
@@ -386,7 +388,9 @@ function withoutTimes(element: XmlElement): XmlElement {
 describe("--junit", () => {
   it("writes one testsuite with a testcase per task: failures with their error and output, skips", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["--junit", "out/results.xml", "-k", "ok", "needs-fail", "slow", "boom"], { cwd: dir });
+    const run = await runInProcess(["--junit", "out/results.xml", "-k", "ok", "needs-fail", "slow", "boom"], {
+      cwd: dir,
+    });
     expect(run.code).toBe(3);
     const totals = { tests: "5", failures: "3", errors: "0", skipped: "1", time: "<s>" };
     const testcase = (name: string, children: XmlElement[] = []): XmlElement => ({
@@ -433,7 +437,7 @@ describe("--junit", () => {
   it("holds any output: markup, ]]>, escape codes and control characters, in names and messages too", async () => {
     const dir = project({ "tasks.ts": TASKS, "nasty.sh": NASTY });
     const label = `"<a&b>" ]]> \u0007`;
-    const run = await runRunner(["--junit", "results.xml", "nasty", "--label", label], { cwd: dir });
+    const run = await runInProcess(["--junit", "results.xml", "nasty", "--label", label], { cwd: dir });
     expect(run.code).toBe(2);
     const testcase = parseXml(join(dir, "results.xml")).children[0]!.children[0]!;
     // The bell (U+0007) cannot be in XML 1.0: it is dropped, the rest kept as written.

@@ -4,6 +4,7 @@ import { constants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
 const GRAPH = `import { task } from "runner";
@@ -31,7 +32,7 @@ describe("order and dedupe", () => {
   const dir = project({ "tasks.ts": GRAPH });
 
   it("runs deps depth-first in declared order, a shared dep once, with headers, status lines and a summary", async () => {
-    const run = await runRunner(["d"], { cwd: dir });
+    const run = await runInProcess(["d"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("a\nb\nc\nd\n");
     expect(normalize(run.stderr)).toBe(
@@ -56,14 +57,14 @@ describe("order and dedupe", () => {
   });
 
   it("runs a task named again, or reached again as a dep, once", async () => {
-    const run = await runRunner(["a", "d", "a"], { cwd: dir });
+    const run = await runInProcess(["a", "d", "a"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("a\nb\nc\nd\n");
     expect(normalize(run.stderr)).toContain("\n4 tasks: 4 passed in <time>\n");
   });
 
   it("dedupes by task and options: same options once, different options again", async () => {
-    const run = await runRunner(["say", "say", "--word", "x", "say", "--word", "x", "say", "--word", "hi"], {
+    const run = await runInProcess(["say", "say", "--word", "x", "say", "--word", "x", "say", "--word", "hi"], {
       cwd: dir,
     });
     expect(run.code).toBe(0);
@@ -74,16 +75,16 @@ describe("order and dedupe", () => {
   });
 
   it("repeats tasks and shared deps with --no-dedupe", async () => {
-    const twice = await runRunner(["--no-dedupe", "say", "say"], { cwd: dir });
+    const twice = await runInProcess(["--no-dedupe", "say", "say"], { cwd: dir });
     expect(twice.code).toBe(0);
     expect(twice.stdout).toBe("say hi\nsay hi\n");
     expect(normalize(twice.stderr)).toContain("2 tasks: 2 passed in <time>\n");
-    const diamond = await runRunner(["--no-dedupe", "d"], { cwd: dir });
+    const diamond = await runInProcess(["--no-dedupe", "d"], { cwd: dir });
     expect(diamond.stdout).toBe("a\nb\na\nc\nd\n");
   });
 
   it("prints no header and no summary for a single task that passes", async () => {
-    const run = await runRunner(["a"], { cwd: dir });
+    const run = await runInProcess(["a"], { cwd: dir });
     expect(run).toMatchObject({ code: 0, stdout: "a\n", stderr: "" });
   });
 });
@@ -92,7 +93,7 @@ describe("failures", () => {
   const dir = project({ "tasks.ts": GRAPH });
 
   it("reports a single failing task with its error and a summary, and exits with its command's code", async () => {
-    const run = await runRunner(["fail3"], { cwd: dir });
+    const run = await runInProcess(["fail3"], { cwd: dir });
     expect(run.code).toBe(3);
     expect(run.stdout).toBe("failing\n");
     expect(normalize(run.stderr)).toBe(
@@ -107,7 +108,7 @@ describe("failures", () => {
   });
 
   it("stops at the first failure by default and shows the rest as skipped", async () => {
-    const run = await runRunner(["ok", "fail3", "a"], { cwd: dir });
+    const run = await runInProcess(["ok", "fail3", "a"], { cwd: dir });
     expect(run.code).toBe(3);
     expect(run.stdout).toBe("ok ran\nfailing\n");
     expect(normalize(run.stderr)).toBe(
@@ -128,7 +129,7 @@ describe("failures", () => {
   });
 
   it("with -k runs what does not depend on the failure and skips what does", async () => {
-    const run = await runRunner(["-k", "needs-fail", "ok"], { cwd: dir });
+    const run = await runInProcess(["-k", "needs-fail", "ok"], { cwd: dir });
     expect(run.code).toBe(3);
     expect(run.stdout).toBe("failing\nok ran\n");
     expect(normalize(run.stderr)).toContain(
@@ -145,16 +146,16 @@ describe("failures", () => {
   });
 
   it("with -k counts the tasks after a failure as they ran", async () => {
-    const run = await runRunner(["-k", "ok", "fail3", "a"], { cwd: dir });
+    const run = await runInProcess(["-k", "ok", "fail3", "a"], { cwd: dir });
     expect(run.code).toBe(3);
     expect(run.stdout).toBe("ok ran\nfailing\na\n");
     expect(normalize(run.stderr)).toContain("\n3 tasks: 2 passed, 1 failed in <time>\n");
   });
 
   it("exits with the first failure's status when -k lets later tasks fail otherwise", async () => {
-    expect((await runRunner(["-k", "fail5", "fail3"], { cwd: dir })).code).toBe(5);
-    expect((await runRunner(["-k", "fail3", "fail5"], { cwd: dir })).code).toBe(3);
-    const thrownFirst = await runRunner(["-k", "boom", "fail5"], { cwd: dir });
+    expect((await runInProcess(["-k", "fail5", "fail3"], { cwd: dir })).code).toBe(5);
+    expect((await runInProcess(["-k", "fail3", "fail5"], { cwd: dir })).code).toBe(3);
+    const thrownFirst = await runInProcess(["-k", "boom", "fail5"], { cwd: dir });
     expect(thrownFirst.code).toBe(1);
     expect(normalize(thrownFirst.stderr)).toContain("\n2 tasks: 2 failed in <time>\n");
   });
@@ -164,26 +165,26 @@ describe("exit status", () => {
   const dir = project({ "tasks.ts": GRAPH });
 
   it("is 0 when every task passed", async () => {
-    expect((await runRunner(["d", "ok"], { cwd: dir })).code).toBe(0);
+    expect((await runInProcess(["d", "ok"], { cwd: dir })).code).toBe(0);
   });
 
   it("is 1 for a thrown error, shown by its message", async () => {
-    const run = await runRunner(["boom"], { cwd: dir });
+    const run = await runInProcess(["boom"], { cwd: dir });
     expect(run.code).toBe(1);
     expect(normalize(run.stderr)).toBe("✖ boom: kaboom\n\n  ✖ boom  failed <time>\n1 task: 1 failed in <time>\n");
   });
 
   it("is 128 + the signal number when a signal killed the failing command", async () => {
-    const kill = await runRunner(["killed"], { cwd: dir });
+    const kill = await runInProcess(["killed"], { cwd: dir });
     expect(kill.code).toBe(137);
     expect(normalize(kill.stderr)).toBe(
       "✖ killed: Command was killed with SIGKILL: kill -9 $$\n\n  ✖ killed  failed (exit 137) <time>\n1 task: 1 failed in <time>\n",
     );
-    const term = await runRunner(["terminated"], { cwd: dir });
+    const term = await runInProcess(["terminated"], { cwd: dir });
     expect(term.code).toBe(143);
     expect(term.stderr).toContain("✖ terminated: Command was killed with SIGTERM: kill -TERM $$\n");
     // Any signal, by the platform's own number (26 on Linux).
-    const alarm = await runRunner(["alarmed"], { cwd: dir });
+    const alarm = await runInProcess(["alarmed"], { cwd: dir });
     expect(alarm.code).toBe(128 + constants.signals.SIGVTALRM);
     expect(alarm.stderr).toContain("✖ alarmed: Command was killed with SIGVTALRM: kill -VTALRM $$\n");
   });
@@ -202,7 +203,7 @@ export const after = task({ run: (ctx) => ctx.log("after ran") });
 
   it("times out a task by its own timeout, kills its command's whole tree, and exits 124", async () => {
     const dir = project({ "tasks.ts": TIMED });
-    const run = await runRunner(["slow"], { cwd: dir });
+    const run = await runInProcess(["slow"], { cwd: dir });
     const grandchild = readPid(dir);
     try {
       expect(run.code).toBe(124);
@@ -224,20 +225,20 @@ export const quick = task({ timeout: "300ms", run: (ctx) => ctx.run("sleep 1; ec
 export const cmd = task({ run: (ctx) => ctx.run("sleep 1; echo finished", { timeout: 0 }) });
 `,
     });
-    const lifted = await runRunner(["quick", "--timeout", "0"], { cwd: dir });
+    const lifted = await runInProcess(["quick", "--timeout", "0"], { cwd: dir });
     expect([lifted.code, lifted.stdout, lifted.stderr]).toEqual([0, "finished\n", ""]);
-    const limited = await runRunner(["quick"], { cwd: dir });
+    const limited = await runInProcess(["quick"], { cwd: dir });
     expect(limited.code).toBe(124);
     expect(limited.stderr).toContain("✖ quick: Task timed out after 300 ms\n");
-    const command = await runRunner(["cmd"], { cwd: dir });
+    const command = await runInProcess(["cmd"], { cwd: dir });
     expect([command.code, command.stdout]).toEqual([0, "finished\n"]);
-    const help = await runRunner(["--help", "minutes"], { cwd: dir });
+    const help = await runInProcess(["--help", "minutes"], { cwd: dir });
     expect(help.stdout).toContain("Time limit: 2m\n");
   });
 
   it("lets --timeout override a task's own limit, and stops the run there", async () => {
     const dir = project({ "tasks.ts": TIMED });
-    const run = await runRunner(["--timeout", "500ms", "patient", "after"], { cwd: dir });
+    const run = await runInProcess(["--timeout", "500ms", "patient", "after"], { cwd: dir });
     const grandchild = readPid(dir);
     try {
       expect(run.code).toBe(124);
@@ -262,7 +263,7 @@ export const cmd = task({ run: (ctx) => ctx.run("sleep 1; echo finished", { time
 
   it("kills a tree that ignores SIGTERM with SIGKILL after the grace period", async () => {
     const dir = project({ "tasks.ts": TIMED });
-    const run = await runRunner(["stubborn"], { cwd: dir, env: { RUNNER_KILL_GRACE: "300ms" } });
+    const run = await runInProcess(["stubborn"], { cwd: dir, env: { RUNNER_KILL_GRACE: "300ms" } });
     const grandchild = readPid(dir);
     try {
       expect(run.code).toBe(124);
@@ -327,6 +328,7 @@ export const chatty = task({
   const dir = project({ "tasks.ts": NEVER });
 
   it("end the run once it is reported, whatever timers task code left behind", async () => {
+    // The real CLI: what is left behind must not keep runner's own process alive.
     const leaked = await runRunner(["leaky"], { cwd: dir, timeoutMs: 10_000 });
     expect([leaked.signal, leaked.code, leaked.stdout, leaked.stderr]).toEqual([null, 0, "", ""]);
     const timedOut = await runRunner(["chatty"], { cwd: dir, timeoutMs: 10_000 });
@@ -335,7 +337,7 @@ export const chatty = task({
   });
 
   it("time out on a promise nothing settles, and the run goes on to its summary", async () => {
-    const run = await runRunner(["-k", "forever", "after"], { cwd: dir });
+    const run = await runInProcess(["-k", "forever", "after"], { cwd: dir });
     expect(run.code).toBe(124);
     expect(run.stdout).toBe("after ran\n");
     expect(normalize(run.stderr)).toBe(
@@ -381,7 +383,7 @@ export const broken = task({ run: (ctx) => ctx.run("echo trying; exit 4") });
   const dir = project({ "tasks.ts": RETRIED });
 
   it("re-runs a task up to its retries, showing every failed attempt", async () => {
-    const run = await runRunner(["flaky"], { cwd: dir });
+    const run = await runInProcess(["flaky"], { cwd: dir });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("attempt 1\nattempt 2\nattempt 3\n");
     expect(run.stderr).toBe(
@@ -390,7 +392,7 @@ export const broken = task({ run: (ctx) => ctx.run("echo trying; exit 4") });
   });
 
   it("takes --retries from the command line, and reports the attempts of a task that never passed", async () => {
-    const run = await runRunner(["--retries", "2", "broken"], { cwd: dir });
+    const run = await runInProcess(["--retries", "2", "broken"], { cwd: dir });
     expect(run.code).toBe(4);
     expect(run.stdout).toBe("trying\ntrying\ntrying\n");
     expect(normalize(run.stderr)).toBe(
@@ -409,7 +411,7 @@ export const broken = task({ run: (ctx) => ctx.run("echo trying; exit 4") });
   });
 
   it("lets --retries 0 override a task's own retries", async () => {
-    const run = await runRunner(["--retries", "0", "flaky"], { cwd: dir });
+    const run = await runInProcess(["--retries", "0", "flaky"], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("attempt 1\n");
     expect(normalize(run.stderr)).toBe("✖ flaky: flaky 1\n\n  ✖ flaky  failed <time>\n1 task: 1 failed in <time>\n");

@@ -140,7 +140,7 @@ describe("the status line's text", () => {
     ];
     expect(statusText(running, 3200, "⠋", 80)).toBe("⠋ 2 running: build 3.2s, test 1.1s");
     expect(statusText(running, 3200, "⠋", 20)).toBe("⠋ 2 running: build…");
-    expect([...statusText(running, 3200, "⠋", 21)]).toHaveLength(21);
+    expect(Array.from(statusText(running, 3200, "⠋", 21))).toHaveLength(21);
     expect(statusText(running, 3200, "⠋", 21)).toBe("⠋ 2 running: build 3…");
   });
 });

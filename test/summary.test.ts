@@ -7,7 +7,8 @@ import type { TaskRun, TaskStatus } from "../src/execution/outcomes.ts";
 import { escapeData, escapeProperty } from "../src/report/github-actions.ts";
 import { makeStyle } from "../src/display/style.ts";
 import { summaryLines } from "../src/display/summary.ts";
-import { normalize, project, runRunner } from "./helpers.ts";
+import { normalize, project } from "./helpers.ts";
+import { runInProcess } from "./world.ts";
 
 const TASKS = `import { task } from "runner";
 export const ok = task({
@@ -39,7 +40,7 @@ function summaryOf(stderr: string): string {
 describe("the summary", () => {
   it("lists every task with its status and time, then the totals, in plan order", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["-k", "ok", "needs-fail", "slow", "boom", "flaky", "ok", "--word", "x"], {
+    const run = await runInProcess(["-k", "ok", "needs-fail", "slow", "boom", "flaky", "ok", "--word", "x"], {
       cwd: dir,
     });
     expect(run.code).toBe(3);
@@ -60,7 +61,7 @@ describe("the summary", () => {
 
   it("shows a task that fail-fast stopped in a parallel run as cancelled", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["-p", "-j", "2", "fail3", "long"], { cwd: dir });
+    const run = await runInProcess(["-p", "-j", "2", "fail3", "long"], { cwd: dir });
     expect(run.code).toBe(3);
     expect(summaryOf(run.stderr)).toBe(
       [
@@ -83,12 +84,12 @@ describe("the summary", () => {
       [["-p", "-q", "ok", "ok", "--word", "x"], false],
     ];
     for (const [args, shown] of cases) {
-      const run = await runRunner(args, { cwd: dir });
+      const run = await runInProcess(args, { cwd: dir });
       expect([args, /^\d+ tasks?: /m.test(run.stderr)]).toEqual([args, shown]);
       if (shown) expect(normalize(run.stderr).endsWith("\n2 tasks: 2 passed in <time>\n")).toBe(true);
     }
     for (const args of [["fail3"], ["-q", "fail3"], ["-p", "fail3"], ["-p", "-q", "fail3"]]) {
-      const run = await runRunner(args, { cwd: dir });
+      const run = await runInProcess(args, { cwd: dir });
       expect([args, summaryOf(run.stderr)]).toEqual([
         args,
         "  ✖ fail3  failed (exit 3) <time>\n1 task: 1 failed in <time>\n",
@@ -98,7 +99,7 @@ describe("the summary", () => {
 
   it("prints no output tail when the output was shown in full, as in serial runs", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["ok", "fail3"], { cwd: dir });
+    const run = await runInProcess(["ok", "fail3"], { cwd: dir });
     expect(run.stdout).toBe("ok hi\nfailing\n");
     expect(summaryOf(run.stderr)).not.toContain("failing");
   });
@@ -180,7 +181,10 @@ describe("GitHub Actions", () => {
 
   it("prints an ::error line on stdout for each failure, after the run, escaped as GitHub reads them", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const run = await runRunner(["-k", "ok", "fail3", "slow", "percent", "hidden", "boom"], { cwd: dir, env: github });
+    const run = await runInProcess(["-k", "ok", "fail3", "slow", "percent", "hidden", "boom"], {
+      cwd: dir,
+      env: github,
+    });
     expect(run.code).toBe(3);
     expect(run.stdout).toBe(
       [
@@ -197,7 +201,7 @@ describe("GitHub Actions", () => {
       ].join("\n"),
     );
     // The ::error lines come after the summary, which is unchanged.
-    const plain = await runRunner(["-k", "ok", "fail3", "slow", "percent", "hidden", "boom"], { cwd: dir });
+    const plain = await runInProcess(["-k", "ok", "fail3", "slow", "percent", "hidden", "boom"], { cwd: dir });
     expect(normalize(run.stderr)).toBe(normalize(plain.stderr));
     expect(plain.stdout).not.toContain("::error");
   });
@@ -211,7 +215,7 @@ export const deploy = task({
 });
 `,
     });
-    const run = await runRunner(["deploy", "--to", "eu:1,eu:2"], { cwd: dir, env: github });
+    const run = await runInProcess(["deploy", "--to", "eu:1,eu:2"], { cwd: dir, env: github });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe(
       "no newline\n::error title=deploy --to eu%3A1%2Ceu%3A2 failed::Command failed with exit code 2: printf 'no newline'; exit 2\n",
@@ -220,9 +224,9 @@ export const deploy = task({
 
   it("prints nothing for a run that passed, or for cancelled and skipped tasks", async () => {
     const dir = project({ "tasks.ts": TASKS });
-    const passed = await runRunner(["ok", "ok", "--word", "x"], { cwd: dir, env: github });
+    const passed = await runInProcess(["ok", "ok", "--word", "x"], { cwd: dir, env: github });
     expect(passed.stdout).toBe("ok hi\nok x\n");
-    const cancelled = await runRunner(["-p", "-j", "2", "fail3", "long", "needs-fail"], { cwd: dir, env: github });
+    const cancelled = await runInProcess(["-p", "-j", "2", "fail3", "long", "needs-fail"], { cwd: dir, env: github });
     expect(cancelled.stdout.match(/::error/g)).toEqual(["::error"]);
   });
 

@@ -77,7 +77,7 @@ function loadWithCodeCache(file: string, dir: string | undefined): RunnerModule 
     const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
     wrapper.call(module.exports, module.exports, require, module, file, dirname(file));
   } catch (error) {
-    delete require.cache[file];
+    Reflect.deleteProperty(require.cache, file);
     throw error;
   }
   module.loaded = true;

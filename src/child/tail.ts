@@ -11,8 +11,10 @@ export class Tail {
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    while (this.chunks.length > 1 && this.size - this.chunks[0]!.length >= this.limit) {
-      this.size -= this.chunks.shift()!.length;
+    for (let first = this.chunks[0]; first !== undefined && this.chunks.length > 1; first = this.chunks[0]) {
+      if (this.size - first.length < this.limit) break;
+      this.chunks.shift();
+      this.size -= first.length;
       this.truncated = true;
     }
   }

@@ -35,8 +35,7 @@ function mustComeFirst(long: string): UserError {
 export function readLeading(argv: readonly string[], shapes: readonly CoreOptionShape[]): Leading {
   const matches: CoreMatch[] = [];
   let i = 0;
-  for (; i < argv.length; i++) {
-    const token = argv[i]!;
+  for (let token = argv[i]; token !== undefined; token = argv[++i]) {
     if (token === "--" || !token.startsWith("-") || token === "-") break;
     const found = matchCore(token, shapes);
     if (found === undefined) break;
@@ -135,8 +134,7 @@ export function splitArgs(
   let rest: string[] = [];
   const help = shapes.find((shape) => shape.long === "--help");
 
-  for (let i = from; i < argv.length; i++) {
-    const token = argv[i]!;
+  for (let i = from, token = argv[i]; token !== undefined; token = argv[++i]) {
     if (token === "--") {
       rest = argv.slice(i + 1);
       if (current !== undefined) current.rest = rest;

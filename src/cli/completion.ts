@@ -98,8 +98,7 @@ function lastTask(
   words: readonly string[],
 ): Task | undefined {
   let found: Task | undefined;
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!;
+  for (let i = 0, word = words[i]; word !== undefined; word = words[++i]) {
     if (word.startsWith("-")) {
       if (valueCandidates(found, shapes, word) !== undefined) i++;
       continue;

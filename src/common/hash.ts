@@ -6,8 +6,7 @@
 function round(data: Uint8Array, seed: number): string {
   let h1 = 0xdeadbeef ^ seed;
   let h2 = 0x41c6ce57 ^ seed;
-  for (let i = 0; i < data.length; i++) {
-    const byte = data[i]!;
+  for (const byte of data) {
     h1 = Math.imul(h1 ^ byte, 2654435761);
     h2 = Math.imul(h2 ^ byte, 1597334677);
   }

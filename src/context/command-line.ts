@@ -12,7 +12,7 @@ export function templateToArgs(strings: TemplateStringsArray, values: readonly u
   const args: string[] = [];
   let open = false;
   const append = (piece: string): void => {
-    if (open) args[args.length - 1] += piece;
+    if (open) args.push(`${args.pop() ?? ""}${piece}`);
     else args.push(piece);
     open = true;
   };

@@ -154,5 +154,5 @@ function writePieces(streams: Streams, pieces: Iterator<Piece>, end: () => undef
     const full = streams[stream].drained();
     if (full !== undefined) return full.then(() => writePieces(streams, pieces, end));
   }
-  return end();
+  end();
 }

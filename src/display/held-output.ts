@@ -85,13 +85,13 @@ export class HeldOutput {
    */
   *pieces(): Generator<Piece> {
     if (this.spill === undefined) {
-      let index = 0;
+      const chunks = this.memory.values();
       for (const run of this.runs) {
-        let left = run.bytes;
-        while (left > 0) {
-          const chunk = this.memory[index++]!;
-          left -= chunk.length;
-          yield { stream: run.stream, chunk };
+        for (let left = run.bytes; left > 0;) {
+          const chunk = chunks.next();
+          if (chunk.done === true) throw new Error("runner: held output lost a chunk");
+          left -= chunk.value.length;
+          yield { stream: run.stream, chunk: chunk.value };
         }
       }
       return;

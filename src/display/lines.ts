@@ -36,7 +36,7 @@ export class PrefixedLines {
     // its place behind its prefix (copyWithin and set are V8 built-ins; a byte loop in JS,
     // or Buffer.copy per line, was twice as slow).
     const ends = newlines(chunk, first);
-    const complete = ends[ends.length - 1]! + 1;
+    const complete = (ends.at(-1) ?? first) + 1;
     let size = this.heldBytes + complete;
     let start = 0;
     let carried = this.heldBytes;

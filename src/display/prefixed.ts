@@ -35,7 +35,9 @@ const PALETTE: readonly ForegroundColorName[] = [
 export function taskLabels(steps: readonly Step[]): Map<Step, string> {
   const count = new Map<string, number>();
   for (const step of steps) count.set(step.task.name, (count.get(step.task.name) ?? 0) + 1);
-  return new Map(steps.map((step) => [step, count.get(step.task.name)! > 1 ? describeStep(step) : step.task.name]));
+  return new Map(
+    steps.map((step) => [step, (count.get(step.task.name) ?? 0) > 1 ? describeStep(step) : step.task.name]),
+  );
 }
 
 interface Prefix {
@@ -51,8 +53,8 @@ function prefixes(style: ChalkInstance, steps: readonly Step[]): Map<Step, Prefi
   const bar = style.dim("│");
   return new Map(
     steps.map((step, index) => {
-      const label = labels.get(step)!;
-      const name = style[PALETTE[index % PALETTE.length]!](label) + " ".repeat(width - label.length);
+      const label = labels.get(step) ?? step.task.name;
+      const name = style[PALETTE[index % PALETTE.length] ?? "cyan"](label) + " ".repeat(width - label.length);
       return [step, { line: Buffer.from(`${name} ${bar} `), empty: Buffer.from(`${name} ${bar}`) }];
     }),
   );

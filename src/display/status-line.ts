@@ -53,7 +53,7 @@ export function statusText(running: readonly Running[], now: number, frame: stri
 
 /** Cut to `width` terminal columns (one per code point: names and times are narrow). */
 function fit(text: string, width: number): string {
-  const chars = [...text];
+  const chars = Array.from(text);
   if (chars.length <= width) return text;
   return `${chars
     .slice(0, Math.max(0, width - 1))
@@ -78,7 +78,7 @@ export function startStatusLine(settings: StatusLineSettings): StatusLine {
     // One column short of the width: a line that fills it would leave the cursor waiting
     // to wrap on some terminals.
     const width = Math.max(10, settings.columns() - 1);
-    const text = statusText(running, now(), FRAMES[frame % FRAMES.length]!, width);
+    const text = statusText(running, now(), FRAMES[frame % FRAMES.length] ?? "", width);
     const styled = settings.style.cyan(text.slice(0, 1)) + text.slice(1);
     settings.write(`${ERASE}${styled}`);
     drawn = true;

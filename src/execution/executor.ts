@@ -61,7 +61,7 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
         void options.emit({ kind: "task-started", step });
         runAttempts(step, options, watch).then(taskEnded).catch(reject);
       }
-      if (running === 0 && schedule.done()) resolve(steps.map((step) => schedule.runOf(step)!));
+      if (running === 0 && schedule.done()) resolve(schedule.runs());
     };
     pump();
   });

@@ -77,13 +77,23 @@ export class Schedule {
     return this.ended.size === this.steps.length;
   }
 
+  /** How every step ended, in plan order (once all have). */
+  runs(): TaskRun[] {
+    return this.steps.map((step) => {
+      const run = this.ended.get(step);
+      if (run === undefined) throw new Error(`runner: step ${step.task.name} has not ended`);
+      return run;
+    });
+  }
+
   private insertReady(step: Step): void {
     const at = this.indexOf(step);
     let low = 0;
     let high = this.ready.length;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (this.indexOf(this.ready[mid]!) < at) low = mid + 1;
+      const candidate = this.ready[mid];
+      if (candidate !== undefined && this.indexOf(candidate) < at) low = mid + 1;
       else high = mid;
     }
     this.ready.splice(low, 0, step);

@@ -34,7 +34,8 @@ export function normalizeOptions(specs: OptionSpecs | undefined, where: string):
   const shorts = new Map<string, string>();
   let sawVariadicPositional = false;
   for (const [key, raw] of Object.entries(specs ?? {})) {
-    const spec = raw as OptionSpec | undefined;
+    // A tasks file is JavaScript at run time: a declaration may be anything.
+    const spec = raw as unknown as OptionSpec | null | undefined;
     const bad = (problem: string): UserError => new UserError(`${where}: option "${key}" ${problem}.`);
     if (typeof spec !== "object" || spec === null) throw bad('must be an object like { type: "string" }');
     if (!TYPES.includes(spec.type))

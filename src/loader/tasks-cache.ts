@@ -171,10 +171,10 @@ function loadError(error: unknown, file: string, meta: CacheMeta, cwd: string): 
   const stack = error instanceof Error ? (error.stack ?? "") : "";
   // The innermost frame in one of the user's own files (the tasks file or what it imports).
   const own = new Set(meta.inputs.map((input) => input.path));
-  for (const match of stack.matchAll(/\(?((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?$/gm)) {
-    const path = match[1]!.startsWith("file:") ? fileURLToPath(match[1]!) : match[1]!;
+  for (const [, frame = "", line, column] of stack.matchAll(/\(?((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?$/gm)) {
+    const path = frame.startsWith("file:") ? fileURLToPath(frame) : frame;
     if (!own.has(path)) continue;
-    const location = { line: Number(match[2]), column: Number(match[3]) };
+    const location = { line: Number(line), column: Number(column) };
     return new LoadError(displayPath(path, cwd), "threw", message, location);
   }
   return new LoadError(shown, "threw", message, undefined);

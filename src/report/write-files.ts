@@ -39,6 +39,8 @@ export function writeRunFiles(record: RunRecord, files: RunFiles, cwd: string): 
 function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
+    case undefined:
+      return error instanceof Error ? error.message : String(error);
     case "EISDIR":
       return "it is a directory";
     case "ENOTDIR":

@@ -69,7 +69,7 @@ function writerOf(stream: NodeJS.WriteStream): Writer {
   return {
     write: (chunk) => void write(chunk),
     drained: () => whenDrained(stream),
-    isTTY: stream.isTTY === true,
+    isTTY: stream.isTTY,
     // A pseudo-terminal with no size set reports 0 columns.
     columns: () => stream.columns || 80,
   };
@@ -142,10 +142,9 @@ export function captureWrites(route: WriteRoute): () => void {
     [process.stdout, "stdout"],
     [process.stderr, "stderr"],
   ] as const satisfies readonly (readonly [NodeJS.WriteStream, StreamName])[];
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be put back, and called with its stream
-  const originals = streams.map(([stream]) => stream.write);
-  streams.forEach(([stream, name], index) => {
-    const original = originals[index]!;
+  const originals = streams.map(([stream, name]) => {
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- kept to be put back, and called with its stream
+    const original = stream.write;
     const routed = function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]): boolean {
       const sink = typeof chunk === "string" || chunk instanceof Uint8Array ? route(name) : undefined;
       if (sink === undefined) return (original as (...args: unknown[]) => boolean).call(this, chunk, ...rest);
@@ -160,10 +159,9 @@ export function captureWrites(route: WriteRoute): () => void {
       return true;
     };
     stream.write = routed;
+    return [stream, original] as const;
   });
   return () => {
-    streams.forEach(([stream], index) => {
-      stream.write = originals[index]!;
-    });
+    for (const [stream, original] of originals) stream.write = original;
   };
 }
