@@ -151,8 +151,8 @@ export default defineConfig(
   },
   {
     // The bin is CommonJS on purpose (bin/package.json): no ES-module loader at start-up.
-    files: ["bin/**/*.js"],
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly" } },
+    files: ["bin/**/*.js", "**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", module: "writable" } },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
 );
