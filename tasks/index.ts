@@ -33,9 +33,12 @@ export const typecheck = task({
   run: (ctx) => ctx.run("./node_modules/.bin/tsc --noEmit -p ."),
 });
 
-/** Run the test suite (vitest) against a fresh build */
+/**
+ * Run the test suite (vitest)
+ *
+ * The tests build the current src/ for themselves (test/global-setup.ts): no `build` first.
+ */
 export const test = task({
-  deps: [build],
   options: {
     file: { type: "string", positional: true, multiple: true, help: "only these test files" },
   },

@@ -260,12 +260,20 @@ describe("this project's own tasks, tested with mockContext", () => {
     expect(ctx.commands).toHaveLength(1);
   });
 
-  it("check runs nothing itself: lint, typecheck and test are its deps; test builds first", async () => {
+  it("build runs the bundler as a command, with --types unless told not to", async () => {
+    const bundler = `${process.execPath} tasks/bundle.mjs`;
+    const ctx = mockContext({ [bundler]: "", [`${bundler} --types`]: "" });
+    await build.run(ctx, { types: true });
+    await build.run(ctx, { types: false });
+    expect(ctx.commands).toEqual([`${bundler} --types`, bundler]);
+  });
+
+  it("check runs nothing itself: lint, typecheck and test are its deps; test needs no build first", async () => {
     const ctx = mockContext();
     await check.run(ctx, {});
     expect(ctx.calls).toEqual([]);
     expect(check.deps).toEqual([lint, typecheck, testTask]);
-    expect(testTask.deps).toEqual([build]);
+    expect(testTask.deps).toBeUndefined();
     expect(testTask.options?.file).toMatchObject({ positional: true, multiple: true });
   });
 });

@@ -80,7 +80,7 @@ export async function findConfigFile(
 /** The file the configuration comes from: the first place that holds one, if any does. */
 export function findConfigPlace(dir: string, world: Pick<World, "home" | "env" | "platform">): string | undefined {
   const stop = resolve(world.home);
-  for (let current = resolve(dir); ; ) {
+  for (let current = resolve(dir); ;) {
     const found = firstPlace(current, SEARCH_PLACES);
     if (found !== undefined) return found;
     const parent = dirname(current);

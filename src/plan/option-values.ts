@@ -3,7 +3,7 @@
 import { UserError } from "../common/user-error.ts";
 import type { OptionDef, OptionValue } from "../loader/option-declarations.ts";
 
-/** One command-line word as a value of the option, or the SPEC's error. */
+/** One command-line word as a value of the option, or the CLI's documented error. */
 export function coerceValue(word: string, def: OptionDef, taskName: string): string | number | boolean {
   const invalid = (expected: string): UserError =>
     new UserError(`Invalid value "${word}" for --${def.flag} of task "${taskName}": expected ${expected}.`);
