@@ -7,34 +7,77 @@ import { quoteArgs, templateToArgs } from "./context/command-line.ts";
 import { buildResult } from "./context/result.ts";
 import type { Context, Result, RunOptions } from "./context/types.ts";
 
-/** What a mocked command returns: its stdout as a string, or some of a result's fields. */
+/**
+ * What a mocked command answers: a string is its stdout (and it succeeds); an object gives
+ * some of a {@link Result}'s fields, the rest being those of a success with no output.
+ * `exitCode` defaults to 0; it is null with a `signal`, or with `timedOut: true` and no
+ * `exitCode` (the command then ended with SIGTERM, as a real time-out does). An answer that
+ * fails makes the call throw a {@link CommandError} unless it used `warn`.
+ *
+ * @example `"main\n"`, `{ stdout: "", stderr: "not found\n", exitCode: 1 }`, `{ timedOut: true }`
+ */
 export type MockAnswer = string | Partial<Pick<Result, "stdout" | "stderr" | "exitCode" | "signal" | "timedOut">>;
 
-/** Exact command strings as keys, or [string | RegExp, answer] pairs (a Map works too). */
+/**
+ * The commands a {@link mockContext} expects and what each answers: an object with exact
+ * command strings as keys, or `[string | RegExp, answer]` pairs (an array or a `Map`). A
+ * string matches the whole command, a RegExp any part of it; the first entry that matches wins.
+ * Commands are matched as {@link Result.command} shows them: `ctx.run`'s text as given, and
+ * for `ctx.exec` and `` ctx.$ `` the program and arguments joined by spaces, quoted where a
+ * shell would need it.
+ *
+ * @example
+ * ```ts
+ * { "git status --short": "", "npm publish": { exitCode: 0 } }
+ * new Map([[/^git tag /, ""], ["npm test", { exitCode: 1 }]])
+ * ```
+ */
 export type MockTable = Readonly<Record<string, MockAnswer>> | Iterable<readonly [string | RegExp, MockAnswer]>;
 
+/** One command a task asked a {@link MockContext} to run, as recorded in `ctx.calls`. */
 export interface MockCall {
+  /** Which method was called: `"run"`, `"exec"` or `"$"`. */
   readonly kind: "run" | "exec" | "$";
+  /** The command as matched against the table (see {@link MockTable}). */
   readonly command: string;
+  /** The options the call was given; `{}` when none (always for `` ctx.$ ``). */
   readonly options: RunOptions;
 }
 
+/** What the mock `ctx` reports about the task, for code that reads more than `opts`; all optional. */
 export interface MockContextSettings {
+  /** `ctx.name`. @defaultValue `"task"` */
   readonly name?: string;
+  /**
+   * `ctx.options`. This is not `opts`: a test passes `opts` to the task's `run` itself.
+   * @defaultValue `{}`
+   */
   readonly options?: Readonly<Record<string, unknown>>;
+  /** `ctx.args`, the extra command-line words. @defaultValue `[]` */
   readonly args?: readonly string[];
+  /** `ctx.rest`, the words after `--`. @defaultValue `[]` */
   readonly rest?: readonly string[];
+  /** `ctx.cwd`. @defaultValue the test process's current directory */
   readonly cwd?: string;
+  /**
+   * Settings for `ctx.config`, over runner's built-in defaults.
+   * @example `{ config: { jobs: 2, shell: "/bin/bash" } }`
+   */
   readonly config?: Partial<RunnerConfig>;
+  /**
+   * `ctx.signal`: pass an `AbortController`'s signal to test how the task reacts to being
+   * cancelled. @defaultValue a signal that is never aborted
+   */
   readonly signal?: AbortSignal;
 }
 
+/** A {@link Context} for unit tests, made by {@link mockContext}, that records what the task did. */
 export interface MockContext extends Context {
-  /** Every run/exec/$ call, in order. */
+  /** Every `run`, `exec` and `$` call, in order, also those that threw. */
   readonly calls: MockCall[];
-  /** Every ctx.log line. */
+  /** Every `ctx.log` line, its values joined by spaces. */
   readonly logs: string[];
-  /** The commands run, as strings: handy for `expect(ctx.commands).toEqual([...])`. */
+  /** The commands run, as strings, in order: handy for `expect(ctx.commands).toEqual([...])`. */
   readonly commands: string[];
 }
 
@@ -62,6 +105,26 @@ function toResult(command: string, answer: MockAnswer): Result {
   return buildResult({ command, stdout: fields.stdout, stderr: fields.stderr, exitCode, signal, timedOut });
 }
 
+/**
+ * A `ctx` for unit-testing tasks without running anything: `run`, `exec` and `` $ `` answer
+ * from `table`, every call is recorded (`ctx.calls`, `ctx.commands`, `ctx.logs`), and a
+ * command the table does not expect makes the call reject with an error naming it, so a
+ * test cannot silently run less than it thinks. Nothing is printed. Of the run options only
+ * `warn` (no throw) and `hide` (the error's message then ends with the output) change what a
+ * call does; all of them are recorded in `ctx.calls`.
+ *
+ * @param table - the expected commands and their answers; none by default
+ * @param settings - the task's name, `ctx.options`, `ctx.cwd`, `ctx.config` and the rest
+ * @example
+ * ```ts
+ * import { mockContext } from "runner/testing";
+ * import { release } from "../tasks.ts";
+ *
+ * const ctx = mockContext({ "git status --short": "", "npm publish": { exitCode: 0 } });
+ * await release.run(ctx, { tag: "latest" });
+ * expect(ctx.commands).toEqual(["git status --short", "npm publish"]);
+ * ```
+ */
 export function mockContext(table: MockTable = {}, settings: MockContextSettings = {}): MockContext {
   const entries = entriesOf(table);
   const calls: MockCall[] = [];

@@ -2,19 +2,73 @@
 // declared options. Kept free of imports with side effects: user tasks files import it.
 import type { Context } from "../context/types.ts";
 
+/**
+ * What kind of value an option takes on the command line, and so its type in `opts`:
+ * - `"string"`: the word as given (`--target esnext`, `--target=esnext`) → `string`;
+ * - `"number"`: a word that reads as a number (`-j 8`, `-j8`) → `number`; anything else is an error;
+ * - `"boolean"`: a flag (`--watch`, `--no-watch`, `--watch=false`) → `boolean`, `false` unless given.
+ */
 export type OptionType = "string" | "number" | "boolean";
 
+/**
+ * One option of a task, as declared in `task({ options: { ... } })`. The key it is declared
+ * under is its name in `opts`; on the command line it is kebab-cased (`dryRun` → `--dry-run`).
+ * Declarations are checked when the tasks file loads: a default or choice of the wrong type,
+ * a boolean positional or a short letter used twice is an error naming the task.
+ *
+ * @example
+ * ```ts
+ * options: {
+ *   target: { type: "string", choices: ["es2022", "esnext"], default: "es2022", help: "language level" },
+ *   jobs: { type: "number", default: 4, short: "j" },
+ *   entry: { type: "string", positional: true, required: true },
+ *   define: { type: "string", multiple: true }, // --define A --define B → ["A", "B"]
+ * }
+ * ```
+ */
 export interface OptionSpec {
+  /** How the value is read from the command line and typed in `opts`: `"string"`, `"number"` or `"boolean"`. */
   readonly type: OptionType;
+  /**
+   * The only values accepted, of the option's type (`["es2022", "esnext"]`, `[1, 2, 3]`). In
+   * `opts` the option's type is their union (`"es2022" | "esnext"`); any other value on the
+   * command line is an error that lists them, and shell completion offers them.
+   */
   readonly choices?: readonly (string | number)[];
+  /**
+   * The value when the option is not given. It must be of the option's type (a list for
+   * `multiple`) and one of its `choices`. An option with a default is never undefined in `opts`.
+   * Without one, a boolean is `false`, a `multiple` option `[]`, and any other option undefined.
+   */
   readonly default?: unknown;
+  /** One line describing the option, shown by `runner --help <task>`. */
   readonly help?: string;
+  /** A one-letter (or digit) short flag: `short: "j"` accepts `-j 8` and `-j8` as well as `--jobs 8`. */
   readonly short?: string;
+  /**
+   * Whether the option may be given several times: `--define A --define B` gives `["A", "B"]`.
+   * Its value in `opts` is an array, `[]` when not given. A positional that is `multiple`
+   * takes every bare word after it, so it must be the last positional.
+   * @defaultValue `false`
+   */
   readonly multiple?: boolean;
+  /**
+   * Whether the option is given as a bare word rather than a flag: `runner build src/main.ts`
+   * fills the first positional. Positionals are filled in declaration order; the flag form
+   * (`--entry src/main.ts`) works too. A boolean cannot be positional.
+   * @defaultValue `false`
+   */
   readonly positional?: boolean;
+  /**
+   * Whether the option must be given: without it runner prints
+   * `Task "build" needs <entry>. Usage: …` and exits with status 2, running nothing. A
+   * required option is never undefined in `opts`; a required `multiple` option needs at least one value.
+   * @defaultValue `false`
+   */
   readonly required?: boolean;
 }
 
+/** A task's option declarations: option names (as they appear in `opts`) to their {@link OptionSpec}. */
 export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 type BaseValue<S extends OptionSpec> = S["type"] extends "boolean"
@@ -42,7 +96,19 @@ type IsAlwaysSet<S extends OptionSpec> = S["required"] extends true
 /** One object type instead of an intersection: what editors show, and what tests compare. */
 type Flatten<T> = { [K in keyof T]: T[K] } & {};
 
-/** The `opts` object a task's `run` receives, typed from its option declarations. */
+/**
+ * The `opts` object a task's `run` receives, typed from its option declarations: a `string`,
+ * `number` or `boolean` per `type`, the union of the `choices` when there are some, an array
+ * for `multiple`. An option is optional (may be undefined) unless it is `required`, has a
+ * `default`, is a boolean (`false` unless given) or is `multiple` (`[]` unless given).
+ * `opts` is read-only and has no property for an option that was not declared.
+ *
+ * @example
+ * ```ts
+ * // options: { target: { type: "string", choices: ["es2022", "esnext"], default: "es2022" }, tag: { type: "string" } }
+ * // opts: { readonly target: "es2022" | "esnext"; readonly tag?: string }
+ * ```
+ */
 export type OptionValues<O extends OptionSpecs> = Flatten<
   {
     readonly [K in keyof O as IsAlwaysSet<O[K]> extends true ? K : never]: Value<O[K]>;
@@ -51,39 +117,117 @@ export type OptionValues<O extends OptionSpecs> = Flatten<
   }
 >;
 
+/**
+ * A length of time: a number of milliseconds (`1500`), or text with a unit: `"250ms"`,
+ * `"90s"`, `"5m"`, `"1h"` (a number without a unit, `"1500"`, is milliseconds too). As a
+ * time limit, `0` means no limit.
+ */
 export type Duration = string | number;
 
+/** What `task()` is given: the task's code and, optionally, its options, deps, names and limits. */
 export interface TaskConfig<O extends OptionSpecs> {
+  /**
+   * What the task does, for `runner --list` (its first line) and `runner --help <task>` (all
+   * of it). When omitted, the JSDoc comment on the exported `const` is used instead.
+   */
   readonly description?: string;
+  /**
+   * Other names the task can be run by (`aliases: ["b"]` makes `runner b` run `build`), shown
+   * in `--list`. They are kebab-cased like task names; in a namespace they are names in that
+   * namespace (`docs.build` with alias `b` is also `docs.b`). An alias that is already a task's
+   * name or another alias is an error when the tasks file loads.
+   */
   readonly aliases?: readonly string[];
+  /**
+   * Tasks to run before this one: `task()`s or plain functions, run in the order listed, each
+   * with its options' defaults, and each once per run however many tasks depend on it. This
+   * task runs only once they have all passed. A dep need not be exported (it then runs but is
+   * hidden from `--list`). A dep held in a `const` must be declared above the task that
+   * names it. A cycle of deps is an error when the tasks file loads.
+   */
   readonly deps?: readonly TaskRef[];
+  /**
+   * The task's command-line options, by name; they type `opts` in `run` (see {@link OptionValues}).
+   * @example
+   * ```ts
+   * options: { target: { type: "string", choices: ["es2022", "esnext"], default: "es2022" } }
+   * ```
+   */
   readonly options?: O;
+  /**
+   * The task's time limit for each attempt, as a {@link Duration} (`"5m"`, `"90s"`, or
+   * milliseconds); `0` means no limit. When it expires the task's running commands are
+   * stopped (SIGTERM, then SIGKILL after `killGrace`), `ctx.signal` aborts, and the task
+   * is reported as timed out (exit status 124). `--timeout` on the command line overrides it.
+   * @defaultValue the `timeout` setting (none unless configured)
+   */
   readonly timeout?: Duration;
+  /**
+   * How many times to run the task again after it failed or timed out (a whole number >= 0):
+   * `retries: 2` allows three attempts in all. Each attempt gets a fresh `ctx`. `--retries`
+   * on the command line overrides it.
+   * @defaultValue the `retries` setting (0 unless configured)
+   */
   readonly retries?: number;
+  /**
+   * Whether to keep the task out of `--list`, `--help` and shell completion. It still runs
+   * by name and as a dep. A name starting with `_` hides a task too.
+   * @defaultValue `false`
+   */
   readonly hidden?: boolean;
+  /**
+   * The task's code. It gets the task's {@link Context} and its option values, typed from
+   * `options`. It may be async: the task passes when the returned promise resolves and fails
+   * when it throws or rejects (with a failed command's exit status when the error is a
+   * {@link CommandError}, else 1). What it returns is ignored.
+   */
   readonly run: (ctx: Context, opts: OptionValues<O>) => unknown;
 }
 
 export const TASK_BRAND = Symbol.for("runner.task");
 
-/** What `task()` returns; the brand survives several copies of runner being loaded. */
+/**
+ * What `task()` returns: the task's configuration, frozen, marked as a task. Export it from
+ * the tasks file to make it a task, list it in another task's `deps`, or call its `run` in a
+ * unit test with a `mockContext()` and typed `opts`.
+ */
 export interface TaskDefinition<O extends OptionSpecs = OptionSpecs> extends TaskConfig<O> {
   readonly [TASK_BRAND]: true;
 }
 
-/** Any task made by `task()`, whatever its options (what deps need to know of it). */
+/** Any task made by `task()`, whatever its options: what `deps` accepts. */
 export interface AnyTaskDefinition {
   readonly [TASK_BRAND]: true;
 }
 
-/** A dependency: a task made by `task()` or a plain exported function. */
+/** A dependency in `deps`: a task made by `task()`, or a plain function taking `ctx` (exported or not). */
 export type TaskRef = AnyTaskDefinition | ((ctx: Context) => unknown);
 
-/** Declare a task with options, deps, aliases, a time limit and retries. */
+/**
+ * Declares a task: its code, and optionally its options, deps, aliases, a time limit and
+ * retries. Export the result from the tasks file; its name is the export's name, kebab-cased.
+ * `opts` in `run` is typed from `options`, with no `as const` needed.
+ *
+ * @example
+ * ```ts
+ * import { task } from "runner";
+ *
+ * export const build = task({
+ *   description: "Compile the project",
+ *   deps: [clean],
+ *   options: { target: { type: "string", choices: ["es2022", "esnext"], default: "es2022" } },
+ *   timeout: "5m",
+ *   async run(ctx, opts) {
+ *     await ctx.run(`tsc -p . --target ${opts.target}`); // opts.target: "es2022" | "esnext"
+ *   },
+ * });
+ * ```
+ */
 export function task<const O extends OptionSpecs = Record<never, never>>(config: TaskConfig<O>): TaskDefinition<O> {
   return Object.freeze({ ...config, [TASK_BRAND]: true as const });
 }
 
+/** Whether `value` was made by `task()` (by this or by another copy of runner). */
 export function isTaskDefinition(value: unknown): value is TaskDefinition {
   return typeof value === "object" && value !== null && TASK_BRAND in value;
 }

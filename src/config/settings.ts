@@ -5,34 +5,45 @@ import { parseDuration } from "../common/duration.ts";
 
 export const OUTPUT_MODES = ["prefixed", "grouped", "interleaved", "quiet"] as const;
 
-/** How a parallel run shows its tasks' output. */
+/**
+ * How a parallel run (`-p`) shows its tasks' output (`--output`, the `output` setting,
+ * `RUNNER_OUTPUT`):
+ * - `"prefixed"`: every line as it comes, prefixed with its task's name;
+ * - `"grouped"`: each task's output as one block when the task ends;
+ * - `"interleaved"`: raw, as it comes, as with `&` in a shell;
+ * - `"quiet"`: only the output of tasks that failed, and the summary.
+ */
 export type OutputMode = (typeof OUTPUT_MODES)[number];
 
-/** The resolved configuration, as a task sees it in `ctx.config`. */
+/**
+ * The resolved configuration, as a task sees it in `ctx.config`: built-in defaults, then the
+ * config file, then `RUNNER_*` environment variables, then the command line, each overriding
+ * the one before. Durations are in milliseconds here, however they were written.
+ */
 export interface RunnerConfig {
   /** Tasks at once in parallel runs (`-j`, `RUNNER_JOBS`); default: the available CPUs. */
   readonly jobs: number;
-  /** The parallel output mode; undefined: chosen from the terminal and CI. */
+  /** The parallel output mode (`--output`); undefined: `prefixed` on a terminal, else (or under CI) `grouped`. */
   readonly output: OutputMode | undefined;
-  /** Default per-task time limit in milliseconds; undefined or 0: none. */
+  /** Default per-task time limit in milliseconds (`--timeout`, `RUNNER_TIMEOUT`); undefined or 0: none. */
   readonly timeout: number | undefined;
-  /** Default number of retries of a failed task. */
+  /** Default number of retries of a failed task (`--retries`, `RUNNER_RETRIES`); default 0. */
   readonly retries: number;
-  /** Milliseconds between SIGTERM and SIGKILL when a command is stopped. */
+  /** Milliseconds between SIGTERM and SIGKILL when a command is stopped; default 3000. */
   readonly killGrace: number;
   /** The shell `ctx.run` uses (default `/bin/sh`). */
   readonly shell: string;
-  /** Extra environment for commands. */
+  /** Extra environment variables for every command, over runner's own and the `dotenv` files'. */
   readonly env: Readonly<Record<string, string>>;
-  /** Whether commands are printed before they run. */
+  /** Whether commands are printed before they run (`-e`, `RUNNER_ECHO`); default false. */
   readonly echo: boolean;
   /** Colours forced on or off; undefined: decided from the terminal and the environment. */
   readonly color: boolean | undefined;
-  /** The tasks file, absolute. */
+  /** The tasks file named by the config file (made absolute) or `RUNNER_FILE`; undefined when neither names one. */
   readonly file: string | undefined;
-  /** dotenv files loaded into commands' environment, absolute. */
+  /** `.env` files loaded into commands' environment (from a config file, made absolute); default none. */
   readonly dotenv: readonly string[];
-  /** Bytes of each stream's output kept in memory per command (the tail). */
+  /** Bytes of each stream's output kept in a command's result (the last ones); default 1 MiB. */
   readonly captureLimit: number;
 }
 

@@ -5,15 +5,37 @@ import type { Result } from "./types.ts";
 
 const TAIL_LINES = 10;
 
-/** Thrown by `ctx.run`/`exec`/`$` when a command fails and `warn` is not set. */
+/**
+ * The error `ctx.run`, `ctx.exec` and `` ctx.$ `` throw when a command fails (non-zero exit,
+ * killed by a signal, timed out) and `warn` is not set. Its message names the command and
+ * how it failed — `Command failed with exit code 2: npm test`, `Command was killed with
+ * SIGKILL: …`, `Command timed out after 5s: …` — followed, when the command's output was
+ * hidden, by that output's last lines. A task that lets it propagate fails with the
+ * command's exit status.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await ctx.run("git diff --quiet");
+ * } catch (error) {
+ *   if (!(error instanceof CommandError)) throw error;
+ *   ctx.log("uncommitted changes; exit code", error.result.exitCode);
+ * }
+ * ```
+ */
 export class CommandError extends Error {
+  /** Always `"CommandError"`. */
   override readonly name = "CommandError";
+  /**
+   * Made by runner's `ctx` (and by `mockContext`) for a failed command; tasks rarely make one.
+   * @param result - the failed command's result
+   * @param hidden - whether its output was hidden; then the message ends with that output's last lines
+   * @param timeoutMs - its time limit in milliseconds, named in the message when `result.timedOut`
+   */
   constructor(
-    /** The failed command's result: its output, exit code or signal. */
+    /** The failed command's {@link Result}: its command, captured output, exit code or signal, `timedOut`. */
     readonly result: Result,
-    /** Whether the output was hidden: then its tail is part of the message. */
     hidden = false,
-    /** The command's time limit, named when it expired. */
     timeoutMs?: number,
   ) {
     super(commandFailureMessage(result, hidden, timeoutMs));

@@ -2,66 +2,190 @@
 // `runner/testing`'s mock so that tasks type-check against both.
 import type { RunnerConfig } from "../config/settings.ts";
 
+/**
+ * An answer to a prompt: when a command's output (stdout or stderr) matches `pattern`,
+ * `response` is written to its stdin, once for every match.
+ *
+ * @example
+ * ```ts
+ * await ctx.run("npm publish", { responders: [{ pattern: /one-time password:/, response: "123456\n" }] });
+ * ```
+ */
 export interface Responder {
+  /** What to look for in the output: a RegExp, or a string matched as literal text (not as a pattern). */
   readonly pattern: RegExp | string;
+  /** The text written to stdin, exactly as given: end it with `"\n"` to press Enter. */
   readonly response: string;
 }
 
+/** How `ctx.run` and `ctx.exec` run one command; every field is optional. */
 export interface RunOptions {
-  /** Do not throw when the command fails; check `result.ok`. */
+  /**
+   * Do not throw when the command fails (non-zero exit, killed by a signal, timed out):
+   * return the {@link Result} and let the task check `result.ok`. `-w`/`--warn-only` sets it
+   * for every command.
+   * @defaultValue `false`
+   */
   readonly warn?: boolean;
-  /** Hide output while still capturing it: `true`/"both", "stdout" or "stderr". */
+  /**
+   * Keep the command's output off the terminal; it is still captured in the result.
+   * `true` or `"both"` hides stdout and stderr, `"stdout"` or `"stderr"` only that stream.
+   * When a command with hidden output fails, the error's message ends with its last lines.
+   * @defaultValue `false` (output is shown as it comes)
+   */
   readonly hide?: boolean | "both" | "stdout" | "stderr";
-  /** Print the command before running it. */
+  /**
+   * Print the command (`$ npm test`) as a line of the task's output before running it.
+   * @defaultValue the `echo` setting (`-e`, `RUNNER_ECHO`), off unless configured
+   */
   readonly echo?: boolean;
-  /** Extra environment variables for the command. */
+  /**
+   * Extra environment variables for this command, on top of the environment commands get
+   * anyway (runner's own, the `dotenv` files, the `env` setting). A variable set to
+   * `undefined` is removed from the command's environment.
+   * @example `{ env: { CC: "clang", NODE_ENV: "production" } }`
+   */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Directory to run in, relative to the task's cwd. */
+  /**
+   * The directory to run the command in: absolute, or relative to `ctx.cwd`.
+   * @defaultValue `ctx.cwd`
+   * @example `{ cwd: "native" }`
+   */
   readonly cwd?: string;
-  /** Time limit for this command (`90s`, `5m`, or milliseconds). */
+  /**
+   * A time limit for this command: `"90s"`, `"5m"`, `"1h"`, `"250ms"` or a number of
+   * milliseconds; `0` means no limit. When it expires the command and everything it started
+   * get SIGTERM (then SIGKILL after `killGrace`), `result.timedOut` is true, and the call
+   * throws (unless `warn`). The task's own time limit applies as well.
+   * @defaultValue no limit of its own
+   */
   readonly timeout?: string | number;
-  /** Text written to the command's stdin. */
+  /**
+   * Text written to the command's stdin, which is then closed (unless `responders` keep it
+   * open). Without `input` or `responders`, a command in a serial run reads runner's own
+   * stdin (the terminal, say); in a parallel run its stdin is empty.
+   */
   readonly input?: string;
-  /** Answers written to stdin when the output matches a pattern. */
+  /** Answers written to stdin whenever the output matches a pattern, for commands that prompt. */
   readonly responders?: readonly Responder[];
 }
 
+/** The result of a command run by `ctx.run`, `ctx.exec` or `` ctx.$`…` ``. */
 export interface Result {
+  /**
+   * The command as it ran: `ctx.run`'s command line as given; for `ctx.exec` and `` ctx.$ ``
+   * the program and its arguments, quoted as a shell would need them (`git tag 'v1 beta'`).
+   */
   readonly command: string;
+  /**
+   * What the command wrote to stdout, as text exactly as printed, final newline included
+   * (`"main\n"`). Captured even when hidden. Only the last `captureLimit` bytes (1 MiB by
+   * default) are kept.
+   */
   readonly stdout: string;
+  /** What the command wrote to stderr, like {@link Result.stdout}. */
   readonly stderr: string;
-  /** stdout and stderr interleaved as they arrived. */
+  /** stdout and stderr together, interleaved as they arrived, exactly as printed. */
   readonly all: string;
-  /** null when a signal ended the command. */
+  /**
+   * The command's exit code (`0` for success); `null` when a signal ended it, which is also
+   * what happens when it timed out or was cancelled. `127` when the program could not be started.
+   */
   readonly exitCode: number | null;
+  /** The name of the signal that ended the command (`"SIGTERM"`, `"SIGKILL"`), or `null` when it exited. */
   readonly signal: string | null;
+  /** Whether the command succeeded: exit code 0 and not timed out. */
   readonly ok: boolean;
+  /** Whether the command failed: the opposite of `ok`. */
   readonly failed: boolean;
+  /**
+   * Whether the command was stopped because its own `timeout` option expired. (A command
+   * stopped because its task timed out or was cancelled shows that in `signal`.)
+   */
   readonly timedOut: boolean;
+  /** How long the command ran, in whole milliseconds. */
   readonly durationMs: number;
 }
 
+/**
+ * What a task's `run` receives as `ctx`: ways to run commands and to print, and what the
+ * task was run with. A fresh one for every attempt.
+ */
 export interface Context {
-  /** Run a command through the shell; output streams and is captured. */
+  /**
+   * Runs a command line through the shell (the `shell` setting, `/bin/sh` by default), in
+   * `ctx.cwd`. Its output streams to the terminal as it comes (unless hidden) and is
+   * captured in the result. A failing command throws a {@link CommandError} unless `warn`
+   * (or `-w`) is set.
+   * With `-n`/`--dry-run` the command is printed, not run, and the result is a success
+   * with empty output.
+   *
+   * @example
+   * ```ts
+   * const { stdout } = await ctx.run("git status --short", { hide: true });
+   * const r = await ctx.run("npm test", { warn: true });
+   * if (!r.ok) ctx.log("tests failed with exit code", r.exitCode);
+   * ```
+   */
   run(command: string, options?: RunOptions): Promise<Result>;
-  /** Run a program with an argument list, no shell. */
+  /**
+   * Runs a program with a list of arguments, without a shell, so no quoting is needed and
+   * nothing in the arguments is interpreted. Otherwise as {@link Context.run}.
+   * @example `await ctx.exec("git", ["tag", name]);`
+   */
   exec(file: string, args?: readonly string[], options?: RunOptions): Promise<Result>;
-  /** Template tag: `` ctx.$`git tag ${name}` ``; each interpolation is one argument (no shell). */
+  /**
+   * A template tag that runs a command without a shell, following execa's template rules
+   * (not zx's): the literal text splits into words at whitespace, and each interpolated
+   * value is one argument however many spaces or quotes it holds (an array gives one
+   * argument per item; a {@link Result} gives its stdout without the final newline). No
+   * quoting is needed and nothing can be injected. It takes no options (use
+   * {@link Context.exec} for those), and throws a {@link CommandError} when the command fails
+   * (unless `-w`).
+   *
+   * @example
+   * ```ts
+   * await ctx.$`git tag ${name}`; // one argument even if name is "v1 beta"
+   * const { stdout } = await ctx.$`git log -1 --format=${fmt}`;
+   * ```
+   */
   $(strings: TemplateStringsArray, ...values: readonly unknown[]): Promise<Result>;
-  /** Print a line attributed to this task. */
+  /**
+   * Prints one line as this task's output (on stdout), formatting its values as
+   * `console.log` does: `ctx.log("copied", n, "files")`. In parallel runs the line is shown
+   * with the task's other output (prefixed or grouped).
+   */
   log(...values: readonly unknown[]): void;
-  /** The task's full name, e.g. `docs.build`. */
+  /** The task's full name, as `runner --list` shows it: `build`, or `docs.build` in a namespace. */
   readonly name: string;
-  /** The task's option values as parsed from the command line. */
+  /**
+   * The task's option values, defaults included, untyped: the same values `opts` holds
+   * (prefer `opts`, which is typed). Empty for a task that is a plain function.
+   */
   readonly options: Readonly<Record<string, unknown>>;
-  /** Extra command-line words (for tasks without positional options). */
+  /**
+   * The extra words after the task's name on the command line, for a task that is a plain
+   * exported function (`runner greet Ada Lovelace` → `["Ada", "Lovelace"]`). Empty for a
+   * `task()`, which declares positional options instead.
+   */
   readonly args: readonly string[];
-  /** Words after `--` (given to the last task on the line). */
+  /**
+   * The words after `--` on the command line (`runner test -- --watch` → `["--watch"]`),
+   * given to the last task named before it; empty for every other task.
+   */
   readonly rest: readonly string[];
-  /** Directory commands run in: the tasks file's directory. */
+  /**
+   * The directory commands run in, absolute: the directory where the tasks file was found
+   * (for `tasks/index.ts`, the directory holding `tasks/`, the project root). A command's
+   * own `cwd` option is relative to it.
+   */
   readonly cwd: string;
-  /** Aborted when the task is cancelled or times out. */
+  /**
+   * Aborted when the task is cancelled (Ctrl-C, or another task failed in a parallel run)
+   * or times out. Running commands are stopped for you; pass it on to what else the task
+   * waits on (`fetch(url, { signal: ctx.signal })`) so that it stops too.
+   */
   readonly signal: AbortSignal;
-  /** The resolved configuration. */
+  /** runner's resolved settings (defaults, config file, environment and command line combined). */
   readonly config: RunnerConfig;
 }
