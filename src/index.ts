@@ -11,6 +11,6 @@ export type {
   TaskRef,
   AnyTaskDefinition,
 } from "./api/task.ts";
-export type { Context, Responder, Result, RunOptions } from "./context/types.ts";
+export type { Context, Responder, Result, RunOptions } from "./api/context.ts";
 export type { OutputMode, RunnerConfig } from "./config/settings.ts";
 export { CommandError } from "./context/command-error.ts";

@@ -5,7 +5,7 @@ import { defaults, type RunnerConfig } from "./config/settings.ts";
 import { CommandError } from "./context/command-error.ts";
 import { quoteArgs, templateToArgs } from "./context/command-line.ts";
 import { buildResult } from "./context/result.ts";
-import type { Context, Result, RunOptions } from "./context/types.ts";
+import type { Context, Result, RunOptions } from "./api/context.ts";
 
 /**
  * What a mocked command answers: a string is its stdout (and it succeeds); an object gives

@@ -1,6 +1,6 @@
 // The task declaration API: `task({...})` and the types that make `opts` typed from the
 // declared options. Kept free of imports with side effects: user tasks files import it.
-import type { Context } from "../context/types.ts";
+import type { Context } from "./context.ts";
 
 /**
  * What kind of value an option takes on the command line, and so its type in `opts`:
@@ -223,6 +223,8 @@ export type TaskRef = AnyTaskDefinition | ((ctx: Context) => unknown);
  * });
  * ```
  */
+// A task that declares no options has none: its `opts` is an empty object, on purpose.
+// eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type
 export function task<const O extends OptionSpecs = Record<never, never>>(config: TaskConfig<O>): TaskDefinition<O> {
   return Object.freeze({ ...config, [TASK_BRAND]: true as const });
 }

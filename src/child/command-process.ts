@@ -7,11 +7,11 @@
 // thousands (bench/ measures it).
 import type { ChildProcess, StdioOptions } from "node:child_process";
 import { statSync } from "node:fs";
-import type { Responder } from "../context/types.ts";
 import type { Clock } from "../world/world.ts";
 import { shellSignalReport } from "./direct-command.ts";
 import type { Outcome } from "./outcome.ts";
 import type { ProcessGroups } from "./process-groups.ts";
+import type { Responder } from "../api/responder.ts";
 import { respond } from "./responders.ts";
 import { Tail } from "./tail.ts";
 

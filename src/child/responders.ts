@@ -1,6 +1,6 @@
 // Responders (as invoke's): when a command's output matches a pattern, the response is
 // written to its stdin — auto-answering prompts.
-import type { Responder } from "../context/types.ts";
+import type { Responder } from "../api/responder.ts";
 
 /** Watches output for responder patterns and writes each answer once per match. */
 export function respond(responders: readonly Responder[], write: (text: string) => void): (chunk: Buffer) => void {

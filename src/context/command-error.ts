@@ -1,7 +1,7 @@
 // The error a failing command throws from ctx.run/exec/$ (unless `warn`): it names the
 // command and how it failed, and, when its output was hidden, ends with that output's tail.
 import { formatLimit } from "../common/duration.ts";
-import type { Result } from "./types.ts";
+import type { Result } from "../api/context.ts";
 
 const TAIL_LINES = 10;
 

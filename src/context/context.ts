@@ -9,7 +9,7 @@ import type { RunnerConfig } from "../config/settings.ts";
 import { CommandError } from "./command-error.ts";
 import { quoteArgs, templateToArgs } from "./command-line.ts";
 import { buildResult, outcomeFields } from "./result.ts";
-import type { Context, Result, RunOptions } from "./types.ts";
+import type { Context, Result, RunOptions } from "../api/context.ts";
 
 /** A command as the report records it. */
 export interface CommandRecord {

@@ -1,7 +1,7 @@
 // A command's Result, built in one place for the real ctx, the dry run and mockContext, so
 // that the three can never disagree on what `ok`, `failed` or `exitCode` mean.
 import type { Outcome } from "../child/outcome.ts";
-import type { Result } from "./types.ts";
+import type { Result } from "../api/context.ts";
 
 export interface ResultFields {
   readonly command: string;

@@ -5,7 +5,7 @@ import type { CommandRun } from "../child/command-process.ts";
 import { formatLimit } from "../common/duration.ts";
 import { isCommandError } from "../context/command-error.ts";
 import { createContext, type CommandRecord, type ContextSettings, type TaskOutput } from "../context/context.ts";
-import type { Context } from "../context/types.ts";
+import type { Context } from "../api/context.ts";
 import type { Step } from "../plan/plan.ts";
 import type { Clock } from "../world/world.ts";
 import type { RunEvent } from "./events.ts";

@@ -10,7 +10,7 @@
 //   70       an internal error: a bug in runner
 import { constants } from "node:os";
 import { LoadError, UserError } from "../common/user-error.ts";
-import type { Result } from "../context/types.ts";
+import type { Result } from "../api/context.ts";
 import type { TaskRun, TaskStatus } from "./outcomes.ts";
 
 export const PASSED = 0;

@@ -4,7 +4,7 @@ import { isTaskDefinition, type TaskDefinition } from "../api/task.ts";
 import { parseDuration } from "../common/duration.ts";
 import { kebabCase } from "../common/names.ts";
 import { UserError } from "../common/user-error.ts";
-import type { Context } from "../context/types.ts";
+import type { Context } from "../api/context.ts";
 import { firstLine } from "./jsdoc.ts";
 import { normalizeOptions, type OptionDef } from "./option-declarations.ts";
 

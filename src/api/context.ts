@@ -1,22 +1,9 @@
 // The shape of `ctx` and of a command's result, shared by the real context and
 // `runner/testing`'s mock so that tasks type-check against both.
+import type { Responder } from "./responder.ts";
 import type { RunnerConfig } from "../config/settings.ts";
 
-/**
- * An answer to a prompt: when a command's output (stdout or stderr) matches `pattern`,
- * `response` is written to its stdin, once for every match.
- *
- * @example
- * ```ts
- * await ctx.run("npm publish", { responders: [{ pattern: /one-time password:/, response: "123456\n" }] });
- * ```
- */
-export interface Responder {
-  /** What to look for in the output: a RegExp, or a string matched as literal text (not as a pattern). */
-  readonly pattern: RegExp | string;
-  /** The text written to stdin, exactly as given: end it with `"\n"` to press Enter. */
-  readonly response: string;
-}
+export type { Responder };
 
 /** How `ctx.run` and `ctx.exec` run one command; every field is optional. */
 export interface RunOptions {
