@@ -5,7 +5,6 @@ import { format } from "node:util";
 import { runCommand, type CommandRun, type CommandSpec } from "../child/command-process.ts";
 import { directCommand } from "../child/direct-command.ts";
 import { parseDuration } from "../common/duration.ts";
-import type { RunnerConfig } from "../config/settings.ts";
 import { CommandError } from "./command-error.ts";
 import { quoteArgs, templateToArgs } from "./command-line.ts";
 import { buildResult, outcomeFields } from "./result.ts";
@@ -33,14 +32,11 @@ export interface CommandObserver {
   ended(record: CommandRecord): void;
 }
 
-export interface ContextSettings {
-  readonly name: string;
-  readonly options: Readonly<Record<string, unknown>>;
-  readonly args: readonly string[];
-  readonly rest: readonly string[];
-  readonly cwd: string;
-  readonly signal: AbortSignal;
-  readonly config: RunnerConfig;
+/** What the task sees as it is (its name, options, words, directory, signal, config), and how its commands run. */
+export interface ContextSettings extends Pick<
+  Context,
+  "name" | "options" | "args" | "rest" | "cwd" | "signal" | "config"
+> {
   readonly output: TaskOutput;
   /** Environment for commands: runner's, plus dotenv, config `env`, FORCE_COLOR. */
   readonly env: Readonly<Record<string, string | undefined>>;
