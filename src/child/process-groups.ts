@@ -13,11 +13,11 @@ export type GroupsWorld = Pick<World, "kill" | "onExit">;
 export class ProcessGroups {
   private readonly live = new Set<number>();
   private readonly leftovers = new Set<number>();
-  private readonly removeExitHook: () => void;
 
   constructor(private readonly world: GroupsWorld) {
-    // However runner exits, what it started goes with it.
-    this.removeExitHook = world.onExit(() => this.killAll("SIGKILL"));
+    // However runner exits, what it started goes with it. The hook stays until the exit:
+    // task code may still start a command after the run is over (from a timer it left).
+    world.onExit(() => this.killAll("SIGKILL"));
   }
 
   /** A command's group, now running. */
@@ -98,10 +98,5 @@ export class ProcessGroups {
       }),
     );
     for (const pid of groups) this.leftovers.delete(pid);
-  }
-
-  /** The run and its cleanup are over. */
-  dispose(): void {
-    this.removeExitHook();
   }
 }

@@ -113,7 +113,6 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     return afterReportFiles(exitCode, files?.problems ?? 0);
   } finally {
     signals.dispose();
-    groups.dispose();
   }
 }
 
