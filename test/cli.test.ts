@@ -397,7 +397,7 @@ describe("core options after a task name", () => {
     const result = await run(["clean", "-j", "3", "--plan"]);
     expect(result.stdout).toBe("1. clean\n");
     const bad = await run(["clean", "-j", "x"]);
-    expect(bad.stderr).toBe('Invalid value "x" for --jobs: expected a whole number >= 1.\n');
+    expect(bad.stderr).toBe('Invalid value "x" for --jobs: expected a whole number ≥ 1.\n');
     expect(bad.code).toBe(2);
   });
 

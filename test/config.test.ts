@@ -391,8 +391,8 @@ describe("configuration changes behaviour", () => {
 
 describe("invalid configuration: one line naming the source, exit status 2, nothing run", () => {
   const fileCases: [string, unknown, string][] = [
-    ["jobs", 0, "Invalid value 0 for jobs in <file>: expected a whole number >= 1."],
-    ["jobs", "3", 'Invalid value "3" for jobs in <file>: expected a whole number >= 1.'],
+    ["jobs", 0, "Invalid value 0 for jobs in <file>: expected a whole number ≥ 1."],
+    ["jobs", "3", 'Invalid value "3" for jobs in <file>: expected a whole number ≥ 1.'],
     [
       "output",
       "fancy",
@@ -403,7 +403,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
       "soon",
       'Invalid value "soon" for timeout in <file>: expected a duration like "90s", "5m", "1h" or milliseconds.',
     ],
-    ["retries", -1, "Invalid value -1 for retries in <file>: expected a whole number >= 0."],
+    ["retries", -1, "Invalid value -1 for retries in <file>: expected a whole number ≥ 0."],
     ["killGrace", "x", 'Invalid value "x" for killGrace in <file>: expected a duration like "3s" or milliseconds.'],
     ["shell", "", 'Invalid value "" for shell in <file>: expected the path or name of a shell.'],
     ["env", { A: 1 }, 'Invalid value {"A":1} for env in <file>: expected an object of string values.'],
@@ -411,7 +411,11 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
     ["color", 1, "Invalid value 1 for color in <file>: expected true or false."],
     ["file", 3, "Invalid value 3 for file in <file>: expected a path."],
     ["dotenv", 5, "Invalid value 5 for dotenv in <file>: expected a path or a list of paths."],
-    ["captureLimit", 10, "Invalid value 10 for captureLimit in <file>: expected a whole number of bytes >= 1024."],
+    [
+      "captureLimit",
+      10,
+      "Invalid value 10 for captureLimit in <file>: expected a whole number of bytes from 1024 to 268435456 (256 MiB).",
+    ],
   ];
   it.each(fileCases)("%s: %j in a config file", async (key, value, message) => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": JSON.stringify({ [key]: value }) });
@@ -420,17 +424,17 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   });
 
   const envCases: [string, string, string][] = [
-    ["RUNNER_JOBS", "abc", "a whole number >= 1"],
-    ["RUNNER_JOBS", "1.5", "a whole number >= 1"],
+    ["RUNNER_JOBS", "abc", "a whole number ≥ 1"],
+    ["RUNNER_JOBS", "1.5", "a whole number ≥ 1"],
     ["RUNNER_OUTPUT", "fancy", "one of prefixed, grouped, interleaved, quiet"],
     ["RUNNER_TIMEOUT", "soon", 'a duration like "90s", "5m", "1h" or milliseconds'],
-    ["RUNNER_RETRIES", "-1", "a whole number >= 0"],
+    ["RUNNER_RETRIES", "-1", "a whole number ≥ 0"],
     ["RUNNER_KILL_GRACE", "1x", 'a duration like "3s" or milliseconds'],
     ["RUNNER_ENV", "not json", "an object of string values"],
     ["RUNNER_ENV", "[1]", "an object of string values"],
     ["RUNNER_ECHO", "maybe", "true or false"],
     ["RUNNER_COLOR", "2", "true or false"],
-    ["RUNNER_CAPTURE_LIMIT", "12", "a whole number of bytes >= 1024"],
+    ["RUNNER_CAPTURE_LIMIT", "12", "a whole number of bytes from 1024 to 268435456 (256 MiB)"],
   ];
   it.each(envCases)("%s=%s", async (name, value, expected) => {
     const dir = project({ "tasks.ts": TASKS });
@@ -449,13 +453,13 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   });
 
   const flagCases: [string[], string][] = [
-    [["-j", "abc"], 'Invalid value "abc" for --jobs: expected a whole number >= 1.'],
-    [["-j0"], 'Invalid value "0" for --jobs: expected a whole number >= 1.'],
+    [["-j", "abc"], 'Invalid value "abc" for --jobs: expected a whole number ≥ 1.'],
+    [["-j0"], 'Invalid value "0" for --jobs: expected a whole number ≥ 1.'],
     [
       ["--timeout", "soon"],
       'Invalid value "soon" for --timeout: expected a duration like "90s", "5m", "1h" or milliseconds.',
     ],
-    [["--retries=x"], 'Invalid value "x" for --retries: expected a whole number >= 0.'],
+    [["--retries=x"], 'Invalid value "x" for --retries: expected a whole number ≥ 0.'],
   ];
   it.each(flagCases)("flag %j", async (args, message) => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "jobs": 3 }` });
@@ -465,7 +469,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
   it("a valid flag does not excuse an invalid environment variable", async () => {
     const dir = project({ "tasks.ts": TASKS });
     const run = await runInProcess(["-j", "2", "show"], { cwd: dir, env: { RUNNER_JOBS: "many" } });
-    expectUserError(run, 'Invalid value "many" for RUNNER_JOBS in the environment: expected a whole number >= 1.');
+    expectUserError(run, 'Invalid value "many" for RUNNER_JOBS in the environment: expected a whole number ≥ 1.');
   });
 
   it("an unknown key in a config file, with a suggestion when one is close", async () => {
@@ -492,7 +496,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
 
   it("a bad config file is reported before the command line is checked, and stops --list too", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "jobs": 0 }` });
-    const message = /^Invalid value 0 for jobs in .*\.runnerrc\.json: expected a whole number >= 1\.\n$/;
+    const message = /^Invalid value 0 for jobs in .*\.runnerrc\.json: expected a whole number ≥ 1\.\n$/;
     expectUserError(await runInProcess(["no-such-task"], { cwd: dir }), message);
     expectUserError(await runInProcess(["--list"], { cwd: dir }), message);
   });

@@ -163,7 +163,7 @@ export interface TaskConfig<O extends OptionSpecs> {
    */
   readonly timeout?: Duration;
   /**
-   * How many times to run the task again after it failed or timed out (a whole number >= 0):
+   * How many times to run the task again after it failed or timed out (a whole number ≥ 0):
    * `retries: 2` allows three attempts in all. Each attempt gets a fresh `ctx`. `--retries`
    * on the command line overrides it.
    * @defaultValue the `retries` setting (0 unless configured)

@@ -8,12 +8,13 @@
 import type { ChildProcess, StdioOptions } from "node:child_process";
 import { statSync } from "node:fs";
 import type { Clock } from "../world/world.ts";
-import { shellSignalReport } from "./direct-command.ts";
+import { DEFAULT_SHELL, shellSignalReport } from "./direct-command.ts";
 import type { Outcome } from "./outcome.ts";
 import type { ProcessGroups } from "./process-groups.ts";
 import type { Responder } from "../api/responder.ts";
 import { respond } from "./responders.ts";
 import { Tail } from "./tail.ts";
+import { longTimer, type LongTimer } from "../common/long-timer.ts";
 
 export interface CommandSpec {
   /** How the command is shown (echo, errors, reports). */
@@ -93,8 +94,10 @@ class CommandProcess {
   /** The group's id (the leader's pid), when it started. */
   private readonly pid: number | undefined;
   private readonly file: string;
+  /** The shell the process is, if it is one. */
+  private readonly shell: string | false;
   private readonly bypassedShell: boolean;
-  private graceTimer: NodeJS.Timeout | undefined;
+  private graceTimer: LongTimer | undefined;
 
   constructor(
     private readonly spec: CommandSpec,
@@ -110,6 +113,7 @@ class CommandProcess {
     ({
       subprocess: this.subprocess,
       file: this.file,
+      shell: this.shell,
       bypassedShell: this.bypassedShell,
     } = spawnCommand(spawner, spec, stdio));
     const leaderEnded = new Promise<LeaderEnd>((resolve) => {
@@ -166,7 +170,7 @@ class CommandProcess {
     if (subprocess.exitCode === null && subprocess.signalCode === null) {
       subprocess.once("exit", () => this.run.groups.signal(pid, "SIGTERM"));
     }
-    this.graceTimer = setTimeout(() => {
+    this.graceTimer = longTimer(() => {
       stopping.killed = true;
       this.run.groups.signal(pid, "SIGKILL");
     }, this.spec.killGraceMs);
@@ -174,7 +178,7 @@ class CommandProcess {
 
   private async finish(leaderEnded: Promise<LeaderEnd>, needsStdin: boolean): Promise<CommandEnd> {
     const { spec, pid, subprocess } = this;
-    const timer = spec.timeoutMs === undefined ? undefined : setTimeout(() => this.stop("timeout"), spec.timeoutMs);
+    const timer = spec.timeoutMs === undefined ? undefined : longTimer(() => this.stop("timeout"), spec.timeoutMs);
     // Cancelled by a Ctrl-C (the abort reason names the signal) the command gets that signal,
     // as it would in a shell; cancelled for any other reason, SIGTERM.
     const onAbort = (): void => {
@@ -185,7 +189,7 @@ class CommandProcess {
     else spec.signal.addEventListener("abort", onAbort, { once: true });
 
     const leader = await leaderEnded;
-    clearTimeout(timer);
+    timer?.cancel();
     spec.signal.removeEventListener("abort", onAbort);
     const stopping = this.state.kind === "stopping" ? this.state : undefined;
     if (pid !== undefined) {
@@ -202,7 +206,7 @@ class CommandProcess {
       }
       this.run.groups.ended(pid, { leftBehind });
     }
-    clearTimeout(this.graceTimer);
+    this.graceTimer?.cancel();
     if (needsStdin) subprocess.stdin?.destroy();
     this.state = { kind: "ended" };
     const outcome = this.outcomeOf(leader, stopping);
@@ -219,7 +223,7 @@ class CommandProcess {
     if (stopping?.why === "timeout") return { kind: "timeout", afterMs: this.spec.timeoutMs ?? 0 };
     if (stopping?.why === "cancelled") return { kind: "cancelled", signal: stopping.signal };
     if (leader instanceof Error || this.pid === undefined) {
-      const message = spawnMessage(leader instanceof Error ? leader : undefined, this.spec, this.file);
+      const message = spawnMessage(leader instanceof Error ? leader : undefined, this.spec, this.file, this.shell);
       // Said where a shell would say "not found": on the command's stderr, shown and captured.
       this.say(`${message}\n`);
       return { kind: "spawn-error", message };
@@ -253,26 +257,51 @@ function spawnCommand(
   spawner: typeof import("node:child_process"),
   spec: CommandSpec,
   stdio: StdioOptions,
-): { readonly subprocess: ChildProcess; readonly file: string; readonly bypassedShell: boolean } {
+): {
+  readonly subprocess: ChildProcess;
+  readonly file: string;
+  readonly shell: string | false;
+  readonly bypassedShell: boolean;
+} {
   const spawn = (file: string, args: readonly string[], shell: string | false): ChildProcess =>
     spawner.spawn(file, [...args], { shell, cwd: spec.cwd, env: spec.env, stdio, detached: true, windowsHide: true });
   const fallback = spec.shellCommand;
   if (fallback === undefined) {
-    return { subprocess: spawn(spec.file, spec.args, spec.shell), file: spec.file, bypassedShell: false };
+    return {
+      subprocess: spawn(spec.file, spec.args, spec.shell),
+      file: spec.file,
+      shell: spec.shell,
+      bypassedShell: false,
+    };
   }
   try {
     const subprocess = spawn(spec.file, spec.args, false);
-    if (subprocess.pid !== undefined) return { subprocess, file: spec.file, bypassedShell: true };
+    if (subprocess.pid !== undefined) return { subprocess, file: spec.file, shell: false, bypassedShell: true };
     subprocess.on("error", () => {}); // Told by the shell, below.
   } catch {
     // An error spawn() throws rather than emits (ENOTDIR, E2BIG): the shell's to tell too.
   }
-  return { subprocess: spawn(fallback.command, [], fallback.shell), file: fallback.command, bypassedShell: false };
+  return {
+    subprocess: spawn(fallback.command, [], fallback.shell),
+    file: fallback.command,
+    shell: fallback.shell,
+    bypassedShell: false,
+  };
 }
 
-function spawnMessage(error: NodeJS.ErrnoException | undefined, spec: CommandSpec, file: string): string {
+function spawnMessage(
+  error: NodeJS.ErrnoException | undefined,
+  spec: CommandSpec,
+  file: string,
+  shell: string | false,
+): string {
   // A missing working directory is reported as ENOENT too: tell the two apart.
   if (!isDirectory(spec.cwd)) return `${spec.display}: no such directory: ${spec.cwd}`;
+  // Through a shell, the program spawned is the shell: the command itself never started.
+  if (shell !== false && error?.code === "ENOENT") {
+    const from = shell === DEFAULT_SHELL ? "" : " (from the shell setting)";
+    return `${spec.display}: the shell ${shell}${from} does not exist`;
+  }
   if (error?.code === "ENOENT") return `${file}: command not found`;
   if (error?.code === "EACCES") return `${file}: permission denied`;
   return `could not start ${spec.display}${error === undefined ? "" : `: ${error.message}`}`;

@@ -113,6 +113,11 @@ function takeCoreValue(
   const next = argv[i + 1];
   const nextIsValue = next !== undefined && next !== "--" && !next.startsWith("-");
   if (shape.value === "required") {
+    // `-j -1`: a negative number is a (wrong) value, for the value's check to explain.
+    if (next !== undefined && /^-\d/.test(next)) {
+      matches.push({ shape, value: next });
+      return 1;
+    }
     if (!nextIsValue) throw new UserError(`Option ${shape.long} needs a value.`);
     matches.push({ shape, value: next });
     return 1;

@@ -16,6 +16,7 @@ import { coreHelp, coreOptionsOf, coreOptionShapes, type CoreOptions } from "./g
 import { listJson, listText, taskHelpText } from "./help.ts";
 import { planJson, planText } from "./plan-output.ts";
 import { loadProject, type Project } from "./project.ts";
+import { stackOf } from "../common/error-text.ts";
 
 /** Runs `runner <argv>` in `world`; the exit status. Errors end here: one line, or a bug's stack. */
 export async function main(world: World): Promise<number> {
@@ -25,8 +26,7 @@ export async function main(world: World): Promise<number> {
     const status = errorExitStatus(error);
     if (error instanceof UserError) world.stderr.write(`${error.message}\n`);
     else {
-      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      world.stderr.write(`runner: internal error (please report it):\n${text}\n`);
+      world.stderr.write(`runner: internal error (please report it):\n${stackOf(error)}\n`);
     }
     return status === PASSED ? INTERNAL_ERROR : status;
   }

@@ -3,11 +3,16 @@ const UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 
 
 /** Milliseconds, or undefined when the text is not a duration. */
 export function parseDuration(value: unknown): number | undefined {
-  if (typeof value === "number") return Number.isFinite(value) && value >= 0 ? value : undefined;
-  if (typeof value !== "string") return undefined;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
-  if (match === null) return undefined;
-  return Math.round(Number(match[1]) * (UNITS[match[2] ?? "ms"] ?? 1));
+  let ms: number;
+  if (typeof value === "number") ms = value;
+  else if (typeof value === "string") {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(value);
+    if (match === null) return undefined;
+    ms = Math.round(Number(match[1]) * (UNITS[match[2] ?? "ms"] ?? 1));
+  } else return undefined;
+  // A limit is a whole, representable number of milliseconds (no Infinity, which JSON reports
+  // would show as null).
+  return Number.isFinite(ms) && ms >= 0 && ms <= Number.MAX_SAFE_INTEGER ? ms : undefined;
 }
 
 /** `1.2s`, `340ms`, `2m05s`: short and readable, for status lines and the summary. */

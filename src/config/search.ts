@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { ConfigError, LoadError, UserError } from "../common/user-error.ts";
 import type { World } from "../world/world.ts";
 import { checkConfigFile, type CheckedConfigFile } from "./resolve.ts";
+import { firstLineOf } from "../common/error-text.ts";
 
 /** What the search needs of the world. */
 export type SearchWorld = Pick<World, "home" | "env" | "platform" | "importModule">;
@@ -133,10 +134,7 @@ function globalConfigDir({ home, env, platform }: Pick<World, "home" | "env" | "
   return join(env.XDG_CONFIG_HOME || join(home, ".config"), "runner");
 }
 
-function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.trim().split("\n")[0] ?? "";
-}
+const firstLine = firstLineOf;
 
 /** JSON (package.json too): JSON.parse's own message is one line naming the position. */
 function parseJson(path: string, content: string): unknown {

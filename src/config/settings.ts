@@ -89,11 +89,16 @@ export const KEYS = Object.keys(ENV_NAMES) as ConfigKey[];
 /** A value's checked form, or undefined when it is invalid; `fromText`: it came as text (environment, command line). */
 type Checker = (value: unknown, fromText: boolean) => unknown;
 
+/** The most bytes of a stream runner keeps: the tail is made into a string, and V8's are ~512 MiB at most. */
+export const MAX_CAPTURE_LIMIT = 256 * 1024 * 1024;
+
+/** A whole number from `min` to `max`: as text, plain decimal digits only (no `0x10`, `1e3`, ` 4 `, `Infinity`). */
 const wholeNumber =
-  (min: number): Checker =>
+  (min: number, max = Number.MAX_SAFE_INTEGER): Checker =>
   (value, fromText) => {
-    const n = fromText && typeof value === "string" && value.trim() !== "" ? Number(value) : value;
-    return typeof n === "number" && Number.isInteger(n) && n >= min ? n : undefined;
+    const n =
+      fromText && typeof value === "string" && /^\d+$/.test(value) ? Number(value) : fromText ? undefined : value;
+    return typeof n === "number" && Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
   };
 
 const bool: Checker = (value, fromText) => {
@@ -107,13 +112,13 @@ const bool: Checker = (value, fromText) => {
 const text: Checker = (value) => (typeof value === "string" && value !== "" ? value : undefined);
 
 export const CHECKS: Readonly<Record<ConfigKey, { readonly check: Checker; readonly expected: string }>> = {
-  jobs: { check: wholeNumber(1), expected: "a whole number >= 1" },
+  jobs: { check: wholeNumber(1), expected: "a whole number ≥ 1" },
   output: {
     check: (v) => ((OUTPUT_MODES as readonly unknown[]).includes(v) ? v : undefined),
     expected: `one of ${OUTPUT_MODES.join(", ")}`,
   },
   timeout: { check: (v) => parseDuration(v), expected: 'a duration like "90s", "5m", "1h" or milliseconds' },
-  retries: { check: wholeNumber(0), expected: "a whole number >= 0" },
+  retries: { check: wholeNumber(0), expected: "a whole number ≥ 0" },
   killGrace: { check: (v) => parseDuration(v), expected: 'a duration like "3s" or milliseconds' },
   shell: { check: text, expected: "the path or name of a shell" },
   env: {
@@ -144,5 +149,8 @@ export const CHECKS: Readonly<Record<ConfigKey, { readonly check: Checker; reado
     },
     expected: "a path or a list of paths",
   },
-  captureLimit: { check: wholeNumber(1024), expected: "a whole number of bytes >= 1024" },
+  captureLimit: {
+    check: wholeNumber(1024, MAX_CAPTURE_LIMIT),
+    expected: `a whole number of bytes from 1024 to ${MAX_CAPTURE_LIMIT} (256 MiB)`,
+  },
 };

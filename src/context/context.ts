@@ -144,7 +144,15 @@ export function createContext(settings: ContextSettings): Context {
 
   return {
     run: (command, options) => execute(command, { kind: "shell", command }, options),
-    exec: (file, args = [], options) => execute(quoteArgs([file, ...args]), { kind: "program", file, args }, options),
+    exec: (file, args = [], options) => {
+      // Called from JavaScript a string would spread into single letters.
+      if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
+        const got =
+          typeof args === "string" ? "a string" : Array.isArray(args) ? "a list holding other values" : typeof args;
+        return Promise.reject(new TypeError(`ctx.exec: its arguments must be a list of strings, not ${got}`));
+      }
+      return execute(quoteArgs([file, ...args]), { kind: "program", file, args }, options);
+    },
     $: (strings, ...values) => {
       const [file, ...args] = templateToArgs(strings, values);
       if (file === undefined) return Promise.reject(new TypeError("ctx.$: empty command"));

@@ -10,6 +10,7 @@
 import type { Reporter } from "../execution/events.ts";
 import type { TaskStatus } from "../execution/outcomes.ts";
 import { describeStep } from "../plan/describe.ts";
+import { escapeData } from "./workflow-commands.ts";
 import type { Step } from "../plan/plan.ts";
 import { HeldOutput, type MemoryBudget, type Piece } from "./held-output.ts";
 import { parallelReporter, type ParallelView } from "./parallel.ts";
@@ -105,7 +106,7 @@ function groupedView(settings: GroupedSettings, { onlyFailures }: { readonly onl
     const name = describeStep(step);
     write(() => {
       // GitHub reads workflow commands from stdout, and they must start the line uncoloured.
-      if (settings.github) streams.stdout.write(`::group::${name}\n`);
+      if (settings.github) streams.stdout.write(`::group::${escapeData(name)}\n`);
       else streams.stderr.write(`${headerLine(style, name)}\n`);
       const pieces = output.pieces();
       const end = (): undefined => {

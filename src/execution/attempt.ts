@@ -12,6 +12,8 @@ import type { RunEvent } from "./events.ts";
 import { commandExitStatus } from "./exit-status.ts";
 import type { Attempt, TaskRun, TaskStatus } from "./outcomes.ts";
 import { keptOutput } from "./task-output.ts";
+import { messageOf } from "../common/error-text.ts";
+import { longTimer, type LongTimer } from "../common/long-timer.ts";
 
 /** What every task's context shares; the attempt adds the per-task parts. */
 export type SharedSettings = Omit<
@@ -109,14 +111,14 @@ async function runOnce(
   // The first of: the task's code settles, the run stops, the time limit expires, or
   // nothing is left that could settle the task's promise.
   const first = await new Promise<TaskStatus | WatchEvent | "expired">((resolve) => {
-    let timer: NodeJS.Timeout | undefined;
+    let timer: LongTimer | undefined;
     let unwatch = (): void => {};
     const settle = (value: TaskStatus | WatchEvent | "expired"): void => {
-      clearTimeout(timer);
+      timer?.cancel();
       unwatch();
       resolve(value);
     };
-    if (timeoutMs !== undefined) timer = setTimeout(() => settle("expired"), timeoutMs);
+    if (timeoutMs !== undefined) timer = longTimer(() => settle("expired"), timeoutMs);
     unwatch = watch.add(settle);
     if (watch.stopped()) settle("interrupted");
     // In a microtask of its own, as the task's code always started: after this round of starts.
@@ -163,20 +165,25 @@ async function stopTask(
   // Not the task's own promise: it settles as soon as its first command throws, while
   // others it started (Promise.all) may still be on their way down.
   const commandsEnded = Promise.allSettled([...running]).then(() => new Promise((resolve) => setImmediate(resolve)));
-  let timer: NodeJS.Timeout | undefined;
+  let timer: LongTimer | undefined;
   const cap = new Promise((resolve) => {
-    timer = setTimeout(resolve, killGraceMs + 1000);
-    timer.unref();
+    timer = longTimer(() => resolve(undefined), killGraceMs + 1000).unref();
   });
   await Promise.race([commandsEnded, cap]);
-  clearTimeout(timer);
+  timer?.cancel();
 }
 
 export function statusOfError(error: unknown): TaskStatus {
-  if (isCommandError(error)) {
-    if (error.result.timedOut) return { kind: "timed-out", afterMs: error.result.durationMs, message: error.message };
-    return { kind: "failed", exitCode: commandExitStatus(error.result), message: error.message, commandFailed: true };
+  try {
+    if (isCommandError(error)) {
+      const message = messageOf(error);
+      if (error.result.timedOut) return { kind: "timed-out", afterMs: error.result.durationMs, message };
+      return { kind: "failed", exitCode: commandExitStatus(error.result), message, commandFailed: true };
+    }
+    const message = error instanceof Error ? messageOf(error) : `Task threw ${messageOf(error)}`;
+    return { kind: "failed", exitCode: 1, message, commandFailed: false };
+  } catch {
+    // A thrown value that cannot even be looked at (a Proxy whose traps throw).
+    return { kind: "failed", exitCode: 1, message: "Task threw a value that cannot be shown", commandFailed: false };
   }
-  const message = error instanceof Error ? error.message : `Task threw ${String(error)}`;
-  return { kind: "failed", exitCode: 1, message, commandFailed: false };
 }

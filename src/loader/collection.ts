@@ -108,7 +108,7 @@ export function buildCollection(
         );
       }
       if (source.retries !== undefined && !(Number.isInteger(source.retries) && source.retries >= 0)) {
-        throw new UserError(`${where} has retries ${JSON.stringify(source.retries)}; expected a whole number >= 0.`);
+        throw new UserError(`${where} has retries ${JSON.stringify(source.retries)}; expected a whole number ≥ 0.`);
       }
       const doc = source.description ?? docOf(docKey, source) ?? "";
       return {

@@ -17,6 +17,7 @@ import { contentHash as hash } from "../common/hash.ts";
 import { LoadError, UserError } from "../common/user-error.ts";
 import type { World } from "../world/world.ts";
 import { transpile, type Bundle } from "./transpile.ts";
+import { messageOf, stackOf } from "../common/error-text.ts";
 
 /** What loading needs of the world. */
 export type LoaderWorld = Pick<
@@ -137,7 +138,7 @@ function store(built: Bundle, key: string, primary: string, fallback: () => stri
     const other = fallback();
     if (other !== undefined) return storeIn(other);
     throw new UserError(
-      `Cannot write the tasks cache in ${primary}: ${error instanceof Error ? error.message : String(error)}. Set RUNNER_CACHE_DIR to a writable directory.`,
+      `Cannot write the tasks cache in ${primary}: ${messageOf(error)}. Set RUNNER_CACHE_DIR to a writable directory.`,
     );
   }
 }
@@ -165,10 +166,8 @@ function isMissingModule(error: unknown): boolean {
 function loadError(error: unknown, file: string, meta: CacheMeta, cwd: string): LoadError {
   // Node names the importer of a missing module: that is the bundle, but the user wrote the tasks file.
   const shown = displayPath(file, cwd);
-  const message = (error instanceof Error ? error.message : String(error))
-    .replaceAll(pathToFileURL(meta.bundle).href, shown)
-    .replaceAll(meta.bundle, shown);
-  const stack = error instanceof Error ? (error.stack ?? "") : "";
+  const message = messageOf(error).replaceAll(pathToFileURL(meta.bundle).href, shown).replaceAll(meta.bundle, shown);
+  const stack = error instanceof Error ? stackOf(error) : "";
   // The innermost frame in one of the user's own files (the tasks file or what it imports).
   const own = new Set(meta.inputs.map((input) => input.path));
   for (const [, frame = "", line, column] of stack.matchAll(/\(?((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?$/gm)) {

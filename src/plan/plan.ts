@@ -6,6 +6,7 @@ import { UserError } from "../common/user-error.ts";
 import type { Task } from "../loader/collection.ts";
 import type { OptionValue } from "../loader/option-declarations.ts";
 import { finishOptions } from "./option-values.ts";
+import { messageOf } from "../common/error-text.ts";
 
 /** One task named on the command line, with what the command line gave it. */
 export interface Invocation {
@@ -74,7 +75,7 @@ function defaultsOf(task: Task, dep: Task): Readonly<Record<string, unknown>> {
   try {
     return finishOptions(dep.name, dep.options, new Map());
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
+    const why = messageOf(error);
     throw new UserError(`Task "${task.name}" depends on "${dep.name}", which cannot run with its defaults: ${why}`);
   }
 }

@@ -7,20 +7,13 @@ import type { TrackedStreams } from "../display/streams.ts";
 import type { Reporter, RunEvent } from "../execution/events.ts";
 import type { TaskRun } from "../execution/outcomes.ts";
 import { describeStep } from "../plan/describe.ts";
+import { escapeData, escapeProperty } from "../display/workflow-commands.ts";
 
 export function onGithubActions(env: Readonly<Record<string, string | undefined>>): boolean {
   return env.GITHUB_ACTIONS === "true";
 }
 
-/** A command's message, escaped as @actions/core does: `%`, CR and LF. */
-export function escapeData(text: string): string {
-  return text.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
-}
-
-/** A property value (`title=`), escaped as @actions/core does: also `:` and `,`. */
-export function escapeProperty(text: string): string {
-  return escapeData(text).replace(/:/g, "%3A").replace(/,/g, "%2C");
-}
+export { escapeData, escapeProperty } from "../display/workflow-commands.ts";
 
 /** One `::error` line per failed or timed-out task, in plan order; the message is the task's error. */
 export function githubErrorLines(runs: readonly TaskRun[]): string[] {

@@ -9,6 +9,7 @@ import type { Reporter, RunEvent } from "../execution/events.ts";
 import type { RunRecord } from "../execution/outcomes.ts";
 import { buildReport } from "./json-report.ts";
 import { junitXml } from "./junit.ts";
+import { messageOf } from "../common/error-text.ts";
 
 export interface RunFiles {
   /** --report, as given (relative to where runner was started). */
@@ -40,7 +41,7 @@ function reasonOf(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case undefined:
-      return error instanceof Error ? error.message : String(error);
+      return messageOf(error);
     case "EISDIR":
       return "it is a directory";
     case "ENOTDIR":
@@ -54,7 +55,7 @@ function reasonOf(error: unknown): string {
     case "ENOSPC":
       return "no space left on the device";
     default:
-      return error instanceof Error ? error.message : String(error);
+      return messageOf(error);
   }
 }
 

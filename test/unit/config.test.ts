@@ -179,29 +179,33 @@ describe("precedence", () => {
 });
 
 describe("checks", () => {
-  it("wants jobs a whole number >= 1", () => {
+  it("wants jobs a whole number ≥ 1", () => {
     expect(fromEnv("jobs", "1")).toBe(1);
-    expect(fromEnv("jobs", " 12 ")).toBe(12);
+    expect(fromEnv("jobs", "12")).toBe(12);
+    // Plain decimal digits only: no blanks, hex, exponents or Infinity.
+    for (const text of [" 12 ", "0x10", "1e3", "Infinity", "+3"]) {
+      expect(envError("jobs", text)).toContain(`Invalid value "${text}" for RUNNER_JOBS`);
+    }
     expect(envError("jobs", "many")).toBe(
-      'Invalid value "many" for RUNNER_JOBS in the environment: expected a whole number >= 1.',
+      'Invalid value "many" for RUNNER_JOBS in the environment: expected a whole number ≥ 1.',
     );
     expect(envError("jobs", "0")).toBe(
-      'Invalid value "0" for RUNNER_JOBS in the environment: expected a whole number >= 1.',
+      'Invalid value "0" for RUNNER_JOBS in the environment: expected a whole number ≥ 1.',
     );
     expect(envError("jobs", "1.5")).toContain('Invalid value "1.5" for RUNNER_JOBS');
     expect(envError("jobs", " ")).toContain('Invalid value " " for RUNNER_JOBS');
-    expect(fileError({ jobs: 0 })).toBe(`Invalid value 0 for jobs in ${RC}: expected a whole number >= 1.`);
+    expect(fileError({ jobs: 0 })).toBe(`Invalid value 0 for jobs in ${RC}: expected a whole number ≥ 1.`);
     // A file gives typed values: the text "3" is not a number there, and shows quoted.
-    expect(fileError({ jobs: "3" })).toBe(`Invalid value "3" for jobs in ${RC}: expected a whole number >= 1.`);
+    expect(fileError({ jobs: "3" })).toBe(`Invalid value "3" for jobs in ${RC}: expected a whole number ≥ 1.`);
   });
 
-  it("wants retries a whole number >= 0", () => {
+  it("wants retries a whole number ≥ 0", () => {
     expect(fromEnv("retries", "0")).toBe(0);
     expect(fromFile({ retries: 2 }).retries).toBe(2);
     expect(envError("retries", "-1")).toBe(
-      'Invalid value "-1" for RUNNER_RETRIES in the environment: expected a whole number >= 0.',
+      'Invalid value "-1" for RUNNER_RETRIES in the environment: expected a whole number ≥ 0.',
     );
-    expect(fileError({ retries: 1.5 })).toBe(`Invalid value 1.5 for retries in ${RC}: expected a whole number >= 0.`);
+    expect(fileError({ retries: 1.5 })).toBe(`Invalid value 1.5 for retries in ${RC}: expected a whole number ≥ 0.`);
   });
 
   it("reads timeout and killGrace as durations: 90s, 5m, 1h, or milliseconds", () => {
@@ -286,35 +290,35 @@ describe("checks", () => {
     expect(fileError({ dotenv: "" })).toBe(`Invalid value "" for dotenv in ${RC}: ${expected}`);
   });
 
-  it("wants captureLimit a whole number of bytes >= 1024", () => {
+  it("wants captureLimit a whole number of bytes from 1024 to 256 MiB", () => {
     expect(fromEnv("captureLimit", "1024")).toBe(1024);
     expect(envError("captureLimit", "1023")).toBe(
-      'Invalid value "1023" for RUNNER_CAPTURE_LIMIT in the environment: expected a whole number of bytes >= 1024.',
+      'Invalid value "1023" for RUNNER_CAPTURE_LIMIT in the environment: expected a whole number of bytes from 1024 to 268435456 (256 MiB).',
     );
     expect(fileError({ captureLimit: 100 })).toBe(
-      `Invalid value 100 for captureLimit in ${RC}: expected a whole number of bytes >= 1024.`,
+      `Invalid value 100 for captureLimit in ${RC}: expected a whole number of bytes from 1024 to 268435456 (256 MiB).`,
     );
   });
 
   it("names the command line's spelling of a key, or --key without one", () => {
     const cliNames = { jobs: "--jobs", echo: "--echo" } as const;
     expect(errorOf(() => resolved({ cli: { jobs: "abc" }, cliNames }))).toBe(
-      'Invalid value "abc" for --jobs: expected a whole number >= 1.',
+      'Invalid value "abc" for --jobs: expected a whole number ≥ 1.',
     );
     expect(errorOf(() => resolved({ cli: { jobs: "abc" }, cliNames: { jobs: "-j" } }))).toBe(
-      'Invalid value "abc" for -j: expected a whole number >= 1.',
+      'Invalid value "abc" for -j: expected a whole number ≥ 1.',
     );
     expect(errorOf(() => resolved({ cli: { retries: "x" } }))).toBe(
-      'Invalid value "x" for --retries: expected a whole number >= 0.',
+      'Invalid value "x" for --retries: expected a whole number ≥ 0.',
     );
   });
 
   it("checks the command line even when the environment is valid, and the environment even when the command line overrides it", () => {
     expect(errorOf(() => resolved({ env: { RUNNER_JOBS: "2" }, cli: { jobs: "0" } }))).toBe(
-      'Invalid value "0" for --jobs: expected a whole number >= 1.',
+      'Invalid value "0" for --jobs: expected a whole number ≥ 1.',
     );
     expect(errorOf(() => resolved({ env: { RUNNER_JOBS: "none" }, cli: { jobs: "2" } }))).toBe(
-      'Invalid value "none" for RUNNER_JOBS in the environment: expected a whole number >= 1.',
+      'Invalid value "none" for RUNNER_JOBS in the environment: expected a whole number ≥ 1.',
     );
   });
 });

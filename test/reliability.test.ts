@@ -1,0 +1,120 @@
+// Safe to run unattended as root: each defect an adversarial pass found, pinned with the
+// real CLI. (Signals, process groups and stuck tasks have their own files.)
+import { describe, expect, it } from "vitest";
+import { normalize, project, runRunner } from "./helpers.ts";
+
+describe("time limits of 2^31 ms or more", () => {
+  const dir = project({
+    "tasks.ts": `import { task } from "runner";
+export const nap = task({ run: (ctx) => ctx.run("sleep 0.3") });
+export const own = task({ timeout: "600h", run: (ctx) => ctx.run("sleep 0.3") });
+export const trapped = task({
+  run: (ctx) => ctx.run("trap 'echo got TERM; exit 3' TERM; sleep 5 & wait", { timeout: "300ms", warn: true }),
+});
+`,
+  });
+
+  it("hold: --timeout 600h and a task's own 600h do not expire at once", async () => {
+    for (const args of [["--timeout", "600h", "nap"], ["own"], ["--timeout", "2147483648", "nap"]]) {
+      const run = await runRunner(args, { cwd: dir });
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+    }
+  });
+
+  it("hold for the grace period too: a command gets its SIGTERM, not an instant SIGKILL", async () => {
+    const run = await runRunner(["trapped"], { cwd: dir, env: { RUNNER_KILL_GRACE: "600h" } });
+    expect(run.stdout).toContain("got TERM");
+    expect(run.stderr).not.toMatch(/TimeoutOverflowWarning/);
+    expect(run.code).toBe(0);
+  });
+});
+
+describe("whole numbers and durations: plain decimals only, and a negative value is a value", () => {
+  const dir = project({ "tasks.ts": `export function ok() {}\n` });
+  const cases: [string[], string][] = [
+    [["-j", "-1", "ok"], 'Invalid value "-1" for --jobs: expected a whole number ≥ 1.'],
+    [["--jobs=-1", "ok"], 'Invalid value "-1" for --jobs: expected a whole number ≥ 1.'],
+    [["--retries", "-1", "ok"], 'Invalid value "-1" for --retries: expected a whole number ≥ 0.'],
+    [
+      ["--timeout", "-5", "ok"],
+      'Invalid value "-5" for --timeout: expected a duration like "90s", "5m", "1h" or milliseconds.',
+    ],
+    [["-j", "0x10", "ok"], 'Invalid value "0x10" for --jobs: expected a whole number ≥ 1.'],
+    [["-j", "1e3", "ok"], 'Invalid value "1e3" for --jobs: expected a whole number ≥ 1.'],
+    [["-j", " 4 ", "ok"], 'Invalid value " 4 " for --jobs: expected a whole number ≥ 1.'],
+    [["-j", "Infinity", "ok"], 'Invalid value "Infinity" for --jobs: expected a whole number ≥ 1.'],
+    [
+      ["-j", "99999999999999999999", "ok"],
+      'Invalid value "99999999999999999999" for --jobs: expected a whole number ≥ 1.',
+    ],
+  ];
+  it.each(cases)("runner %j", async (args, message) => {
+    const run = await runRunner(args, { cwd: dir });
+    expect([run.stderr, run.stdout, run.code]).toEqual([`${message}\n`, "", 2]);
+  });
+
+  it("the same in the environment", async () => {
+    const run = await runRunner(["ok"], { cwd: dir, env: { RUNNER_JOBS: "0x10" } });
+    expect(run.stderr).toBe('Invalid value "0x10" for RUNNER_JOBS in the environment: expected a whole number ≥ 1.\n');
+    expect(run.code).toBe(2);
+  });
+});
+
+describe("bad values in tasks and settings", () => {
+  it("a missing configured shell is named, not reported as the command's own 127", async () => {
+    const dir = project({
+      "tasks.ts": `export const hi = (ctx: { run(c: string): Promise<unknown> }) => ctx.run("echo hi");\n`,
+      ".runnerrc.json": `{ "shell": "/nonexistent/sh" }`,
+    });
+    const run = await runRunner(["hi"], { cwd: dir });
+    expect(run.stderr).toContain("the shell /nonexistent/sh (from the shell setting) does not exist");
+    expect(run.stderr).not.toContain("echo hi: command not found");
+    expect(run.code).toBe(127);
+  });
+
+  it("a captureLimit beyond what a string can hold is refused, with the bound", async () => {
+    const dir = project({ "tasks.ts": `export function ok() {}\n` });
+    const run = await runRunner(["ok"], { cwd: dir, env: { RUNNER_CAPTURE_LIMIT: String(2 ** 40) } });
+    expect(run.stderr).toBe(
+      `Invalid value "${2 ** 40}" for RUNNER_CAPTURE_LIMIT in the environment: expected a whole number of bytes from 1024 to 268435456 (256 MiB).\n`,
+    );
+    expect(run.code).toBe(2);
+  });
+
+  it("ctx.exec with a string for its arguments is a TypeError, not a command of single letters", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+export const spread = task({ run: (ctx) => ctx.exec("printf", "str" as unknown as string[]) });
+`,
+    });
+    const run = await runRunner(["spread"], { cwd: dir });
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("ctx.exec: its arguments must be a list of strings, not a string");
+    expect(run.code).toBe(1);
+  });
+});
+
+describe("GitHub Actions workflow commands", () => {
+  it("cannot be injected by an option value holding a newline", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+export const greet = task({
+  options: { name: { type: "string", positional: true, required: true } },
+  run: (ctx) => { console.log("hi"); throw new Error("no"); },
+});
+export const other = task({ run: () => {} });
+`,
+    });
+    const evil = "x\n::error title=pwned::owned %0A";
+    const run = await runRunner(["-p", "--output", "grouped", "greet", evil, "other"], {
+      cwd: dir,
+      env: { GITHUB_ACTIONS: "true" },
+    });
+    expect(run.code).toBe(1);
+    const commands = run.stdout.split("\n").filter((line) => line.startsWith("::"));
+    // Only runner's own commands start a line: the value stays inside them, escaped.
+    expect(commands.filter((line) => !/^::(group::greet |endgroup::$|error title=greet )/.test(line))).toEqual([]);
+    expect(normalize(run.stdout)).toContain("::group::greet x%0A::error title=pwned::owned %250A\n");
+  });
+});
