@@ -54,6 +54,27 @@ describe("whole numbers and durations: plain decimals only, and a negative value
     expect([run.stderr, run.stdout, run.code]).toEqual([`${message}\n`, "", 2]);
   });
 
+  it("a task's number option takes plain decimals, negative and fractional ones too", async () => {
+    const numbers = project({
+      "tasks.ts": `import { task } from "runner";
+export const n = task({ options: { x: { type: "number" } }, run: (ctx, o) => console.log(JSON.stringify(o.x)) });
+`,
+    });
+    for (const [word, shown] of [
+      ["-2", "-2"],
+      ["1.5", "1.5"],
+      [".5", "0.5"],
+    ] as const) {
+      const run = await runRunner(["n", "--x", word], { cwd: numbers });
+      expect([run.stdout, run.code]).toEqual([`${shown}\n`, 0]);
+    }
+    for (const word of ["0x10", "1e3", " 4 ", "Infinity", "1e999", ""]) {
+      const run = await runRunner(["n", `--x=${word}`], { cwd: numbers });
+      expect(run.stderr).toBe(`Invalid value "${word}" for --x of task "n": expected a number.\n`);
+      expect(run.code).toBe(2);
+    }
+  });
+
   it("the same in the environment", async () => {
     const run = await runRunner(["ok"], { cwd: dir, env: { RUNNER_JOBS: "0x10" } });
     expect(run.stderr).toBe('Invalid value "0x10" for RUNNER_JOBS in the environment: expected a whole number ≥ 1.\n');

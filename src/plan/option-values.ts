@@ -9,8 +9,9 @@ export function coerceValue(word: string, def: OptionDef, taskName: string): str
     new UserError(`Invalid value "${word}" for --${def.flag} of task "${taskName}": expected ${expected}.`);
   let value: string | number | boolean = word;
   if (def.type === "number") {
+    // Plain decimals: `-2`, `1.5`; not `0x10`, `1e3`, ` 4 ` or `Infinity`.
     value = Number(word);
-    if (word.trim() === "" || Number.isNaN(value)) throw invalid("a number");
+    if (!/^-?(?:\d+(?:\.\d*)?|\.\d+)$/.test(word) || !Number.isFinite(value)) throw invalid("a number");
   } else if (def.type === "boolean") {
     if (!["true", "false", "1", "0", "yes", "no"].includes(word)) throw invalid("true or false");
     value = word === "true" || word === "1" || word === "yes";
