@@ -1,7 +1,12 @@
 // Safe to run unattended as root: each defect an adversarial pass found, pinned with the
 // real CLI. (Signals, process groups and stuck tasks have their own files.)
+import { spawnSync } from "node:child_process";
+import { linkSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { normalize, project, runRunner } from "./helpers.ts";
+import { normalize, project, runnerBin, runRunner } from "./helpers.ts";
+
+const runnerBinOf = (): string => runnerBin;
 
 describe("time limits of 2^31 ms or more", () => {
   const dir = project({
@@ -137,5 +142,73 @@ export const other = task({ run: () => {} });
     // Only runner's own commands start a line: the value stays inside them, escaped.
     expect(commands.filter((line) => !/^::(group::greet |endgroup::$|error title=greet )/.test(line))).toEqual([]);
     expect(normalize(run.stdout)).toContain("::group::greet x%0A::error title=pwned::owned %250A\n");
+  });
+});
+
+describe("--report and --junit onto what is not a plain file of their own", () => {
+  const TASKS = `export function ok() {}\n`;
+
+  it("write through a symlink: the link stays, its target gets the report", async () => {
+    const dir = project({ "tasks.ts": TASKS, "real.json": "" });
+    symlinkSync(join(dir, "real.json"), join(dir, "link.json"));
+    const run = await runRunner(["--report", "link.json", "ok"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(lstatSync(join(dir, "link.json")).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, "real.json"), "utf8"))).toMatchObject({ exitCode: 0 });
+  });
+
+  it("write through a hard link: every name of the file shows the report", async () => {
+    const dir = project({ "tasks.ts": TASKS, "one.xml": "" });
+    linkSync(join(dir, "one.xml"), join(dir, "two.xml"));
+    const run = await runRunner(["--junit", "one.xml", "ok"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, "two.xml"), "utf8")).toContain("<testsuites");
+    expect(statSync(join(dir, "one.xml")).ino).toBe(statSync(join(dir, "two.xml")).ino);
+  });
+
+  it("write to /dev/stdout, and leave a device node a device node", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const run = await runRunner(["--report", "/dev/stdout", "ok"], { cwd: dir });
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toMatchObject({ exitCode: 0 });
+    // A device of the test's own (as root; /dev/null itself is not put at risk).
+    if (process.getuid?.() === 0 && spawnSync("mknod", [join(dir, "null"), "c", "1", "3"]).status === 0) {
+      const device = await runRunner(["--report", "null", "--junit", "null", "ok"], { cwd: dir });
+      expect(device.code).toBe(0);
+      expect(statSync(join(dir, "null")).isCharacterDevice()).toBe(true);
+    }
+  });
+
+  it("write a FIFO's reader the report, not a file in the FIFO's place", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    expect(spawnSync("mkfifo", [join(dir, "pipe")]).status).toBe(0);
+    const reader = spawnSync(
+      "sh",
+      [
+        "-c",
+        `cat pipe > got & ${JSON.stringify(process.execPath)} ${JSON.stringify(runnerBinOf())} --report pipe ok; wait`,
+      ],
+      {
+        cwd: dir,
+        env: { ...process.env, RUNNER_CACHE_DIR: join(dir, "cache") },
+      },
+    );
+    expect(reader.status).toBe(0);
+    expect(lstatSync(join(dir, "pipe")).isFIFO()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, "got"), "utf8"))).toMatchObject({ exitCode: 0 });
+  });
+
+  it("replace a plain file atomically, through a random temporary name, leaving nothing behind", async () => {
+    const dir = project({ "tasks.ts": TASKS, "run.json": "old" });
+    // A link planted under the old, predictable temporary name must not be followed.
+    writeFileSync(join(dir, "victim"), "keep");
+    symlinkSync(join(dir, "victim"), join(dir, `.run.json.${process.pid + 1}.tmp`));
+    const run = await runRunner(["--report", "run.json", "ok"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(readFileSync(join(dir, "victim"), "utf8")).toBe("keep");
+    expect(JSON.parse(readFileSync(join(dir, "run.json"), "utf8"))).toMatchObject({ exitCode: 0 });
+    expect(readdirSync(dir).filter((name) => name.endsWith(".tmp") && !name.includes(String(process.pid + 1)))).toEqual(
+      [],
+    );
   });
 });

@@ -1,7 +1,17 @@
 // The directories and files runner writes: its cache (transpiled tasks files, compiled
 // code), a `mkdir -p` that works everywhere, and atomic writes. Light on purpose: the boot
 // loader imports it.
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join } from "node:path";
 
 /** `$RUNNER_CACHE_DIR`, else `$XDG_CACHE_HOME/runner`, else `~/.cache/runner`. */
@@ -33,17 +43,23 @@ export function makeDir(dir: string, mode?: number): void {
 /**
  * Writes `data` to `path` through a temporary file in the same directory, renamed into
  * place (atomic on one file system): a reader, or a run started at the same time, never
- * sees half a file, and a failed write leaves none. Missing directories are created. The
- * temporary name is random and opened only if it does not exist yet (`wx`), so a link
- * planted under a guessable name cannot redirect the write.
+ * sees half a file, and a failed write leaves none. Missing directories are created (with
+ * `dirMode`). The temporary name is random and opened only if it does not exist yet (`wx`,
+ * which never follows a link), so something planted under a name cannot redirect the write:
+ * at worst it fails. (Math.random is enough for the name: another user cannot observe it,
+ * and `wx` makes a guessed one fail rather than redirect.)
  */
-export function writeAtomically(path: string, data: string | Uint8Array): void {
-  makeDir(dirname(path));
+export function writeAtomically(
+  path: string,
+  data: string | Uint8Array,
+  { mode, dirMode }: { readonly mode?: number; readonly dirMode?: number } = {},
+): void {
+  makeDir(dirname(path), dirMode);
   const random = Math.random().toString(36).slice(2, 12);
   const temporary = join(dirname(path), `.${basename(path)}.${random}.tmp`);
   let created = false;
   try {
-    const fd = openSync(temporary, "wx");
+    const fd = openSync(temporary, "wx", mode);
     created = true;
     try {
       writeFileSync(fd, data);
@@ -62,4 +78,39 @@ export function writeAtomically(path: string, data: string | Uint8Array): void {
     }
     throw error;
   }
+}
+
+/**
+ * Writes a file the user named (a report): a regular file of its own, or none yet, is
+ * replaced atomically; anything else — a device, a FIFO, a symlink, a file with other names
+ * (hard links) — is written through, as a shell's `>` would, never replaced.
+ */
+export function writeNamedFile(path: string, data: string | Uint8Array): void {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  if (stat === undefined || (stat.isFile() && stat.nlink === 1)) {
+    writeAtomically(path, data);
+    return;
+  }
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    // /dev/stdout of a process whose stdout is a socket cannot be opened (ENXIO): write to
+    // the descriptor it names.
+    const fd = (error as { code?: unknown }).code === "ENXIO" ? descriptorOf(path) : undefined;
+    if (fd === undefined) throw error;
+    writeFileSync(fd, data);
+  }
+}
+
+/** The descriptor a /dev/stdout, /dev/stderr or /dev/fd/N path names, if it names one. */
+function descriptorOf(path: string): number | undefined {
+  let target: string;
+  try {
+    target = realpathSync(path);
+  } catch {
+    target = path;
+  }
+  const match = /^\/(?:proc\/self|dev)\/fd\/(\d+)$/.exec(target) ?? /^\/dev\/(stdout|stderr)$/.exec(path);
+  if (match === null) return undefined;
+  return match[1] === "stdout" ? 1 : match[1] === "stderr" ? 2 : Number(match[1]);
 }

@@ -1,9 +1,10 @@
 // Writing `--report` and `--junit` files once the run is over — also when it failed or was
-// interrupted. Atomically (a temporary file renamed into place), so a reader never sees
-// half a file and a failed write never leaves a broken one. A file that cannot be written
+// interrupted. A regular file is replaced atomically (a temporary file renamed into place),
+// so a reader never sees half a file and a failed write never leaves a broken one; a device,
+// FIFO, symlink or hard link is written through, never replaced. A file that cannot be written
 // is one line on stderr naming it; exit-status.ts says what that does to the exit status.
 import { resolve } from "node:path";
-import { writeAtomically } from "../common/files.ts";
+import { writeNamedFile } from "../common/files.ts";
 import type { Streams } from "../display/streams.ts";
 import type { Reporter, RunEvent } from "../execution/events.ts";
 import type { RunRecord } from "../execution/outcomes.ts";
@@ -27,7 +28,7 @@ export function writeRunFiles(record: RunRecord, files: RunFiles, cwd: string): 
   const write = (given: string | undefined, what: string, text: () => string): void => {
     if (given === undefined) return;
     try {
-      writeAtomically(resolve(cwd, given), text());
+      writeNamedFile(resolve(cwd, given), text());
     } catch (error) {
       problems.push(`Could not write ${what} ${given}: ${reasonOf(error)}.`);
     }
