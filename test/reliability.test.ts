@@ -212,3 +212,61 @@ describe("--report and --junit onto what is not a plain file of their own", () =
     );
   });
 });
+
+/** `runner <args>` through sh, so that the test can redirect and pipe it as a user would. */
+function shell(
+  dir: string,
+  script: string,
+  timeoutMs = 20_000,
+): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync("sh", ["-c", script], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    env: {
+      ...process.env,
+      RUNNER: `${JSON.stringify(process.execPath)} ${JSON.stringify(runnerBin)}`,
+      RUNNER_CACHE_DIR: join(dir, ".cache"),
+    },
+  });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe("runner's own output going nowhere", () => {
+  const dir = project({
+    "tasks.ts": `import { writeFileSync } from "node:fs";
+export function flood() {
+  for (let i = 0; i < 100000; i++) console.log("line", i);
+}
+export async function slow() {
+  for (let i = 0; i < 50000; i++) console.log("line", i);
+}
+export function marker() {
+  writeFileSync("marker", "ran");
+}
+`,
+  });
+
+  it("`runner flood | head -1` ends at once, with the task's own status", () => {
+    // A runner that spins on is killed by the time limit, and the status is then null.
+    const run = shell(dir, 'eval "$RUNNER flood" | head -1');
+    expect(run.status).toBe(0);
+    expect(run.stdout.startsWith("line 0\n")).toBe(true);
+  });
+
+  it("a slow reader costs no listener per console.log, and no warning", () => {
+    const run = shell(dir, 'eval "$RUNNER slow" | (sleep 1; cat > /dev/null)');
+    expect(run.status).toBe(0);
+    expect(run.stderr).toBe("");
+  });
+
+  it("a full disk on stdout is one line, the later tasks still run, and the run does not pass", () => {
+    const run = shell(dir, 'rm -f marker; eval "$RUNNER flood marker" > /dev/full');
+    expect(run.stderr.split("\n").filter((line) => line.startsWith("runner:"))).toEqual([
+      "runner: could not write to stdout (ENOSPC); what followed was lost.",
+    ]);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(readFileSync(join(dir, "marker"), "utf8")).toBe("ran");
+    expect(run.status).toBe(2);
+  });
+});

@@ -55,6 +55,7 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
       all += text;
     },
     drained: () => undefined,
+    failure: () => undefined,
     isTTY: false,
     columns: () => 80,
   });

@@ -39,8 +39,10 @@ function identity(): RunnerIdentity {
 
 /** The command line: `runner ...` in the real world, to its exit. */
 export async function cli(options: BootOptions): Promise<void> {
-  const { realWorld, exitWith } = require("../world/real.ts") as typeof import("../world/real.ts");
-  const { main } = require("../cli/main.ts") as typeof import("../cli/main.ts");
+  const { realWorld, flushOutput, exitWith } = require("../world/real.ts") as typeof import("../world/real.ts");
+  const { main, statusAfterOutput } = require("../cli/main.ts") as typeof import("../cli/main.ts");
   const world = realWorld({ runner: identity(), importModule: options.importModule });
-  await exitWith(await main(world));
+  const status = await main(world);
+  await flushOutput();
+  exitWith(statusAfterOutput(world, status));
 }

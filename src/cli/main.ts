@@ -5,7 +5,7 @@ import { UserError } from "../common/user-error.ts";
 import { resolveConfig } from "../config/resolve.ts";
 import type { RawConfig } from "../config/settings.ts";
 import { colorEnabled, makeStyle } from "../display/style.ts";
-import { errorExitStatus, INTERNAL_ERROR, PASSED } from "../execution/exit-status.ts";
+import { afterLostOutput, errorExitStatus, INTERNAL_ERROR, PASSED } from "../execution/exit-status.ts";
 import { NoTasksFileError } from "../loader/discover.ts";
 import { planRun } from "../plan/plan.ts";
 import { planWaves } from "../plan/waves.ts";
@@ -30,6 +30,20 @@ export async function main(world: World): Promise<number> {
     }
     return status === PASSED ? INTERNAL_ERROR : status;
   }
+}
+
+/**
+ * The exit status once runner's output has gone out: output that could not be written (a
+ * full disk) is said on the other stream, if it can be, and a run that passed does not look
+ * like a success.
+ */
+export function statusAfterOutput(world: Pick<World, "stdout" | "stderr">, status: number): number {
+  const lost = (["stdout", "stderr"] as const).filter((name) => world[name].failure() !== undefined);
+  for (const name of lost) {
+    const other = world[name === "stdout" ? "stderr" : "stdout"];
+    other.write(`runner: could not write to ${name} (${world[name].failure() ?? ""}); what followed was lost.\n`);
+  }
+  return afterLostOutput(status, lost.length > 0);
 }
 
 async function program(world: World): Promise<number> {

@@ -5,8 +5,8 @@
 //   1        a task threw an error, or the tasks file threw while loading
 //   124      a task or its command timed out
 //   128+N    runner was stopped by signal N: 130 after SIGINT, 143 after SIGTERM
-//   2        bad input (nothing run), or a report file that could not be written after a
-//            run that passed
+//   2        bad input (nothing run), or a report file or runner's output that could not
+//            be written after a run that passed
 //   70       an internal error: a bug in runner
 import { constants } from "node:os";
 import { LoadError, UserError } from "../common/user-error.ts";
@@ -68,6 +68,11 @@ export function runExitStatus(runs: readonly TaskRun[], stoppedBy: string | unde
 /** A run that passed but whose report files are missing must not look like a success to CI. */
 export function afterReportFiles(status: number, problems: number): number {
   return problems > 0 && status === PASSED ? BAD_INPUT : status;
+}
+
+/** Nor one whose output could not be written (a full disk): what it printed is gone. */
+export function afterLostOutput(status: number, lost: boolean): number {
+  return lost && status === PASSED ? BAD_INPUT : status;
 }
 
 /** What an error that ended runner gives: a tasks file that threw 1, other user errors 2, bugs 70. */

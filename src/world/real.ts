@@ -9,8 +9,6 @@ export interface RealWorldOptions {
 }
 
 export function realWorld(options: RealWorldOptions): World {
-  dropOutputWhenReaderCloses(process.stdout);
-  dropOutputWhenReaderCloses(process.stderr);
   const origin = process.hrtime.bigint();
   return {
     argv: process.argv.slice(2),
@@ -52,23 +50,60 @@ export function realWorld(options: RealWorldOptions): World {
   };
 }
 
-/**
- * Ends runner with `code` once everything written to stdout and stderr has left it. Whatever
- * task code left behind — a timer, an open client, the JavaScript of a task that timed out
- * and ignored ctx.signal — must not keep runner (and the CI job calling it) alive.
- */
-export async function exitWith(code: number): Promise<never> {
-  process.exitCode = code;
+/** Settles once everything written to stdout and stderr has left runner (or failed to). */
+export async function flushOutput(): Promise<void> {
   await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+}
+
+/**
+ * Ends runner with `code`. Whatever task code left behind — a timer, an open client, the
+ * JavaScript of a task that timed out and ignored ctx.signal — must not keep runner (and the
+ * CI job calling it) alive.
+ */
+export function exitWith(code: number): never {
+  process.exitCode = code;
   process.exit();
 }
 
-/** runner's own writer: bound now, before capturing reroutes process.stdout.write. */
+/**
+ * runner's own writer for one stream, bound now (before capturing reroutes
+ * process.stdout.write). A reader that went away (`runner test | head`) is not the run's
+ * failure: the rest of that stream's output is dropped and the tasks run to their end. Any
+ * other failure (a full disk) drops the rest too, and is told by `failure()`. Either way no
+ * write is attempted again, and nothing waits on the stream.
+ */
 function writerOf(stream: NodeJS.WriteStream): Writer {
   const write = stream.write.bind(stream);
+  let closed = false;
+  let failure: string | undefined;
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    closed = true;
+    if (error.code !== "EPIPE" && failure === undefined) failure = error.code ?? error.message;
+  });
+  // One promise for every producer waiting at once, not one set of listeners each.
+  let draining: Promise<void> | undefined;
+  const drained = (): Promise<void> | undefined => {
+    if (closed || !stream.writableNeedDrain || stream.destroyed) return undefined;
+    draining ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        stream.off("drain", done);
+        stream.off("close", done);
+        stream.off("error", done);
+        draining = undefined;
+        resolve();
+      };
+      stream.on("drain", done);
+      stream.on("close", done);
+      stream.on("error", done);
+    });
+    return draining;
+  };
   return {
-    write: (chunk) => void write(chunk),
-    drained: () => whenDrained(stream),
+    write: (chunk) => {
+      if (!closed) write(chunk);
+    },
+    drained,
+    failure: () => failure,
     isTTY: stream.isTTY,
     // A pseudo-terminal with no size set reports 0 columns.
     columns: () => stream.columns || 80,
@@ -91,32 +126,6 @@ function kill(pid: number, signal: NodeJS.Signals | 0): boolean {
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
-}
-
-/**
- * A reader that went away (`runner test | head`) is not the run's failure: the rest of that
- * stream's output is dropped and the tasks run to their end, with their own exit status.
- */
-function dropOutputWhenReaderCloses(stream: NodeJS.WriteStream): void {
-  stream.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code !== "EPIPE") throw error;
-  });
-}
-
-/** A promise while `stream` holds more than it wants buffered; it also settles when the stream ends or fails. */
-function whenDrained(stream: NodeJS.WriteStream): Promise<void> | undefined {
-  if (!stream.writableNeedDrain || stream.destroyed) return undefined;
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off("drain", done);
-      stream.off("close", done);
-      stream.off("error", done);
-      resolve();
-    };
-    stream.on("drain", done);
-    stream.on("close", done);
-    stream.on("error", done);
-  });
 }
 
 /**

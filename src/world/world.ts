@@ -14,6 +14,8 @@ export interface Writer {
    * reader); it settles once the stream drains, ends or fails, so nothing waits for ever.
    */
   drained(): Promise<void> | undefined;
+  /** Why writing failed (`ENOSPC`), when it did for another reason than a reader gone away. */
+  failure(): string | undefined;
   readonly isTTY: boolean;
   /** The terminal's width now, when it is one. */
   columns(): number;
