@@ -142,4 +142,53 @@ describe("signals sent to runner", () => {
     expect(normalize(end.stderr)).toContain("2 tasks: 1 cancelled, 1 skipped in <time>\n");
     expect(existsSync(join(dir, "after-ran"))).toBe(false);
   });
+
+  it.each([
+    ["SIGHUP", 129],
+    ["SIGQUIT", 131],
+    ["SIGALRM", 142],
+  ] as const)(
+    "%s is handled as SIGINT is: commands stopped, summary and report written, exit %i",
+    async (signal, code) => {
+      const dir = project({ "tasks.ts": TASKS });
+      const end = await interrupt(dir, ["long", "after", "--report", "run.json"], [signal]);
+      const background = readPid(dir, "bg");
+      const foreground = readPid(dir, "fg");
+      leftovers.push(background, foreground);
+      expect([end.signal, end.code]).toEqual([null, code]);
+      expect(normalize(end.stderr)).toContain("2 tasks: 1 cancelled, 1 skipped in <time>\n");
+      const report = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as { exitCode: number };
+      expect(report.exitCode).toBe(code);
+      expect(await waitUntilGone(foreground)).toBe(true);
+      expect(await waitUntilGone(background)).toBe(true);
+    },
+  );
+
+  it("a signal while the last output drains to a slow reader: leftovers stopped, summary and report still written", async () => {
+    const dir = project({
+      "tasks.ts": `import { writeFileSync } from "node:fs";
+import { task } from "runner";
+export const big = task({ run: (ctx) => ctx.run("head -c 20000000 /dev/zero | tr '\\\\0' x; echo") });
+export const server = task({ run: (ctx) => ctx.run("sleep 300 > /dev/null 2>&1 & echo $! > bg") });
+export const last = task({ deps: [big, server], run: () => writeFileSync("done", "") });
+`,
+    });
+    const child = spawnRunner(["-p", "-j2", "--output", "grouped", "--report", "run.json", "last"], dir);
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    child.stdout.pause();
+    const ended = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    for (let waited = 0; !existsSync(join(dir, "done")) && waited < 15_000; waited += 50) await sleep(50);
+    expect(existsSync(join(dir, "done"))).toBe(true);
+    const background = readPid(dir, "bg");
+    leftovers.push(background);
+    await sleep(300);
+    child.kill("SIGINT");
+    await sleep(300);
+    child.stdout.resume();
+    expect(await ended).toBe(0);
+    expect(normalize(stderr)).toContain("3 tasks: 3 passed in <time>\n");
+    expect(JSON.parse(readFileSync(join(dir, "run.json"), "utf8"))).toMatchObject({ exitCode: 0 });
+    expect(await waitUntilGone(background)).toBe(true);
+  });
 });

@@ -183,7 +183,7 @@ class CommandProcess {
     // as it would in a shell; cancelled for any other reason, SIGTERM.
     const onAbort = (): void => {
       const reason: unknown = spec.signal.reason;
-      this.stop("cancelled", reason === "SIGINT" || reason === "SIGTERM" ? reason : "SIGTERM");
+      this.stop("cancelled", reason === "SIGINT" || reason === "SIGTERM" || reason === "SIGHUP" ? reason : "SIGTERM");
     };
     if (spec.signal.aborted) onAbort();
     else spec.signal.addEventListener("abort", onAbort, { once: true });

@@ -1,4 +1,5 @@
-// What a fatal signal does, from the start of a run until runner exits. Commands lead their
+// What a fatal signal (INT, TERM, HUP, QUIT, ALRM) does, from the start of a run until runner
+// exits. Commands lead their
 // own process groups (so time-outs can kill whole trees), which also means a terminal's
 // Ctrl-C reaches only runner: runner passes it on.
 //   - The first signal stops the run: nothing new starts, and running commands get that
@@ -10,12 +11,39 @@
 // Node's default (an instant exit with nothing reported).
 import type { World } from "../world/world.ts";
 
-export const FATAL_SIGNALS = ["SIGINT", "SIGTERM"] as const satisfies readonly NodeJS.Signals[];
+/** The signals that would end runner at once by default: each is handled, alike. */
+export const FATAL_SIGNALS = [
+  "SIGINT",
+  "SIGTERM",
+  "SIGHUP",
+  "SIGQUIT",
+  "SIGALRM",
+] as const satisfies readonly NodeJS.Signals[];
 
 export type FatalSignal = (typeof FATAL_SIGNALS)[number];
 
+/**
+ * What runner's commands get when runner gets `signal`: the same, as a shell passes Ctrl-C,
+ * SIGTERM and a hang-up on; SIGTERM for SIGQUIT (whose default is a core dump) and SIGALRM.
+ */
+export function commandSignalFor(signal: FatalSignal): "SIGINT" | "SIGTERM" | "SIGHUP" {
+  switch (signal) {
+    case "SIGINT":
+    case "SIGTERM":
+    case "SIGHUP":
+      return signal;
+    case "SIGQUIT":
+    case "SIGALRM":
+      return "SIGTERM";
+    default: {
+      const never: never = signal;
+      throw new Error(`unhandled signal ${String(never)}`);
+    }
+  }
+}
+
 export class SignalPolicy {
-  /** Aborted at the first signal during the run; its reason is the signal's name. */
+  /** Aborted at the first signal during the run; its reason is the signal commands get. */
   readonly stop: AbortSignal;
   private readonly controller = new AbortController();
   private received: FatalSignal | undefined;
@@ -48,7 +76,7 @@ export class SignalPolicy {
   private take(signal: FatalSignal): void {
     if (this.running && this.received === undefined) {
       this.received = signal;
-      this.controller.abort(signal);
+      this.controller.abort(commandSignalFor(signal));
       return;
     }
     this.hurry();
