@@ -10,7 +10,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { main } from "../src/cli/main.ts";
-import { captureWrites } from "../src/world/real.ts";
+import { captureWrites, trapExit } from "../src/world/real.ts";
 import type { RunnerIdentity, World, Writer } from "../src/world/world.ts";
 import { cacheDir, cleanEnv, repoRoot, runnerBuild, type RunResult } from "./helpers.ts";
 
@@ -88,6 +88,9 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
       }
     },
     captureWrites,
+    trapExit,
+    onUncaught: () => () => {},
+    exitCode: { get: () => undefined, reset: () => {} },
   };
   return { world, output: () => ({ stdout, stderr, all }) };
 }

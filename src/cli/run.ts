@@ -9,12 +9,13 @@ import { loadDotenv } from "../config/dotenv.ts";
 import type { RunnerConfig } from "../config/settings.ts";
 import { serialReporter, type DisplaySettings } from "../display/serial.ts";
 import { trackLineStart } from "../display/streams.ts";
-import { captureConsole } from "../execution/console-capture.ts";
+import { messageOf } from "../common/error-text.ts";
 import { Reporters, type Reporter } from "../execution/events.ts";
 import { execute } from "../execution/executor.ts";
-import { afterReportFiles, runExitStatus } from "../execution/exit-status.ts";
+import { afterEscapedErrors, afterReportFiles, runExitStatus } from "../execution/exit-status.ts";
 import type { TaskRun } from "../execution/outcomes.ts";
 import { SignalPolicy } from "../execution/signal-policy.ts";
+import { taskScopes } from "../execution/task-scope.ts";
 import { projectDir } from "../loader/discover.ts";
 import type { Collection } from "../loader/collection.ts";
 import type { Step } from "../plan/plan.ts";
@@ -61,7 +62,14 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
 
   const groups = new ProcessGroups(world);
   const signals = new SignalPolicy(world, () => groups.killAll("SIGKILL"));
-  const capture = captureConsole(world);
+  // Errors that escaped task code with no attempt left to fail: one line each, and the run
+  // cannot pass.
+  let escaped = 0;
+  const late = (error: unknown, where: string): void => {
+    escaped++;
+    world.stderr.write(`runner: an error escaped task code (${where}): ${messageOf(error)}\n`);
+  };
+  const scopes = taskScopes(world, (error, how) => late(error, how));
   const startedAt = world.clock.epochMs();
   const started = world.clock.now();
   let runs: TaskRun[];
@@ -91,15 +99,16 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         retries: core.retries !== undefined ? config.retries : undefined,
         defaultRetries: config.retries,
         emit: (event) => reporters.emit(event),
-        withOutput: capture.withOutput,
+        scopes,
+        exitCode: world.exitCode,
+        late,
         interrupt: signals.stop,
         onIdle: world.onIdle,
       });
     } finally {
-      capture.restore();
       signals.runEnded();
     }
-    const exitCode = runExitStatus(runs, signals.stoppedBy());
+    const exitCode = afterEscapedErrors(runExitStatus(runs, signals.stoppedBy()), escaped);
     await reporters.end({
       runner: world.runner.version,
       startedAt,
@@ -112,6 +121,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     await groups.endLeftovers(config.killGrace);
     return afterReportFiles(exitCode, files?.problems ?? 0);
   } finally {
+    scopes.restore();
     signals.dispose();
   }
 }

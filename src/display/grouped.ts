@@ -7,6 +7,7 @@
 // written with backpressure (a slow reader of runner's stdout makes runner wait, not hold
 // the block a second time in a stream buffer), and runner's lines after it must wait too.
 // On a terminal the live status line is erased before each write and drawn again after.
+import { messageOf } from "../common/error-text.ts";
 import type { Reporter } from "../execution/events.ts";
 import type { TaskStatus } from "../execution/outcomes.ts";
 import { describeStep } from "../plan/describe.ts";
@@ -61,7 +62,17 @@ interface Held {
 
 function groupedView(settings: GroupedSettings, { onlyFailures }: { readonly onlyFailures: boolean }): ParallelView {
   const { streams, style, queue, overlay } = settings;
-  const budget: MemoryBudget = { limit: MEMORY_BUDGET_BYTES, used: 0 };
+  const budget: MemoryBudget = {
+    limit: MEMORY_BUDGET_BYTES,
+    used: 0,
+    cannotSpill: (error) => {
+      const code = (error as { code?: unknown }).code;
+      const why = typeof code === "string" ? code : messageOf(error);
+      streams.stderr.write(
+        `runner: could not hold output in a temporary file in ${settings.tmpdir()} (${why}); holding it in memory.\n`,
+      );
+    },
+  };
   const hold = (): HeldOutput => new HeldOutput(MEMORY_LIMIT_BYTES, budget, settings.tmpdir);
   const held = new Map<Step, Held>();
   const heldFor = (step: Step): Held => {

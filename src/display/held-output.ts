@@ -7,7 +7,7 @@
 //
 // The file is unlinked as soon as it is opened (POSIX keeps it readable through its
 // descriptor): nothing is left in the temp directory, whatever way runner ends.
-import { closeSync, openSync, readSync, rmSync, unlinkSync, writeSync, writevSync } from "node:fs";
+import { closeSync, openSync, readSync, rmSync, unlinkSync, writevSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 
@@ -27,14 +27,26 @@ const IOV_MAX = 1024;
 export interface MemoryBudget {
   readonly limit: number;
   used: number;
+  /**
+   * Told once when no temporary file can be made (a missing or full temp directory): output
+   * is then held in memory after all, rather than lost or the run ended.
+   */
+  readonly cannotSpill: (error: unknown) => void;
+  /** Set once spilling failed: no held output tries again. */
+  spillFailed?: boolean;
 }
 
 interface Spill {
   readonly fd: number;
   /** The file's path while it still has one. */
   readonly path: string | undefined;
+  /** Bytes in the file. */
+  written: number;
+  /** What follows them, not written yet (or never, once writing failed). */
   pending: Buffer[];
   pendingBytes: number;
+  /** Writing failed (a full temp directory): the rest stays in memory. */
+  broken: boolean;
 }
 
 export class HeldOutput {
@@ -71,7 +83,8 @@ export class HeldOutput {
       this.memory.push(chunk);
       this.memoryBytes += chunk.length;
       this.budget.used += chunk.length;
-      if (this.memoryBytes > this.memoryLimit || this.budget.used > this.budget.limit) this.spillToFile();
+      const over = this.memoryBytes > this.memoryLimit || this.budget.used > this.budget.limit;
+      if (over && this.budget.spillFailed !== true) this.trySpill();
       return;
     }
     this.spill.pending.push(chunk);
@@ -96,20 +109,36 @@ export class HeldOutput {
       }
       return;
     }
-    const { fd } = this.spill;
-    this.writePending(this.spill);
+    const spill = this.spill;
+    this.writePending(spill);
+    // The file's bytes first, then what could not be written to it.
     let position = 0;
-    for (const run of this.runs) {
-      let left = run.bytes;
-      while (left > 0) {
-        const chunk = Buffer.allocUnsafe(Math.min(left, FILE_PIECE));
-        let filled = 0;
-        while (filled < chunk.length) {
-          const read = readSync(fd, chunk, filled, chunk.length - filled, position + filled);
+    let index = 0;
+    let offset = 0;
+    const take = (most: number): Buffer => {
+      if (position < spill.written) {
+        const chunk = Buffer.allocUnsafe(Math.min(most, FILE_PIECE, spill.written - position));
+        for (let filled = 0; filled < chunk.length;) {
+          const read = readSync(spill.fd, chunk, filled, chunk.length - filled, position + filled);
           if (read === 0) throw new Error("runner: the held output's temporary file is shorter than what was written");
           filled += read;
         }
         position += chunk.length;
+        return chunk;
+      }
+      const pending = spill.pending[index];
+      if (pending === undefined) throw new Error("runner: held output lost a chunk");
+      const part = pending.subarray(offset, offset + most);
+      offset += part.length;
+      if (offset === pending.length) {
+        index++;
+        offset = 0;
+      }
+      return part;
+    };
+    for (const run of this.runs) {
+      for (let left = run.bytes; left > 0;) {
+        const chunk = take(left);
         left -= chunk.length;
         yield { stream: run.stream, chunk };
       }
@@ -137,34 +166,60 @@ export class HeldOutput {
     this.open.stderr = false;
   }
 
-  private spillToFile(): void {
-    const path = join(this.tmpdir(), `runner-output-${randomUUID()}`);
-    const fd = openSync(path, "wx+", 0o600);
+  private trySpill(): void {
+    let fd: number;
+    let path: string;
+    try {
+      path = join(this.tmpdir(), `runner-output-${randomUUID()}`);
+      fd = openSync(path, "wx+", 0o600);
+    } catch (error) {
+      this.budget.spillFailed = true;
+      this.budget.cannotSpill(error);
+      return;
+    }
     let left: string | undefined;
     try {
       unlinkSync(path);
     } catch {
       left = path; // A platform that cannot unlink an open file: removed in discard().
     }
-    this.spill = { fd, path: left, pending: this.memory, pendingBytes: this.memoryBytes };
+    this.spill = { fd, path: left, written: 0, pending: this.memory, pendingBytes: this.memoryBytes, broken: false };
     this.budget.used -= this.memoryBytes;
     this.memory = [];
     this.memoryBytes = 0;
     this.writePending(this.spill);
   }
 
+  /** Writes what is pending to the file; if that fails, it stays pending, in memory, for good. */
   private writePending(spill: Spill): void {
-    for (let index = 0; index < spill.pending.length; index += IOV_MAX) {
-      const batch = spill.pending.slice(index, index + IOV_MAX);
-      let written = writevSync(spill.fd, batch);
-      // After a short write, the rest goes buffer by buffer.
-      for (const chunk of batch) {
-        const done = Math.min(written, chunk.length);
-        written -= done;
-        for (let offset = done; offset < chunk.length;) offset += writeSync(spill.fd, chunk, offset);
+    if (spill.broken) return;
+    try {
+      while (spill.pending.length > 0) {
+        const batch = spill.pending.slice(0, IOV_MAX);
+        let written = writevSync(spill.fd, batch, spill.written);
+        if (written === 0) throw new Error("the temporary file takes no more bytes");
+        spill.written += written;
+        // Whole buffers written leave the queue; a short write leaves the rest of one.
+        while (written > 0) {
+          const first = spill.pending[0];
+          if (first === undefined) break;
+          if (written >= first.length) {
+            spill.pending.shift();
+            spill.pendingBytes -= first.length;
+            written -= first.length;
+          } else {
+            spill.pending[0] = first.subarray(written);
+            spill.pendingBytes -= written;
+            written = 0;
+          }
+        }
+      }
+    } catch (error) {
+      spill.broken = true;
+      if (this.budget.spillFailed !== true) {
+        this.budget.spillFailed = true;
+        this.budget.cannotSpill(error);
       }
     }
-    spill.pending = [];
-    spill.pendingBytes = 0;
   }
 }

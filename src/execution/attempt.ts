@@ -7,11 +7,12 @@ import { isCommandError } from "../context/command-error.ts";
 import { createContext, type CommandRecord, type ContextSettings, type TaskOutput } from "../context/context.ts";
 import type { Context } from "../api/context.ts";
 import type { Step } from "../plan/plan.ts";
-import type { Clock } from "../world/world.ts";
+import type { Clock, World } from "../world/world.ts";
 import type { RunEvent } from "./events.ts";
 import { commandExitStatus } from "./exit-status.ts";
 import type { Attempt, TaskRun, TaskStatus } from "./outcomes.ts";
 import { keptOutput } from "./task-output.ts";
+import { TaskExit, type TaskScope, type TaskScopes } from "./task-scope.ts";
 import { messageOf } from "../common/error-text.ts";
 import { longTimer, type LongTimer } from "../common/long-timer.ts";
 
@@ -35,8 +36,12 @@ export interface AttemptOptions {
   readonly defaultRetries: number;
   /** Tells the reporters. */
   readonly emit: (event: RunEvent) => Promise<void> | undefined;
-  /** Runs task code so that its console.log/console.error go to `output` (console-capture.ts). */
-  readonly withOutput: <T>(output: TaskOutput, work: () => T) => T;
+  /** Runs task code within its scope: its console, process.exit and escaped errors (task-scope.ts). */
+  readonly scopes: Pick<TaskScopes, "run">;
+  /** process.exitCode, as task code may leave it. */
+  readonly exitCode: World["exitCode"];
+  /** Something task code did to the process after its attempt was over. */
+  readonly late: (error: unknown, how: string) => void;
   /** Aborted (reason: the signal's name) when runner is asked to stop. */
   readonly interrupt: AbortSignal;
 }
@@ -108,27 +113,45 @@ async function runOnce(
   // 0 means no limit, so `--timeout 0` lifts a task's own limit.
   const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
   const timeoutMs = limit === 0 ? undefined : limit;
-  // The first of: the task's code settles, the run stops, the time limit expires, or
-  // nothing is left that could settle the task's promise.
-  const first = await new Promise<TaskStatus | WatchEvent | "expired">((resolve) => {
+  // The first of: the task's code settles (or calls process.exit, or lets an error escape),
+  // the run stops, the time limit expires, or nothing is left that could settle its promise.
+  let over = false;
+  const first = await new Promise<TaskStatus | WatchEvent | "expired" | Exited>((resolve) => {
     let timer: LongTimer | undefined;
     let unwatch = (): void => {};
-    const settle = (value: TaskStatus | WatchEvent | "expired"): void => {
+    const settle = (value: TaskStatus | WatchEvent | "expired" | Exited): void => {
+      if (over) return;
+      over = true;
       timer?.cancel();
       unwatch();
       resolve(value);
+    };
+    const scope: TaskScope = {
+      output,
+      exit: (code) => {
+        if (!over) settle({ kind: "exited", code });
+        else if (code !== 0) options.late(new Error(`called process.exit(${code}) after it ended`), step.task.name);
+      },
+      crash: (error, how) => {
+        if (!over) settle(escapedStatus(error, how));
+        else options.late(error, `${step.task.name}, after it ended (${how})`);
+      },
     };
     if (timeoutMs !== undefined) timer = longTimer(() => settle("expired"), timeoutMs);
     unwatch = watch.add(settle);
     if (watch.stopped()) settle("interrupted");
     // In a microtask of its own, as the task's code always started: after this round of starts.
     Promise.resolve()
-      .then(() => options.withOutput(output, () => step.task.run(ctx, step.options as Record<string, unknown>)))
+      .then(() => options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)))
       .then(
         () => settle({ kind: "passed" }),
-        (error: unknown) => settle(statusOfError(error)),
+        (error: unknown) =>
+          settle(error instanceof TaskExit ? { kind: "exited", code: error.code } : statusOfError(error)),
       );
   });
+  // A process.exitCode the task left is its own: it fails it, and never becomes runner's.
+  const leftCode = options.exitCode.get();
+  options.exitCode.reset();
   // A task that ends because its commands got the Ctrl-C was cancelled, not failed.
   if (
     first === "interrupted" ||
@@ -145,7 +168,28 @@ async function runOnce(
       commandFailed: false,
     };
   }
-  if (first !== "expired") return first;
+  if (typeof first !== "string" && first.kind === "exited") {
+    // As if its process ended: what it started ends with it.
+    await stopTask(controller, "SIGTERM", running, options.settings.killGraceMs);
+    if (first.code === 0) return { kind: "passed" };
+    return {
+      kind: "failed",
+      exitCode: first.code,
+      message: `called process.exit(${first.code})`,
+      commandFailed: false,
+    };
+  }
+  if (first !== "expired") {
+    if (first.kind === "passed" && leftCode !== undefined && leftCode !== 0) {
+      return {
+        kind: "failed",
+        exitCode: leftCode,
+        message: `set process.exitCode to ${leftCode}`,
+        commandFailed: false,
+      };
+    }
+    return first;
+  }
   await stopTask(controller, "timeout", running, options.settings.killGraceMs);
   return { kind: "timed-out", afterMs: timeoutMs ?? 0, message: `Task timed out after ${formatLimit(timeoutMs ?? 0)}` };
 }
@@ -171,6 +215,20 @@ async function stopTask(
   });
   await Promise.race([commandsEnded, cap]);
   timer?.cancel();
+}
+
+/** The task's code called process.exit(code). */
+interface Exited {
+  readonly kind: "exited";
+  readonly code: number;
+}
+
+/** An error that escaped the task's code: the task fails as if its code had thrown it. */
+function escapedStatus(error: unknown, how: "uncaught" | "unhandled rejection"): TaskStatus {
+  const status = statusOfError(error);
+  if (status.kind === "passed" || status.kind === "cancelled" || status.kind === "skipped") return status;
+  const where = how === "uncaught" ? "thrown where nothing caught it" : "a promise rejected with nothing to handle it";
+  return { ...status, message: `${status.message} (${where})` };
 }
 
 export function statusOfError(error: unknown): TaskStatus {

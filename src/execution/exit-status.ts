@@ -70,6 +70,11 @@ export function afterReportFiles(status: number, problems: number): number {
   return problems > 0 && status === PASSED ? BAD_INPUT : status;
 }
 
+/** Nor one where an error escaped task code after its task was over (a timer it left threw). */
+export function afterEscapedErrors(status: number, escaped: number): number {
+  return escaped > 0 && status === PASSED ? THREW : status;
+}
+
 /** Nor one whose output could not be written (a full disk): what it printed is gone. */
 export function afterLostOutput(status: number, lost: boolean): number {
   return lost && status === PASSED ? BAD_INPUT : status;

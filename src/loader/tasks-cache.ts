@@ -22,7 +22,7 @@ import { messageOf, stackOf } from "../common/error-text.ts";
 /** What loading needs of the world. */
 export type LoaderWorld = Pick<
   World,
-  "env" | "home" | "tmpdir" | "uid" | "cwd" | "runner" | "importModule" | "enableSourceMaps"
+  "env" | "home" | "tmpdir" | "uid" | "cwd" | "runner" | "importModule" | "enableSourceMaps" | "onIdle"
 >;
 
 export interface LoadedTasks {
@@ -147,7 +147,20 @@ async function importBundle(world: LoaderWorld, bundlePath: string, query = ""):
   // Source maps make a thrown error point into tasks.ts, not into the cached bundle.
   world.enableSourceMaps();
   if (bundlePath.endsWith(".cjs")) return namespaceOf(createRequire(bundlePath)(bundlePath) as object);
-  return (await world.importModule(pathToFileURL(bundlePath).href + query)) as Record<string, unknown>;
+  // A top-level await that nothing will ever settle leaves nothing to run: without this,
+  // runner would end right there, with status 0 and nothing done.
+  let removeIdle = (): void => {};
+  const stalled = new Promise<never>((_, reject) => {
+    removeIdle = world.onIdle(() => reject(new TopLevelAwaitStalled()));
+  });
+  try {
+    return (await Promise.race([world.importModule(pathToFileURL(bundlePath).href + query), stalled])) as Record<
+      string,
+      unknown
+    >;
+  } finally {
+    removeIdle();
+  }
 }
 
 /** A CommonJS bundle's exports as an ES module namespace shows them: names in code-unit order. */
@@ -155,6 +168,12 @@ function namespaceOf(exports: object): Record<string, unknown> {
   const namespace: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const name of Object.keys(exports).sort()) namespace[name] = (exports as Record<string, unknown>)[name];
   return namespace;
+}
+
+class TopLevelAwaitStalled extends Error {
+  constructor() {
+    super("its top-level await never settles: nothing left running could settle it");
+  }
 }
 
 function isMissingModule(error: unknown): boolean {

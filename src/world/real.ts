@@ -47,6 +47,30 @@ export function realWorld(options: RealWorldOptions): World {
     },
     kill,
     captureWrites,
+    trapExit,
+    onUncaught: (handler) => {
+      const uncaught = (error: unknown): void => handler(error, "uncaught");
+      const rejected = (error: unknown): void => handler(error, "unhandled rejection");
+      process.on("uncaughtException", uncaught);
+      process.on("unhandledRejection", rejected);
+      return () => {
+        process.off("uncaughtException", uncaught);
+        process.off("unhandledRejection", rejected);
+      };
+    },
+    exitCode: {
+      get: () => {
+        const code: unknown = process.exitCode;
+        return typeof code === "number"
+          ? code
+          : typeof code === "string" && /^\d+$/.test(code)
+            ? Number(code)
+            : undefined;
+      },
+      reset: () => {
+        process.exitCode = undefined;
+      },
+    },
   };
 }
 
@@ -172,5 +196,20 @@ export function captureWrites(route: WriteRoute): () => void {
   });
   return () => {
     for (const [stream, original] of originals) stream.write = original;
+  };
+}
+
+/** Replaces process.exit until put back: `handler` sees the code first (and may throw). */
+export function trapExit(handler: (code: number) => void): () => void {
+  const original = process.exit.bind(process);
+  process.exit = ((code?: number | string | null) => {
+    const given = code ?? process.exitCode;
+    const number =
+      typeof given === "number" ? given : typeof given === "string" && /^\d+$/.test(given) ? Number(given) : 0;
+    handler(number);
+    return original(code);
+  });
+  return () => {
+    process.exit = original;
   };
 }

@@ -81,4 +81,14 @@ export interface World {
   readonly kill: (pid: number, signal: NodeJS.Signals | 0) => boolean;
   /** Routes writes made to runner's own process.stdout/stderr (console.log in task code) until the returned function is called. */
   readonly captureWrites: (route: WriteRoute) => () => void;
+  /**
+   * Calls `handler` with the code whenever process.exit is called, until the returned
+   * function is called. If the handler throws, the call throws that; if it returns, the
+   * process exits as asked.
+   */
+  readonly trapExit: (handler: (code: number) => void) => () => void;
+  /** Calls `handler` for an error nothing caught, or a rejection nothing handled, instead of dying. */
+  readonly onUncaught: (handler: (error: unknown, how: "uncaught" | "unhandled rejection") => void) => () => void;
+  /** process.exitCode as code left it (undefined when unset), and a way to unset it. */
+  readonly exitCode: { readonly get: () => number | undefined; readonly reset: () => void };
 }
