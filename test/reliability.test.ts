@@ -258,3 +258,67 @@ export function marker() {
     expect(run.status).toBe(2);
   });
 });
+
+describe("tasks and config files that hold strange values", () => {
+  const oneLine = (run: { stderr: string; stdout: string; code: number | null }, code = 2): void => {
+    expect(run.stderr.split("\n").filter((line) => line !== "")).toHaveLength(1);
+    expect(run.stderr).not.toContain("internal error");
+    expect(run.stderr).not.toMatch(/^\s+at /m);
+    expect(run.code).toBe(code);
+  };
+
+  it.each([
+    ["a namespace whose getter throws", `export const docs = { get build() { throw new Error("no"); } };\n`],
+    [
+      "a Proxy export whose traps throw",
+      `export const docs = new Proxy({}, { getPrototypeOf() { throw new Error("trap"); } });\n`,
+    ],
+    [
+      "an option default that is a BigInt",
+      `import { task } from "runner";\nexport const t = task({ options: { n: { type: "number", default: 10n as unknown as number } }, run: () => {} });\n`,
+    ],
+    [
+      "an option type that is a cycle",
+      `import { task } from "runner";\nconst c: Record<string, unknown> = {}; c.c = c;\nexport const t = task({ options: { n: { type: c as unknown as "string" } }, run: () => {} });\n`,
+    ],
+  ])("%s: one line, exit 2", async (_what, source) => {
+    const dir = project({ "tasks.ts": `export function ok() {}\n${source}` });
+    oneLine(await runRunner(["ok"], { cwd: dir }));
+  });
+
+  it("a chain of 20,000 deps loads and plans (no recursion to overflow)", async () => {
+    const lines = ['import { task } from "runner";', "export const t0 = task({ run: () => {} });"];
+    for (let i = 1; i <= 20_000; i++) lines.push(`export const t${i} = task({ deps: [t${i - 1}], run: () => {} });`);
+    const dir = project({ "tasks.ts": `${lines.join("\n")}\n` });
+    const run = await runRunner(["--plan", "t20000"], { cwd: dir, timeoutMs: 60_000 });
+    expect(run.stderr).toBe("");
+    expect(run.stdout.split("\n")).toHaveLength(20_002);
+    expect(run.code).toBe(0);
+  }, 60_000);
+
+  it.each([
+    ["a BigInt", "runner.config.ts", `export default { jobs: 10n };\n`],
+    ["a getter that throws", "runner.config.ts", `export default { get jobs() { throw new Error("no"); } };\n`],
+    ["a cycle", "runner.config.mjs", `const c = {}; c.c = c;\nexport default { env: c };\n`],
+    ["a 10,000-character value", ".runnerrc.json", `{ "jobs": "${"x".repeat(10_000)}" }`],
+  ])("a config file holding %s (%s): one short line, exit 2", async (_what, name, source) => {
+    const dir = project({ "tasks.ts": `export function ok() {}\n`, [name]: source });
+    const run = await runRunner(["ok"], { cwd: dir });
+    oneLine(run);
+    expect(run.stderr.length).toBeLessThan(400);
+  });
+
+  it("a YAML alias bomb in .runnerrc.yaml is one line at once, not minutes and gigabytes", async () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 9; i++) {
+      const name = String.fromCharCode(97 + i);
+      const previous = String.fromCharCode(96 + i);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+    }
+    levels.push("jobs: *i");
+    const dir = project({ "tasks.ts": `export function ok() {}\n`, ".runnerrc.yaml": `${levels.join("\n")}\n` });
+    const run = await runRunner(["ok"], { cwd: dir, timeoutMs: 20_000 });
+    expect(run.signal).toBeNull();
+    oneLine(run);
+  });
+});

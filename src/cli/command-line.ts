@@ -3,6 +3,7 @@
 // positionals, and `--`. The part before the first task name is read first (it may choose
 // the tasks file); the rest, once the tasks are known, continues from there.
 import { closest, didYouMean, kebabCase } from "../common/names.ts";
+import { showText } from "../common/show-value.ts";
 import { UserError } from "../common/user-error.ts";
 import type { Collection } from "../loader/collection.ts";
 import type { OptionDef } from "../loader/option-declarations.ts";
@@ -192,12 +193,12 @@ export function unknownTask(word: string, collection: Collection): UserError {
   const inside = collection.tasks.filter((task) => !task.hidden && task.name.startsWith(`${name}.`));
   if (inside.length > 0) {
     const names = inside.map((task) => task.name).join(", ");
-    return new UserError(`"${word}" is a namespace with no default task; run one of its tasks: ${names}.`);
+    return new UserError(`${showText(word)} is a namespace with no default task; run one of its tasks: ${names}.`);
   }
   // Names users may see: visible tasks and their namespaces, not the `docs.default` spelling of `docs`.
   const names = collection.names.filter((n) => collection.find(n)?.hidden === false && !n.endsWith(".default"));
   const namespaces = collection.tasks.filter((task) => !task.hidden).flatMap((task) => namespacesOf(task.name));
-  return new UserError(`Unknown task "${word}".${didYouMean(word, new Set([...names, ...namespaces]))}`);
+  return new UserError(`Unknown task ${showText(word)}.${didYouMean(word, new Set([...names, ...namespaces]))}`);
 }
 
 /** `docs.api.build` → `docs`, `docs.api`. */
@@ -278,11 +279,11 @@ function takeTaskOption(invocation: Invocation, token: string, argv: readonly st
 function unknownOption(token: string, current: Invocation | undefined, shapes: readonly CoreOptionShape[]): UserError {
   const name = token.includes("=") ? token.slice(0, token.indexOf("=")) : token;
   const core = shapes.filter((s) => !s.hidden).map((s) => s.long);
-  if (current === undefined) return new UserError(`Unknown option "${name}".${didYouMean(name, core)}`);
+  if (current === undefined) return new UserError(`Unknown option ${showText(name)}.${didYouMean(name, core)}`);
   const own = current.task.options.flatMap((d) =>
     d.type === "boolean" ? [`--${d.flag}`, `--no-${d.flag}`] : d.positional ? [] : [`--${d.flag}`],
   );
   const suggestion = closest(name, own) ?? closest(name, core);
   const hint = suggestion === undefined ? "" : ` Did you mean "${suggestion}"?`;
-  return new UserError(`Unknown option "${name}" for task "${current.task.name}".${hint}`);
+  return new UserError(`Unknown option ${showText(name)} for task "${current.task.name}".${hint}`);
 }

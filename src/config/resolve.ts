@@ -2,8 +2,10 @@
 // variables < command line. Every value is checked where it comes from, and an invalid
 // one is an error naming that source.
 import { dirname, resolve } from "node:path";
+import { showText, showValue } from "../common/show-value.ts";
 import { didYouMean } from "../common/names.ts";
-import { UserError } from "../common/user-error.ts";
+import { firstLineOf } from "../common/error-text.ts";
+import { ConfigError, UserError } from "../common/user-error.ts";
 import { CHECKS, defaults, ENV_NAMES, KEYS, type ConfigKey, type RawConfig, type RunnerConfig } from "./settings.ts";
 
 /** A config file as loaded: its path and what it holds, unchecked. */
@@ -24,7 +26,7 @@ function checked(key: ConfigKey, value: unknown, source: string, fromText: boole
   if (result === undefined) {
     // Text is quoted as given; a file's other values show as JSON, so `"3"` (a string) and
     // `3` (a number) read differently.
-    const shown = typeof value === "string" ? `"${value}"` : JSON.stringify(value);
+    const shown = typeof value === "string" ? showText(value) : showValue(value);
     throw new UserError(`Invalid value ${shown} for ${source}: expected ${expected}.`);
   }
   return result;
@@ -61,6 +63,16 @@ export function resolveConfig({ file, env, cli, cliNames }: ConfigSources): Runn
  * this right after loading, so a bad file is reported before anything else.
  */
 export function checkConfigFile(file: ConfigFile): CheckedConfigFile {
+  try {
+    return checkSettings(file);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    // A getter that throws, a Proxy whose traps do.
+    throw new ConfigError(file.path, `its settings cannot be read: ${firstLineOf(error)}`);
+  }
+}
+
+function checkSettings(file: ConfigFile): CheckedConfigFile {
   if (typeof file.values !== "object" || file.values === null || Array.isArray(file.values)) {
     throw new UserError(`Invalid configuration in ${file.path}: expected an object of settings.`);
   }

@@ -1,7 +1,9 @@
 // The collection: the tasks a tasks file exports, named and checked once right after
 // loading (names, aliases, namespaces, deps, cycles, option declarations).
 import { isTaskDefinition, type TaskDefinition } from "../api/task.ts";
+import { showValue } from "../common/show-value.ts";
 import { parseDuration } from "../common/duration.ts";
+import { firstLineOf } from "../common/error-text.ts";
 import { kebabCase } from "../common/names.ts";
 import { UserError } from "../common/user-error.ts";
 import type { Context } from "../api/context.ts";
@@ -76,6 +78,21 @@ export function buildCollection(
   exports: Readonly<Record<string, unknown>>,
   docs: ReadonlyMap<string, string>,
 ): Collection {
+  try {
+    return collect(file, fileLabel, exports, docs);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    // A getter that throws, a Proxy whose traps do, a value that is no object at all.
+    throw new UserError(`${fileLabel}: its exports cannot be read: ${firstLineOf(error)}`);
+  }
+}
+
+function collect(
+  file: string,
+  fileLabel: string,
+  exports: Readonly<Record<string, unknown>>,
+  docs: ReadonlyMap<string, string>,
+): Collection {
   const bySource = new Map<Source, MutableTask>();
   const tasks: MutableTask[] = [];
   const lookup = new Map<string, { task: MutableTask; what: string }>();
@@ -104,11 +121,11 @@ export function buildCollection(
       const timeoutMs = source.timeout === undefined ? undefined : parseDuration(source.timeout);
       if (source.timeout !== undefined && timeoutMs === undefined) {
         throw new UserError(
-          `${where} has timeout ${JSON.stringify(source.timeout)}; expected a duration like "90s", "5m" or milliseconds.`,
+          `${where} has timeout ${showValue(source.timeout)}; expected a duration like "90s", "5m" or milliseconds.`,
         );
       }
       if (source.retries !== undefined && !(Number.isInteger(source.retries) && source.retries >= 0)) {
-        throw new UserError(`${where} has retries ${JSON.stringify(source.retries)}; expected a whole number ≥ 0.`);
+        throw new UserError(`${where} has retries ${showValue(source.retries)}; expected a whole number ≥ 0.`);
       }
       const doc = source.description ?? docOf(docKey, source) ?? "";
       return {
@@ -219,11 +236,24 @@ export function buildCollection(
   }
 
   // Deps: by identity; a dep that is not exported becomes a hidden task of its own.
-  const resolveDeps = (task: MutableTask): void => {
-    if (!isTaskDefinition(task.source) || task.source.deps === undefined) return;
+  const depsOf = (task: MutableTask): readonly unknown[] => {
+    if (!isTaskDefinition(task.source) || task.source.deps === undefined) return [];
     const deps: unknown = task.source.deps;
     if (!Array.isArray(deps)) throw new UserError(`${fileLabel}: task "${task.name}" has deps that are not a list.`);
-    deps.forEach((dep: unknown, index) => {
+    return deps;
+  };
+  // Depth-first, a dep's own deps before the next dep, with a stack of its own: a chain of
+  // thousands of deps must not overflow the call stack.
+  for (const root of [...tasks]) {
+    const stack = [{ task: root, deps: depsOf(root), index: 0 }];
+    for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
+      const { task, deps } = frame;
+      if (frame.index === deps.length) {
+        stack.pop();
+        continue;
+      }
+      const index = frame.index++;
+      const dep = deps[index];
       if (!isTaskSource(dep)) {
         throw new UserError(
           `${fileLabel}: task "${task.name}" has a dep at position ${index + 1} that is not a task or function (is it declared below the task, or misspelt?).`,
@@ -236,12 +266,11 @@ export function buildCollection(
         const name = lookup.has(base) ? `${task.name}[dep ${index + 1}]` : base;
         depTask = add(name, dep, fnName || name, `dep ${index + 1} of "${task.name}"`);
         depTask.hidden = true;
-        resolveDeps(depTask);
+        stack.push({ task: depTask, deps: depsOf(depTask), index: 0 });
       }
       task.deps.push(depTask);
-    });
-  };
-  for (const task of [...tasks]) resolveDeps(task);
+    }
+  }
   checkCycles(tasks, fileLabel);
 
   const names = [...lookup.keys()];
@@ -256,17 +285,28 @@ export function buildCollection(
   };
 }
 
+/** A dependency cycle is an error naming it; depth-first with a stack of its own, linear in the deps. */
 function checkCycles(tasks: readonly Task[], fileLabel: string): void {
   const done = new Set<Task>();
-  const visit = (task: Task, path: Task[]): void => {
-    if (done.has(task)) return;
-    const at = path.indexOf(task);
-    if (at !== -1) {
-      const cycle = [...path.slice(at), task].map((t) => t.name).join(" → ");
-      throw new UserError(`${fileLabel}: Dependency cycle: ${cycle}`);
+  const onPath = new Set<Task>();
+  for (const root of tasks) {
+    if (done.has(root)) continue;
+    const stack = [{ task: root, index: 0 }];
+    onPath.add(root);
+    for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
+      const dep = frame.task.deps[frame.index++];
+      if (dep === undefined) {
+        stack.pop();
+        onPath.delete(frame.task);
+        done.add(frame.task);
+      } else if (onPath.has(dep)) {
+        const path = stack.map((f) => f.task);
+        const cycle = [...path.slice(path.indexOf(dep)), dep].map((t) => t.name).join(" → ");
+        throw new UserError(`${fileLabel}: Dependency cycle: ${cycle}`);
+      } else if (!done.has(dep)) {
+        stack.push({ task: dep, index: 0 });
+        onPath.add(dep);
+      }
     }
-    for (const dep of task.deps) visit(dep, [...path, task]);
-    done.add(task);
-  };
-  for (const task of tasks) visit(task, []);
+  }
 }

@@ -1,6 +1,7 @@
 // Task option declarations, checked once at load time; plan/option-values.ts turns
 // command-line words into values of them.
 import type { OptionSpec, OptionSpecs, OptionType } from "../api/task.ts";
+import { showValue } from "../common/show-value.ts";
 import { kebabCase } from "../common/names.ts";
 import { UserError } from "../common/user-error.ts";
 
@@ -38,8 +39,7 @@ export function normalizeOptions(specs: OptionSpecs | undefined, where: string):
     const spec = raw as unknown as OptionSpec | null | undefined;
     const bad = (problem: string): UserError => new UserError(`${where}: option "${key}" ${problem}.`);
     if (typeof spec !== "object" || spec === null) throw bad('must be an object like { type: "string" }');
-    if (!TYPES.includes(spec.type))
-      throw bad(`has type ${JSON.stringify(spec.type)}; expected one of ${TYPES.join(", ")}`);
+    if (!TYPES.includes(spec.type)) throw bad(`has type ${showValue(spec.type)}; expected one of ${TYPES.join(", ")}`);
     const flag = kebabCase(key);
     const clash = flags.get(flag) ?? flags.get(flag.replace(/^no-/, ""));
     if (clash !== undefined || (spec.type === "boolean" && flags.has(`no-${flag}`))) {
@@ -48,7 +48,7 @@ export function normalizeOptions(specs: OptionSpecs | undefined, where: string):
     flags.set(flag, key);
     if (spec.short !== undefined) {
       if (typeof spec.short !== "string" || !/^[A-Za-z0-9]$/.test(spec.short)) {
-        throw bad(`has short ${JSON.stringify(spec.short)}; expected one letter or digit`);
+        throw bad(`has short ${showValue(spec.short)}; expected one letter or digit`);
       }
       const other = shorts.get(spec.short);
       if (other !== undefined) throw bad(`has short -${spec.short}, already used by "${other}"`);
@@ -65,7 +65,7 @@ export function normalizeOptions(specs: OptionSpecs | undefined, where: string):
       if (!Array.isArray(spec.choices) || spec.choices.length === 0)
         throw bad("has choices that are not a non-empty list");
       for (const choice of spec.choices) {
-        if (!fitsType(choice, spec.type)) throw bad(`has choice ${JSON.stringify(choice)} that is not a ${spec.type}`);
+        if (!fitsType(choice, spec.type)) throw bad(`has choice ${showValue(choice)} that is not a ${spec.type}`);
       }
     }
     if (spec.default !== undefined) {
@@ -73,10 +73,10 @@ export function normalizeOptions(specs: OptionSpecs | undefined, where: string):
       if (multiple && !Array.isArray(spec.default)) throw bad(`has multiple: true but a default that is not a list`);
       for (const value of values) {
         if (!fitsType(value, spec.type)) {
-          throw bad(`has default ${JSON.stringify(value)}, which is not a ${spec.type}`);
+          throw bad(`has default ${showValue(value)}, which is not a ${spec.type}`);
         }
         if (spec.choices !== undefined && !spec.choices.includes(value)) {
-          throw bad(`has default ${JSON.stringify(value)}, which is not one of its choices`);
+          throw bad(`has default ${showValue(value)}, which is not one of its choices`);
         }
       }
     }

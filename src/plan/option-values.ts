@@ -1,12 +1,13 @@
 // Option values: command-line words turned into typed values of a task's declared options,
 // with defaults filled in and required ones checked (the exact error texts of the CLI).
 import { UserError } from "../common/user-error.ts";
+import { showText } from "../common/show-value.ts";
 import type { OptionDef, OptionValue } from "../loader/option-declarations.ts";
 
 /** One command-line word as a value of the option, or the CLI's documented error. */
 export function coerceValue(word: string, def: OptionDef, taskName: string): string | number | boolean {
   const invalid = (expected: string): UserError =>
-    new UserError(`Invalid value "${word}" for --${def.flag} of task "${taskName}": expected ${expected}.`);
+    new UserError(`Invalid value ${showText(word)} for --${def.flag} of task "${taskName}": expected ${expected}.`);
   let value: string | number | boolean = word;
   if (def.type === "number") {
     // Plain decimals: `-2`, `1.5`; not `0x10`, `1e3`, ` 4 ` or `Infinity`.

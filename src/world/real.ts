@@ -202,13 +202,13 @@ export function captureWrites(route: WriteRoute): () => void {
 /** Replaces process.exit until put back: `handler` sees the code first (and may throw). */
 export function trapExit(handler: (code: number) => void): () => void {
   const original = process.exit.bind(process);
-  process.exit = ((code?: number | string | null) => {
+  process.exit = (code?: number | string | null) => {
     const given = code ?? process.exitCode;
     const number =
       typeof given === "number" ? given : typeof given === "string" && /^\d+$/.test(given) ? Number(given) : 0;
     handler(number);
     return original(code);
-  });
+  };
   return () => {
     process.exit = original;
   };
