@@ -123,7 +123,13 @@ class CommandProcess {
       });
     });
     this.pid = this.subprocess.pid;
-    if (this.pid !== undefined) run.groups.add(this.pid);
+    if (this.pid !== undefined) {
+      const pid = this.pid;
+      run.groups.add(pid);
+      // First of the exit listeners: the group's proof must change hands before anything
+      // signals the group after its leader has gone.
+      this.subprocess.once("exit", () => run.groups.leaderExited(pid));
+    }
     this.handleIo(needsStdin);
     this.ended = this.finish(leaderEnded, needsStdin);
   }

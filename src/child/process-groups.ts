@@ -5,14 +5,36 @@
 // still running (killed if runner exits first, or at once on a second Ctrl-C), and those
 // whose leader ended but left processes behind (`server > log &`), which may serve later
 // tasks and end with the run, since nothing runner started may outlive it.
-import { readdirSync, readFileSync } from "node:fs";
+//
+// A group is signalled only while it is certainly the run's own. Its id is its leader's pid,
+// and once the group has emptied the kernel may give that id to an unrelated process (a pid
+// wrap, soon with pid_max 32768), whose group `kill(-pgid)` would then hit. So, on Linux:
+// while the leader lives (or is a zombie not yet reaped), its start time (/proc/<pid>/stat)
+// still matches the one recorded when it was spawned; after it, the group is the run's while
+// one of the members seen at the last look is still there — the id cannot be reused while
+// any member lives — and each look renews the members. Leftover groups are looked at every
+// half second, so that their members can come and go. Where there is no /proc, kill is
+// trusted, as before.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { World } from "../world/world.ts";
 
 export type GroupsWorld = Pick<World, "kill" | "onExit">;
 
+/** What proves a group is the run's: its leader's start time, or the members last seen in it. */
+interface Proof {
+  readonly leaderStart: string | undefined;
+  /** pid → start time, once the leader is gone. */
+  members: Map<number, string> | undefined;
+}
+
+/** How often leftover groups are looked at. */
+const LOOK_MS = 500;
+
 export class ProcessGroups {
   private readonly live = new Set<number>();
   private readonly leftovers = new Set<number>();
+  private readonly proofs = new Map<number, Proof>();
+  private looking: NodeJS.Timeout | undefined;
 
   constructor(private readonly world: GroupsWorld) {
     // However runner exits, what it started goes with it. The hook stays until the exit:
@@ -20,9 +42,21 @@ export class ProcessGroups {
     world.onExit(() => this.killAll("SIGKILL"));
   }
 
-  /** A command's group, now running. */
+  /** A command's group, its leader just spawned. */
   add(pgid: number): void {
     this.live.add(pgid);
+    const leaderStart = startTime(pgid);
+    // A leader gone before it could be looked at (an instant exit): its members, if any, prove it.
+    const members = leaderStart === undefined && HAS_PROC ? membersOf(pgid) : undefined;
+    this.proofs.set(pgid, { leaderStart, members });
+  }
+
+  /** The group's leader was reaped: from now on, its members prove the group. */
+  leaderExited(pgid: number): void {
+    const proof = this.proofs.get(pgid);
+    if (proof === undefined) return;
+    // Most groups end with their leader: one system call says so, without reading /proc.
+    proof.members = this.world.kill(-pgid, 0) ? membersOf(pgid) : new Map();
   }
 
   /**
@@ -33,13 +67,19 @@ export class ProcessGroups {
   ended(pgid: number, { leftBehind }: { leftBehind: boolean }): void {
     this.live.delete(pgid);
     if (leftBehind) this.leftovers.add(pgid);
-    for (const pid of this.leftovers) {
-      if (!this.signal(pid, 0)) this.leftovers.delete(pid);
-    }
+    else this.proofs.delete(pgid);
+    this.look();
   }
 
-  /** Sends `signal` (0: only checks) to group `pgid`; false when no process of it is left. */
+  /**
+   * Sends `signal` (0: only checks) to group `pgid` if it is certainly the run's; false when
+   * no process of it is left, or it is not (then it is forgotten).
+   */
   signal(pgid: number, signal: NodeJS.Signals | 0): boolean {
+    if (this.owned(pgid) === false) {
+      this.forget(pgid);
+      return false;
+    }
     return this.world.kill(-pgid, signal);
   }
 
@@ -54,25 +94,13 @@ export class ProcessGroups {
    * reaps (as in some containers) keeps it for ever. On Linux, /proc tells the two apart.
    */
   alive(pgid: number): boolean {
-    if (!this.signal(pgid, 0)) return false;
-    let names: string[];
-    try {
-      names = readdirSync("/proc");
-    } catch {
-      return true; // No /proc (macOS): trust kill.
+    const owned = this.owned(pgid);
+    if (owned === false || !this.world.kill(-pgid, 0)) {
+      if (owned === false) this.forget(pgid);
+      return false;
     }
-    return names.some((name) => {
-      const first = name.charCodeAt(0);
-      if (first < 48 || first > 57) return false;
-      try {
-        // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses.
-        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        return fields[0] !== "Z" && Number(fields[2]) === pgid;
-      } catch {
-        return false; // Gone meanwhile.
-      }
-    });
+    const members = owned === true ? procMembers(pgid) : owned;
+    return members === undefined || members.size > 0;
   }
 
   /** Polls until group `pgid` has no running process, or `patienceMs` have passed; whether it ended. */
@@ -90,13 +118,94 @@ export class ProcessGroups {
    */
   async endLeftovers(killGraceMs: number): Promise<void> {
     const groups = [...this.leftovers].filter((pid) => this.alive(pid));
-    if (groups.length === 0) return;
     for (const pid of groups) this.signal(pid, "SIGTERM");
     await Promise.all(
       groups.map(async (pid) => {
         if (!(await this.waitForEnd(pid, killGraceMs))) this.signal(pid, "SIGKILL");
       }),
     );
-    for (const pid of groups) this.leftovers.delete(pid);
+    for (const pid of [...this.leftovers]) this.forget(pid);
   }
+
+  /**
+   * Whether group `pgid` is certainly the run's, renewing the members that prove it: false,
+   * true, or its members as just read (true when that needed no look at them).
+   */
+  private owned(pgid: number): boolean | Map<number, string> {
+    const proof = this.proofs.get(pgid);
+    if (proof === undefined) return false;
+    if (!HAS_PROC) return true; // kill is all there is.
+    if (proof.members === undefined) {
+      // The leader has not been reaped (or its exit not yet seen): its pid is still its own.
+      if (proof.leaderStart !== undefined && startTime(pgid) === proof.leaderStart) return true;
+      proof.members = new Map();
+    }
+    const now = membersOf(pgid);
+    const continued = [...now].some(([pid, start]) => proof.members?.get(pid) === start);
+    proof.members = continued ? now : new Map();
+    return continued ? now : false;
+  }
+
+  private forget(pgid: number): void {
+    this.live.delete(pgid);
+    this.leftovers.delete(pgid);
+    this.proofs.delete(pgid);
+    if (this.leftovers.size === 0 && this.looking !== undefined) {
+      clearInterval(this.looking);
+      this.looking = undefined;
+    }
+  }
+
+  /** Looks at every leftover group now, and every half second while there are any. */
+  private look(): void {
+    for (const pid of [...this.leftovers]) {
+      if (!this.signal(pid, 0)) this.forget(pid);
+    }
+    if (this.leftovers.size > 0 && this.looking === undefined) {
+      // Unref'd: it must not keep runner alive, nor hide an empty event loop.
+      this.looking = setInterval(() => this.look(), LOOK_MS);
+      this.looking.unref();
+    }
+  }
+}
+
+/** Whether this system has /proc, where a process's start time and group can be read. */
+const HAS_PROC = existsSync("/proc/self/stat");
+
+/** A process's start time (field 22 of /proc/<pid>/stat), or undefined without /proc or the process. */
+function startTime(pid: number): string | undefined {
+  return statFields(pid)?.[19];
+}
+
+/** "pid (comm) state ppid pgrp ...": the fields after comm, which may hold spaces and parentheses. */
+function statFields(pid: number | string): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return undefined;
+  }
+}
+
+/** The running (not zombie) members of group `pgid`, pid → start time; undefined without /proc. */
+function procMembers(pgid: number): Map<number, string> | undefined {
+  let names: string[];
+  try {
+    names = readdirSync("/proc");
+  } catch {
+    return undefined;
+  }
+  const members = new Map<number, string>();
+  for (const name of names) {
+    const first = name.charCodeAt(0);
+    if (first < 48 || first > 57) continue;
+    const fields = statFields(name);
+    if (fields !== undefined && fields[0] !== "Z" && Number(fields[2]) === pgid)
+      members.set(Number(name), fields[19] ?? "");
+  }
+  return members;
+}
+
+function membersOf(pgid: number): Map<number, string> {
+  return procMembers(pgid) ?? new Map();
 }
