@@ -207,5 +207,5 @@ function procMembers(pgid: number): Map<number, string> | undefined {
 }
 
 function membersOf(pgid: number): Map<number, string> {
-  return procMembers(pgid) ?? new Map();
+  return procMembers(pgid) ?? new Map<number, string>();
 }
