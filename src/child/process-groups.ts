@@ -76,6 +76,8 @@ export class ProcessGroups {
    * no process of it is left, or it is not (then it is forgotten).
    */
   signal(pgid: number, signal: NodeJS.Signals | 0): boolean {
+    // An empty group (the usual end) is told by one system call, before any look at /proc.
+    if (signal === 0 && !this.world.kill(-pgid, 0)) return false;
     if (this.owned(pgid) === false) {
       this.forget(pgid);
       return false;
@@ -94,9 +96,10 @@ export class ProcessGroups {
    * reaps (as in some containers) keeps it for ever. On Linux, /proc tells the two apart.
    */
   alive(pgid: number): boolean {
+    if (!this.world.kill(-pgid, 0)) return false;
     const owned = this.owned(pgid);
-    if (owned === false || !this.world.kill(-pgid, 0)) {
-      if (owned === false) this.forget(pgid);
+    if (owned === false) {
+      this.forget(pgid);
       return false;
     }
     const members = owned === true ? procMembers(pgid) : owned;
@@ -140,6 +143,7 @@ export class ProcessGroups {
       if (proof.leaderStart !== undefined && startTime(pgid) === proof.leaderStart) return true;
       proof.members = new Map();
     }
+    if (proof.members.size === 0) return false; // Emptied once: whatever has the id now is not the run's.
     const now = membersOf(pgid);
     const continued = [...now].some(([pid, start]) => proof.members?.get(pid) === start);
     proof.members = continued ? now : new Map();
