@@ -1,7 +1,7 @@
 // Start-up (src/boot/boot.ts): runner's code comes from V8's code cache kept in its cache directory,
 // and a rebuilt or damaged cache never runs stale code or fails a run.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cleanEnv, project, runnerBuild, runRunner } from "./helpers.ts";
@@ -55,6 +55,43 @@ describe("compiled code at start-up", () => {
     utimesSync(runnerFile, later, later);
     const second = runCopy(bin, cache, ["--version"]);
     expect([second.stdout, second.stderr, second.code]).toEqual([`${other}\n`, "", 0]);
+  });
+
+  it("never runs stale code after an in-place copy that keeps size and mtime (cp -p)", () => {
+    const { bin, runnerFile } = copyOfRunner();
+    const cache = join(project(), "cache");
+    const first = runCopy(bin, cache, ["--version"]);
+    const version = first.stdout.trim();
+    const other = version.replace(/\d/g, (digit) => String((Number(digit) + 1) % 10));
+    const { mtime, atime } = statSync(runnerFile);
+    const source = readFileSync(runnerFile, "utf8");
+    // Written into the same file (same inode), then given back its time: only ctime tells.
+    writeFileSync(runnerFile, source.replaceAll(JSON.stringify(version), JSON.stringify(other)));
+    utimesSync(runnerFile, atime, mtime);
+    const second = runCopy(bin, cache, ["--version"]);
+    expect([second.stdout, second.code]).toEqual([`${other}\n`, 0]);
+  });
+
+  it("keeps compiled code private (0700, 0600), and leaves a directory others can write alone", () => {
+    const { bin } = copyOfRunner();
+    const cache = join(project(), "cache");
+    const umask = process.umask(0);
+    try {
+      expect(runCopy(bin, cache, ["--version"]).code).toBe(0);
+    } finally {
+      process.umask(umask);
+    }
+    expect(statSync(cache).mode & 0o777).toBe(0o700);
+    expect(statSync(join(cache, "compiled")).mode & 0o777).toBe(0o700);
+    const [name] = codeCacheFiles(cache);
+    const file = join(cache, "compiled", name!);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    // Writable by others: neither read (V8 would run what it holds) nor written.
+    chmodSync(join(cache, "compiled"), 0o777);
+    writeFileSync(file, "planted");
+    const run = runCopy(bin, cache, ["--version"]);
+    expect([run.stderr, run.code]).toEqual(["", 0]);
+    expect(readFileSync(file, "utf8")).toBe("planted");
   });
 
   it("starts from source when the cached code is damaged, and replaces it", () => {

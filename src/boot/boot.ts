@@ -9,7 +9,7 @@ import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { Script } from "node:vm";
-import { cacheDir, makeDir, writeAtomically } from "../common/files.ts";
+import { cacheDir, privateDir, trustedFile, writeAtomically } from "../common/files.ts";
 import { contentHash } from "../common/hash.ts";
 import type { BootOptions } from "./entry.ts";
 
@@ -19,16 +19,12 @@ interface RunnerModule {
 
 type CompileCache = (dir: string) => unknown;
 
+/** runner's compiled-code directory, when it is this user's alone; else runner starts from source. */
 function compiledDir(): string | undefined {
-  const dir = join(cacheDir(process.env, homedir()), "compiled");
-  try {
-    // Made here, one level at a time: Node's own recursive mkdir never returns on some
-    // filesystems (/proc).
-    makeDir(dir);
-    return dir;
-  } catch {
-    return undefined; // No usable cache directory: start from source.
-  }
+  const root = cacheDir(process.env, homedir());
+  const dir = join(root, "compiled");
+  const uid = process.getuid?.();
+  return privateDir(root, uid, true) && privateDir(dir, uid, true) ? dir : undefined;
 }
 
 function loadRunner(file: string): RunnerModule {
@@ -50,12 +46,16 @@ function loadRunner(file: string): RunnerModule {
 function loadWithCodeCache(file: string, dir: string | undefined): RunnerModule {
   const source = readFileSync(file, "utf8");
   const stat = statSync(file);
-  const stamp = Buffer.from(`${process.version} ${process.arch} ${stat.size} ${stat.mtimeMs} ${stat.ino}\n`);
+  // The change time too: an in-place copy that keeps size and mtime (`cp -p`) changes it.
+  const stamp = Buffer.from(
+    `${process.version} ${process.arch} ${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino}\n`,
+  );
   const cacheFile =
     dir === undefined ? undefined : join(dir, `runner-${contentHash(`${file}\0${process.version}`)}.v8`);
   let cachedData: Buffer | undefined;
   try {
-    if (cacheFile !== undefined) {
+    // Only a file of this user's that no one else can write: compiled code is code.
+    if (cacheFile !== undefined && trustedFile(cacheFile, process.getuid?.()) !== undefined) {
       const data = readFileSync(cacheFile);
       if (data.subarray(0, stamp.length).equals(stamp)) cachedData = data.subarray(stamp.length);
     }
@@ -84,7 +84,7 @@ function loadWithCodeCache(file: string, dir: string | undefined): RunnerModule 
   if (cacheFile !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
     process.once("exit", () => {
       try {
-        writeAtomically(cacheFile, Buffer.concat([stamp, script.createCachedData()]));
+        writeAtomically(cacheFile, Buffer.concat([stamp, script.createCachedData()]), { mode: 0o600 });
       } catch {
         // The next run tries again.
       }

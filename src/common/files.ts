@@ -114,3 +114,34 @@ function descriptorOf(path: string): number | undefined {
   if (match === null) return undefined;
   return match[1] === "stdout" ? 1 : match[1] === "stderr" ? 2 : Number(match[1]);
 }
+
+/**
+ * Whether `dir` is a private directory of the user `uid` (undefined: no users here): a real
+ * directory (not a link), theirs or root's, that no one else can write. With `create`, a
+ * missing one is made, 0700. A cache in a directory someone else can write is code that
+ * someone else can make runner run.
+ */
+export function privateDir(dir: string, uid: number | undefined, create: boolean): boolean {
+  try {
+    if (create) makeDir(dir, 0o700);
+    return trusted(lstatSync(dir), uid, "directory");
+  } catch {
+    return false;
+  }
+}
+
+/** The file's stat when it is a regular file of `uid`'s (or root's) that no one else can write. */
+export function trustedFile(path: string, uid: number | undefined): import("node:fs").Stats | undefined {
+  try {
+    const stat = lstatSync(path);
+    return trusted(stat, uid, "file") ? stat : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function trusted(stat: import("node:fs").Stats, uid: number | undefined, kind: "file" | "directory"): boolean {
+  if (kind === "file" ? !stat.isFile() : !stat.isDirectory()) return false;
+  if (uid === undefined) return true;
+  return (stat.uid === uid || stat.uid === 0) && (stat.mode & 0o022) === 0;
+}

@@ -7,12 +7,12 @@
 // are written to a temp name and renamed, so two runs starting at once never see half a
 // file, and a bundle file never changes once written. An entry whose bundle no longer
 // imports (a dependency moved) is rebuilt once before anything is reported.
-import { readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { displayPath } from "../common/display-path.ts";
-import { cacheDir, makeDir, writeAtomically } from "../common/files.ts";
+import { cacheDir, privateDir, trustedFile, writeAtomically } from "../common/files.ts";
 import { contentHash as hash } from "../common/hash.ts";
 import { LoadError, UserError } from "../common/user-error.ts";
 import type { World } from "../world/world.ts";
@@ -32,27 +32,30 @@ export interface LoadedTasks {
   readonly fromCache: boolean;
 }
 
+/** A cache entry, as `<key>.json` holds it. */
 interface CacheMeta {
-  readonly bundle: string;
+  /** The bundle: `<content hash>.cjs` or `.mjs` beside the entry, with its stat when written. */
+  readonly bundle: { readonly name: string; readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number };
   readonly inputs: Bundle["inputs"];
+  readonly absent: Bundle["absent"];
   readonly docs: readonly (readonly [string, string])[];
 }
 
+/** A cache entry found, and the directory it is in. */
+interface Entry {
+  readonly meta: CacheMeta;
+  readonly dir: string;
+}
+
+const BUNDLE_NAME = /^([0-9a-f]{32})\.(cjs|mjs)$/;
+
 /**
- * When the cache directory cannot be written (a read-only home in a container), one under
- * the OS temp dir. It is shared ground, so it is used only if it is this user's alone:
- * whoever can write there could put code in a bundle this user then runs.
+ * Where the cache may be: runner's cache directory, else (a read-only home in a container)
+ * one under the OS temp dir. Each is used only while it is this user's alone: whoever can
+ * write there could put code in a bundle this user then runs.
  */
-function fallbackDir(world: LoaderWorld, create: boolean): string | undefined {
-  const { uid } = world;
-  const dir = join(world.tmpdir(), `runner-cache-${uid ?? "user"}`);
-  try {
-    if (create) makeDir(dir, 0o700);
-    const stat = statSync(dir);
-    return uid === undefined || (stat.uid === uid && (stat.mode & 0o022) === 0) ? dir : undefined;
-  } catch {
-    return undefined;
-  }
+function cacheDirs(world: LoaderWorld): string[] {
+  return [cacheDir(world.env, world.home), join(world.tmpdir(), `runner-cache-${world.uid ?? "user"}`)];
 }
 
 /**
@@ -63,24 +66,82 @@ function fallbackDir(world: LoaderWorld, create: boolean): string | undefined {
 function runnerStamp(world: LoaderWorld): string {
   const face = world.runner.entries.cjs.runner ?? "";
   const stat = statSync(face, { throwIfNoEntry: false });
-  return `${world.runner.version}\0${face}\0${stat?.mtimeMs ?? 0}\0${stat?.size ?? 0}`;
+  return `${world.runner.version}\0${face}\0${stat?.mtimeMs ?? 0}\0${stat?.ctimeMs ?? 0}\0${stat?.size ?? 0}`;
 }
 
-function readMeta(path: string): CacheMeta | undefined {
+/** The entry `key` in `dir`, if it is there, is this user's, reads as one, and its bundle is whole. */
+function readEntry(dir: string, key: string, uid: number | undefined): Entry | undefined {
+  if (!privateDir(dir, uid, false)) return undefined;
+  const path = join(dir, `${key}.json`);
+  if (trustedFile(path, uid) === undefined) return undefined;
+  let meta: unknown;
   try {
-    return JSON.parse(readFileSync(path, "utf8")) as CacheMeta;
+    meta = JSON.parse(readFileSync(path, "utf8"));
   } catch {
     return undefined;
+  }
+  if (!isMeta(meta)) return undefined;
+  return bundleIntact(dir, meta.bundle, uid) ? { meta, dir } : undefined;
+}
+
+/** Whether a parsed entry has the shape written: anything else (a damaged or forged file) is a miss. */
+function isMeta(value: unknown): value is CacheMeta {
+  if (typeof value !== "object" || value === null) return false;
+  const meta = value as Record<string, unknown>;
+  const bundle = meta.bundle as Record<string, unknown> | null | undefined;
+  const isNumber = (x: unknown): boolean => typeof x === "number" && Number.isFinite(x);
+  return (
+    typeof bundle === "object" &&
+    bundle !== null &&
+    typeof bundle.name === "string" &&
+    BUNDLE_NAME.test(bundle.name) &&
+    isNumber(bundle.size) &&
+    isNumber(bundle.mtimeMs) &&
+    isNumber(bundle.ctimeMs) &&
+    Array.isArray(meta.inputs) &&
+    meta.inputs.every((input: unknown) => {
+      const i = input as Record<string, unknown> | null;
+      return (
+        typeof i === "object" &&
+        i !== null &&
+        typeof i.path === "string" &&
+        typeof i.hash === "string" &&
+        isNumber(i.size) &&
+        isNumber(i.mtimeMs) &&
+        isNumber(i.ctimeMs)
+      );
+    }) &&
+    Array.isArray(meta.absent) &&
+    meta.absent.every((path: unknown) => typeof path === "string") &&
+    Array.isArray(meta.docs) &&
+    meta.docs.every((doc: unknown) => Array.isArray(doc) && doc.length === 2 && doc.every((x) => typeof x === "string"))
+  );
+}
+
+/**
+ * Whether the bundle is the one the entry names: this user's, with the stat it was written
+ * with, or else with the content its name is the hash of. A bundle damaged in place (cut
+ * short, edited) is a miss, never run.
+ */
+function bundleIntact(dir: string, bundle: CacheMeta["bundle"], uid: number | undefined): boolean {
+  const stat = trustedFile(join(dir, bundle.name), uid);
+  if (stat === undefined) return false;
+  if (stat.size === bundle.size && stat.mtimeMs === bundle.mtimeMs && stat.ctimeMs === bundle.ctimeMs) return true;
+  try {
+    return hash(readFileSync(join(dir, bundle.name), "utf8")) === BUNDLE_NAME.exec(bundle.name)?.[1];
+  } catch {
+    return false;
   }
 }
 
 /**
- * Whether every input still holds what was bundled. A file whose size and times are as they
- * were is not read at all (this runs at every start); one whose stat changed is compared by
- * content, so a touched or checked-out-again file still counts as unchanged.
+ * Whether every input still holds what was bundled, and nothing has appeared where an import
+ * was looked for. A file whose size and times are as they were is not read at all (this runs
+ * at every start); one whose stat changed is compared by content, so a touched or
+ * checked-out-again file still counts as unchanged.
  */
 function inputsUnchanged(meta: CacheMeta): boolean {
-  return meta.inputs.every((input) => {
+  const unchanged = meta.inputs.every((input) => {
     try {
       const stat = statSync(input.path);
       if (stat.size === input.size && stat.mtimeMs === input.mtimeMs && stat.ctimeMs === input.ctimeMs) return true;
@@ -89,58 +150,74 @@ function inputsUnchanged(meta: CacheMeta): boolean {
       return false;
     }
   });
+  return unchanged && meta.absent.every((path) => !(statSync(path, { throwIfNoEntry: false })?.isFile() ?? false));
 }
 
 export async function loadTasks(file: string, world: LoaderWorld): Promise<LoadedTasks> {
   const key = hash(`${runnerStamp(world)}\0${file}`);
-  const primary = cacheDir(world.env, world.home);
-  let cached = readMeta(join(primary, `${key}.json`));
-  if (cached === undefined) {
-    const fallback = fallbackDir(world, false);
-    if (fallback !== undefined) cached = readMeta(join(fallback, `${key}.json`));
+  const dirs = cacheDirs(world);
+  let cached: Entry | undefined;
+  for (const dir of dirs) {
+    cached ??= readEntry(dir, key, world.uid);
   }
-  if (cached !== undefined && inputsUnchanged(cached)) {
+  if (cached !== undefined && inputsUnchanged(cached.meta)) {
+    const bundle = join(cached.dir, cached.meta.bundle.name);
     try {
-      return { exports: await importBundle(world, cached.bundle), docs: new Map(cached.docs), fromCache: true };
+      return { exports: await importBundle(world, bundle), docs: new Map(cached.meta.docs), fromCache: true };
     } catch (error) {
       // The cached bundle names dependencies by absolute path, resolved when it was built:
       // after a package moved (reinstall, hoisting) or the bundle was cleaned away, build
       // again once rather than report a stale cache as the user's error.
-      if (!isMissingModule(error)) throw loadError(error, file, cached, world.cwd);
+      if (!isMissingModule(error)) throw loadError(error, file, cached.meta.inputs, bundle, world.cwd);
     }
   }
   const built = await transpile(file, world.runner.entries, world.cwd);
-  const meta = store(built, key, primary, () => fallbackDir(world, true));
+  const stored = store(built, key, [...dirs, () => mkdtempSync(join(world.tmpdir(), "runner-cache-run-"))], world.uid);
+  const bundle = join(stored.dir, stored.meta.bundle.name);
   try {
     // A query makes this a new module for Node, which remembers a failed import by URL.
     return {
-      exports: await importBundle(world, meta.bundle, cached === undefined ? "" : "?rebuilt"),
-      docs: new Map(meta.docs),
+      exports: await importBundle(world, bundle, cached === undefined ? "" : "?rebuilt"),
+      docs: new Map(stored.meta.docs),
       fromCache: false,
     };
   } catch (error) {
-    throw loadError(error, file, meta, world.cwd);
+    throw loadError(error, file, stored.meta.inputs, bundle, world.cwd);
   }
 }
 
-/** Stores a bundle and its meta in the cache (or the fallback). */
-function store(built: Bundle, key: string, primary: string, fallback: () => string | undefined): CacheMeta {
-  const storeIn = (dir: string): CacheMeta => {
-    const bundlePath = join(dir, `${hash(built.code)}.${built.format === "cjs" ? "cjs" : "mjs"}`);
-    writeAtomically(bundlePath, built.code);
-    const meta: CacheMeta = { bundle: bundlePath, inputs: built.inputs, docs: [...built.docs] };
-    writeAtomically(join(dir, `${key}.json`), JSON.stringify(meta));
-    return meta;
-  };
-  try {
-    return storeIn(primary);
-  } catch (error) {
-    const other = fallback();
-    if (other !== undefined) return storeIn(other);
-    throw new UserError(
-      `Cannot write the tasks cache in ${primary}: ${messageOf(error)}. Set RUNNER_CACHE_DIR to a writable directory.`,
-    );
+/**
+ * Stores a bundle and its entry in the first private directory that takes them: private
+ * files (0600) in private directories (0700). The last resort is a directory of this run's
+ * own, so that a cache that cannot be used is only ever a miss.
+ */
+function store(built: Bundle, key: string, dirs: readonly (string | (() => string))[], uid: number | undefined): Entry {
+  let lastError: unknown;
+  for (const place of dirs) {
+    try {
+      const dir = typeof place === "string" ? place : place();
+      if (!privateDir(dir, uid, true)) continue;
+      const name = `${hash(built.code)}.${built.format === "cjs" ? "cjs" : "mjs"}`;
+      const path = join(dir, name);
+      if (!bundleIntact(dir, { name, size: -1, mtimeMs: -1, ctimeMs: -1 }, uid)) {
+        writeAtomically(path, built.code, { mode: 0o600, dirMode: 0o700 });
+      }
+      const { size, mtimeMs, ctimeMs } = statSync(path);
+      const meta: CacheMeta = {
+        bundle: { name, size, mtimeMs, ctimeMs },
+        inputs: built.inputs,
+        absent: built.absent,
+        docs: [...built.docs],
+      };
+      writeAtomically(join(dir, `${key}.json`), JSON.stringify(meta), { mode: 0o600, dirMode: 0o700 });
+      return { meta, dir };
+    } catch (error) {
+      lastError = error;
+    }
   }
+  throw new UserError(
+    `Cannot write the tasks cache in ${typeof dirs[0] === "string" ? dirs[0] : "any directory"}: ${messageOf(lastError)}. Set RUNNER_CACHE_DIR to a writable directory.`,
+  );
 }
 
 async function importBundle(world: LoaderWorld, bundlePath: string, query = ""): Promise<Record<string, unknown>> {
@@ -182,13 +259,13 @@ function isMissingModule(error: unknown): boolean {
 }
 
 /** `tasks.ts:3:7: boom (thrown while loading the tasks file)`, with no runner stack. */
-function loadError(error: unknown, file: string, meta: CacheMeta, cwd: string): LoadError {
+function loadError(error: unknown, file: string, inputs: CacheMeta["inputs"], bundle: string, cwd: string): LoadError {
   // Node names the importer of a missing module: that is the bundle, but the user wrote the tasks file.
   const shown = displayPath(file, cwd);
-  const message = messageOf(error).replaceAll(pathToFileURL(meta.bundle).href, shown).replaceAll(meta.bundle, shown);
+  const message = messageOf(error).replaceAll(pathToFileURL(bundle).href, shown).replaceAll(bundle, shown);
   const stack = error instanceof Error ? stackOf(error) : "";
   // The innermost frame in one of the user's own files (the tasks file or what it imports).
-  const own = new Set(meta.inputs.map((input) => input.path));
+  const own = new Set(inputs.map((input) => input.path));
   for (const [, frame = "", line, column] of stack.matchAll(/\(?((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?$/gm)) {
     const path = frame.startsWith("file:") ? fileURLToPath(frame) : frame;
     if (!own.has(path)) continue;

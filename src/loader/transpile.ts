@@ -11,7 +11,7 @@
 // Node's own ES-module interop, not esbuild's emulation of it).
 import { readFileSync, statSync } from "node:fs";
 import { isBuiltin } from "node:module";
-import { dirname, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BuildFailure, BuildResult, Message, PartialMessage, Plugin } from "esbuild";
 import { displayPath } from "../common/display-path.ts";
@@ -27,6 +27,8 @@ export interface Bundle {
   readonly code: string;
   /** Every file the bundle holds (JSON and text imports too), with its content hash and stat. */
   readonly inputs: readonly BundleInput[];
+  /** Places imports were looked for and not found: a file appearing there changes the bundle. */
+  readonly absent: readonly string[];
   /** Leading JSDoc comments by declared name; the tasks file's own win over its imports'. */
   readonly docs: Map<string, string>;
 }
@@ -53,14 +55,18 @@ export async function transpile(file: string, entries: RunnerEntries, cwd: strin
 }
 
 interface Source {
-  readonly text: string;
+  /** What was read, as text (for docs) where it is code. */
+  readonly text: string | undefined;
+  readonly hash: string;
   readonly stat: { readonly size: number; readonly mtimeMs: number; readonly ctimeMs: number };
 }
 
 interface Built {
   readonly result: BuildResult<{ write: false; metafile: true }>;
-  /** The text of each TypeScript/JavaScript file as esbuild got it, and its stat just before. */
+  /** Each file as esbuild got it from runner, and its stat just before it was read. */
   readonly sources: Map<string, Source>;
+  /** Places an import was looked for before it was found, and nothing was there. */
+  readonly absent: Set<string>;
   /** Why this build cannot be CommonJS, if it cannot. */
   readonly needsEsm: string | undefined;
 }
@@ -68,6 +74,7 @@ interface Built {
 async function build(file: string, format: BundleFormat, entries: RunnerEntries): Promise<Built> {
   const esbuild = await import("esbuild");
   const sources = new Map<string, Source>();
+  const absent = new Set<string>();
   const workDir = dirname(file);
   let needsEsm: string | undefined;
   const result = await esbuild.build({
@@ -88,7 +95,9 @@ async function build(file: string, format: BundleFormat, entries: RunnerEntries)
     metafile: true,
     plugins: [
       resolveOutside(format, entries[format], (why) => (needsEsm ??= why)),
+      lookupsOf(absent),
       importMetaOfOriginal(sources, esbuild.transform),
+      dataFiles(sources),
     ],
   });
   // esbuild empties `import.meta` in CommonJS (with a warning): import.meta.resolve and
@@ -96,7 +105,69 @@ async function build(file: string, format: BundleFormat, entries: RunnerEntries)
   if (format === "cjs" && result.warnings.some((warning) => warning.id === "empty-import-meta")) {
     needsEsm ??= "import.meta";
   }
-  return { result, sources, needsEsm };
+  return { result, sources, absent, needsEsm };
+}
+
+/** What esbuild tries, in order, for a relative import of `base` (its default resolveExtensions). */
+const EXTENSIONS = [".tsx", ".ts", ".jsx", ".js", ".css", ".json"];
+
+/**
+ * Relative imports: the places esbuild would look at before the one it found, that hold
+ * nothing (`./lib` found as lib/index.ts: lib.ts, lib.js, ...). A file appearing at one of
+ * them later changes what the import means, so the cache must not outlive it.
+ */
+function lookupsOf(absent: Set<string>): Plugin {
+  return {
+    name: "runner-lookups",
+    setup(build) {
+      build.onResolve({ filter: /^\.\.?(?:\/|$)/ }, async (args) => {
+        if (args.pluginData === "looking") return undefined;
+        const resolved = await build.resolve(args.path, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          importer: args.importer,
+          pluginData: "looking",
+        });
+        if (resolved.errors.length > 0 || resolved.path === "") return undefined;
+        const base = resolve(args.resolveDir, args.path);
+        const stem = base.replace(/\.[mc]?jsx?$/, "");
+        const candidates = [
+          base,
+          ...EXTENSIONS.map((ext) => base + ext),
+          // esbuild reads `./x.js` as `./x.ts` when there is no x.js, as tsc does.
+          ...(stem === base ? [] : EXTENSIONS.slice(0, 2).map((ext) => stem + ext)),
+          ...EXTENSIONS.map((ext) => join(base, `index${ext}`)),
+        ];
+        const found = candidates.indexOf(resolved.path);
+        for (const candidate of found === -1 ? [] : candidates.slice(0, found)) {
+          if (!(statSync(candidate, { throwIfNoEntry: false })?.isFile() ?? false)) absent.add(candidate);
+        }
+        return undefined;
+      });
+    },
+  };
+}
+
+/**
+ * JSON and text imports, read by runner rather than esbuild: the stat is taken before the
+ * read and the hash is of exactly what was bundled, so an edit made while the build runs
+ * shows next time.
+ */
+function dataFiles(sources: Map<string, Source>): Plugin {
+  return {
+    name: "runner-data-files",
+    setup(build) {
+      build.onLoad({ filter: /.*/ }, (args) => {
+        const type = args.with.type;
+        const loader = type === "text" ? "text" : type === "json" || args.path.endsWith(".json") ? "json" : undefined;
+        if (loader === undefined && !args.path.endsWith(".txt")) return undefined;
+        const { size, mtimeMs, ctimeMs } = statSync(args.path);
+        const bytes = readFileSync(args.path);
+        sources.set(args.path, { text: undefined, hash: contentHash(bytes), stat: { size, mtimeMs, ctimeMs } });
+        return { contents: bytes, loader: loader ?? "text" };
+      });
+    },
+  };
 }
 
 /** Bare imports: runner's own entries, Node built-ins, and packages resolved to a path. */
@@ -142,7 +213,7 @@ function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof im
         // The stat before the read: a write after it leaves a stat that no longer matches.
         const { size, mtimeMs, ctimeMs } = statSync(args.path);
         const text = readFileSync(args.path, "utf8");
-        sources.set(args.path, { text, stat: { size, mtimeMs, ctimeMs } });
+        sources.set(args.path, { text, hash: contentHash(text), stat: { size, mtimeMs, ctimeMs } });
         const loader = /\.[mc]?tsx?$/.test(args.path) ? "ts" : "js";
         if (!text.includes("import.meta")) return { contents: text, loader };
         try {
@@ -168,25 +239,26 @@ function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof im
   };
 }
 
-function finish(file: string, format: BundleFormat, { result, sources }: Built): Bundle {
+function finish(file: string, format: BundleFormat, { result, sources, absent }: Built): Bundle {
   const workDir = dirname(file);
   const code = result.outputFiles[0]?.text ?? "";
   const inputs = Object.keys(result.metafile.inputs)
     .map((path) => resolve(workDir, path))
     .map((path): BundleInput => {
-      // What esbuild bundled, for the files runner read for it; the rest (JSON, text) now.
+      // What esbuild bundled, for the files runner read for it; the rest (other loaders) now.
       const source = sources.get(path);
-      if (source !== undefined) return { path, hash: contentHash(source.text), ...source.stat };
+      if (source !== undefined) return { path, hash: source.hash, ...source.stat };
       const { size, mtimeMs, ctimeMs } = statSync(path);
       return { path, hash: contentHash(readFileSync(path)), size, mtimeMs, ctimeMs };
     });
   const docs = new Map<string, string>();
   for (const [path, { text }] of [...sources].reverse()) {
+    if (text === undefined) continue;
     for (const [name, doc] of scanDocs(text)) {
       if (path === file || !docs.has(name)) docs.set(name, doc);
     }
   }
-  return { format, code, inputs, docs };
+  return { format, code, inputs, absent: [...absent], docs };
 }
 
 /** `tasks.ts:12:7: Expected ";" but found "x"` and a code frame, as compilers print them. */
