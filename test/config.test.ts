@@ -272,6 +272,7 @@ describe("configuration changes behaviour", () => {
 
   it("dotenv paths in a config file are relative to that file, not to the tasks file", async () => {
     const dir = project({
+      "package.json": "{}",
       ".runnerrc.yaml": "dotenv:\n  - env/one.env\n  - env/two.env\n",
       "env/one.env": "FOO=one\nBAR=one\n",
       "env/two.env": "BAR=two\n",
@@ -348,6 +349,7 @@ describe("configuration changes behaviour", () => {
 
   it("file picks the tasks file, relative to the config file, also from a subdirectory", async () => {
     const dir = project({
+      "package.json": "{}",
       ".runnerrc.json": `{ "file": "build/tasks.ts" }`,
       "build/tasks.ts": `export function where(ctx) { console.log("build/tasks.ts", ctx.cwd.endsWith("build")); }\n`,
       "src/keep": "",

@@ -37,7 +37,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
   // secret beats a checked-in .env); the `env` setting is explicit and wins over both.
   const env: Record<string, string | undefined> = {
-    ...(await loadDotenv(config.dotenv, cwd)),
+    ...(await loadDotenv(config.dotenv, cwd, world.uid)),
     ...world.env,
     ...config.env,
   };

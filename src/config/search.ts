@@ -7,16 +7,17 @@
 // for each directory, so a project without configuration never loads cosmiconfig;
 // cosmiconfig then loads the file found, with the parsers below, whose problems become
 // one-line ConfigErrors built from what the parsers report.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError, LoadError, UserError } from "../common/user-error.ts";
+import { checkTrusted } from "../common/trust.ts";
 import type { World } from "../world/world.ts";
 import { checkConfigFile, type CheckedConfigFile } from "./resolve.ts";
 import { firstLineOf } from "../common/error-text.ts";
 
 /** What the search needs of the world. */
-export type SearchWorld = Pick<World, "home" | "env" | "platform" | "importModule">;
+export type SearchWorld = Pick<World, "home" | "env" | "platform" | "importModule" | "uid">;
 
 /** Loads a TypeScript config file as runner loads tasks files: its default export, or its exports. */
 export type TsLoader = (path: string) => Promise<unknown>;
@@ -53,6 +54,7 @@ export async function findConfigFile(
 ): Promise<CheckedConfigFile | undefined> {
   const path = findConfigPlace(dir, world);
   if (path === undefined) return undefined;
+  checkTrusted(path, world.uid);
   const { cosmiconfig, defaultLoaders } = await import("cosmiconfig");
   const js = (file: string): Promise<unknown> => importDefault(file, world);
   const yaml = (file: string, content: string): unknown => parseYaml(defaultLoaders[".yaml"], file, content);
@@ -78,17 +80,29 @@ export async function findConfigFile(
   return checkConfigFile({ path: result.filepath, values: result.config ?? {} });
 }
 
-/** The file the configuration comes from: the first place that holds one, if any does. */
+/**
+ * The file the configuration comes from: the first place that holds one, from `dir` up to
+ * the project root (the first directory holding package.json or .git; just `dir` when there
+ * is none), then the user's own config directory. Never above the project: a shared parent
+ * (the system temp directory) is where someone else's file would wait.
+ */
 export function findConfigPlace(dir: string, world: Pick<World, "home" | "env" | "platform">): string | undefined {
-  const stop = resolve(world.home);
-  for (let current = resolve(dir); ;) {
+  const start = resolve(dir);
+  const stop = projectRoot(start) ?? start;
+  for (let current = start; ; current = dirname(current)) {
     const found = firstPlace(current, SEARCH_PLACES);
     if (found !== undefined) return found;
-    const parent = dirname(current);
-    if (current === stop || parent === current) break;
-    current = parent;
+    if (current === stop || dirname(current) === current) break;
   }
   return firstPlace(globalConfigDir(world), GLOBAL_PLACES);
+}
+
+/** The first directory from `dir` upward that holds a package.json or a .git. */
+export function projectRoot(dir: string): string | undefined {
+  for (let current = dir; ; current = dirname(current)) {
+    if (existsSync(join(current, "package.json")) || existsSync(join(current, ".git"))) return current;
+    if (dirname(current) === current) return undefined;
+  }
 }
 
 /**

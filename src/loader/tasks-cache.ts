@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { displayPath } from "../common/display-path.ts";
 import { cacheDir, privateDir, trustedFile, writeAtomically } from "../common/files.ts";
 import { contentHash as hash } from "../common/hash.ts";
+import { checkTrusted } from "../common/trust.ts";
 import { LoadError, UserError } from "../common/user-error.ts";
 import type { World } from "../world/world.ts";
 import { transpile, type Bundle } from "./transpile.ts";
@@ -153,6 +154,11 @@ function inputsUnchanged(meta: CacheMeta): boolean {
   return unchanged && meta.absent.every((path) => !(statSync(path, { throwIfNoEntry: false })?.isFile() ?? false));
 }
 
+/** Every file of the bundle (the tasks file and what it imports) must be one runner may run. */
+function checkInputs(inputs: CacheMeta["inputs"], world: LoaderWorld): void {
+  for (const input of inputs) checkTrusted(input.path, world.uid, displayPath(input.path, world.cwd));
+}
+
 export async function loadTasks(file: string, world: LoaderWorld): Promise<LoadedTasks> {
   const key = hash(`${runnerStamp(world)}\0${file}`);
   const dirs = cacheDirs(world);
@@ -161,6 +167,7 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
     cached ??= readEntry(dir, key, world.uid);
   }
   if (cached !== undefined && inputsUnchanged(cached.meta)) {
+    checkInputs(cached.meta.inputs, world);
     const bundle = join(cached.dir, cached.meta.bundle.name);
     try {
       return { exports: await importBundle(world, bundle), docs: new Map(cached.meta.docs), fromCache: true };
@@ -171,7 +178,9 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
       if (!isMissingModule(error)) throw loadError(error, file, cached.meta.inputs, bundle, world.cwd);
     }
   }
+  checkTrusted(file, world.uid, displayPath(file, world.cwd));
   const built = await transpile(file, world.runner.entries, world.cwd);
+  checkInputs(built.inputs, world);
   const stored = store(built, key, [...dirs, () => mkdtempSync(join(world.tmpdir(), "runner-cache-run-"))], world.uid);
   const bundle = join(stored.dir, stored.meta.bundle.name);
   try {
