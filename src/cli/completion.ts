@@ -1,6 +1,7 @@
 // Shell completion. The scripts are thin: each asks `runner --complete -- <words>` for
 // candidates, so completion always knows the tasks file of the directory it runs in.
 import { UserError } from "../common/user-error.ts";
+import { showText } from "../common/show-value.ts";
 import { OUTPUT_MODES } from "../config/settings.ts";
 import type { Collection, Task } from "../loader/collection.ts";
 import type { CoreOptionShape } from "./grammar.ts";
@@ -40,7 +41,7 @@ complete -c runner -f -a '(runner --complete -- (commandline -opc)[2..-1] (comma
 export function completionScript(shell: string): string {
   const script = SCRIPTS[shell as (typeof SHELLS)[number]] as string | undefined;
   if (script === undefined) {
-    throw new UserError(`Invalid value "${shell}" for --completion: expected one of ${SHELLS.join(", ")}.`);
+    throw new UserError(`Invalid value ${showText(shell)} for --completion: expected one of ${SHELLS.join(", ")}.`);
   }
   return script;
 }

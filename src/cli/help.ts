@@ -1,5 +1,6 @@
 // What `--list`, `--list --json` and `--help <task>` print.
 import type { ChalkInstance } from "chalk";
+import { showText } from "../common/show-value.ts";
 import { formatLimit } from "../common/duration.ts";
 import { didYouMean } from "../common/names.ts";
 import { UserError } from "../common/user-error.ts";
@@ -33,7 +34,7 @@ function visibleTasks(collection: Collection, namespace: string | undefined): Ta
   const inside = tasks.filter((task) => task.name.startsWith(`${namespace}.`));
   if (inside.length === 0) {
     const namespaces = [...new Set(tasks.map(namespaceOf).filter((ns) => ns !== ""))];
-    throw new UserError(`Unknown namespace "${namespace}".${didYouMean(namespace, namespaces)}`);
+    throw new UserError(`Unknown namespace ${showText(namespace)}.${didYouMean(namespace, namespaces)}`);
   }
   return inside;
 }

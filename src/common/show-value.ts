@@ -57,3 +57,9 @@ export function showText(text: string, maxLength = 80): string {
   // eslint-disable-next-line no-control-regex -- control characters are what is looked for
   return /[\u0000-\u001f\u007f]/.test(cut) ? JSON.stringify(cut) : `"${cut}"`;
 }
+
+/** Text as given, with control characters (a newline) escaped as JSON would, so a message stays one line. */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  return text.replace(/[\u0000-\u001f\u007f]/g, (char) => JSON.stringify(char).slice(1, -1));
+}

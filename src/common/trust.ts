@@ -5,12 +5,13 @@
 // a one-line error naming the file and why.
 import { statSync, type Stats } from "node:fs";
 import { dirname } from "node:path";
+import { oneLine } from "./show-value.ts";
 import { UserError } from "./user-error.ts";
 
 /** Throws when `path` (a file runner is about to run or read settings from) is not to be trusted. */
 export function checkTrusted(path: string, uid: number | undefined, shown: string = path): void {
   const reason = distrust(path, uid);
-  if (reason !== undefined) throw new UserError(`Refusing to use ${shown}: ${reason}.`);
+  if (reason !== undefined) throw new UserError(`Refusing to use ${oneLine(shown)}: ${reason}.`);
 }
 
 /** Why `path` is not to be trusted, or undefined when it is (or there are no users here). */

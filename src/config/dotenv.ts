@@ -1,5 +1,6 @@
 // The `dotenv` setting: files of KEY=value lines for commands' environment.
 import { readFileSync } from "node:fs";
+import { oneLine } from "../common/show-value.ts";
 import { resolve } from "node:path";
 import { checkTrusted } from "../common/trust.ts";
 import { UserError } from "../common/user-error.ts";
@@ -21,7 +22,7 @@ export async function loadDotenv(
     try {
       text = readFileSync(resolve(base, path), "utf8");
     } catch {
-      throw new UserError(`The dotenv file ${path} does not exist (from the dotenv setting).`);
+      throw new UserError(`The dotenv file ${oneLine(path)} does not exist (from the dotenv setting).`);
     }
     Object.assign(values, parse(text));
   }

@@ -80,7 +80,7 @@ function checkSettings(file: ConfigFile): CheckedConfigFile {
   for (const [key, value] of Object.entries(file.values)) {
     if (!KEYS.includes(key as ConfigKey)) {
       const hint = didYouMean(key, KEYS) || ` Known settings: ${KEYS.join(", ")}.`;
-      throw new UserError(`Unknown setting "${key}" in ${file.path}.${hint}`);
+      throw new UserError(`Unknown setting ${showText(key)} in ${file.path}.${hint}`);
     }
     if (value === undefined) continue;
     values[key] = checked(key as ConfigKey, value, `${key} in ${file.path}`, false);

@@ -1,5 +1,6 @@
 // Finding the tasks file: from the start directory upward, first match wins.
-import { statSync } from "node:fs";
+import { statSync, type Stats } from "node:fs";
+import { oneLine } from "../common/show-value.ts";
 import { basename, dirname, join, resolve } from "node:path";
 import { UserError } from "../common/user-error.ts";
 
@@ -14,8 +15,17 @@ export const CANDIDATES = [
   "tasks/index.mjs",
 ] as const;
 
+/** The stat of `path`, or undefined when there is nothing there or the path cannot name a file (a NUL in it). */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
 function isFile(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+  return statOf(path)?.isFile() ?? false;
 }
 
 /** No tasks file in the start directory or above it. */
@@ -35,23 +45,23 @@ export function findTasksFile(startDir: string): string {
     dir = parent;
   }
   throw new NoTasksFileError(
-    `No tasks file found in ${resolve(startDir)} or any parent directory (looked for ${CANDIDATES.join(", ")}). Create tasks.ts or pass --file.`,
+    `No tasks file found in ${oneLine(resolve(startDir))} or any parent directory (looked for ${CANDIDATES.join(", ")}). Create tasks.ts or pass --file.`,
   );
 }
 
 /** `--file` (or the `file` config key): must name an existing file. */
 export function checkTasksFile(path: string, source: string): string {
   const absolute = resolve(path);
-  const stat = statSync(absolute, { throwIfNoEntry: false });
-  if (stat === undefined) throw new UserError(`Tasks file ${path} (from ${source}) does not exist.`);
-  if (!stat.isFile()) throw new UserError(`Tasks file ${path} (from ${source}) is not a file.`);
+  const stat = statOf(absolute);
+  if (stat === undefined) throw new UserError(`Tasks file ${oneLine(path)} (from ${source}) does not exist.`);
+  if (!stat.isFile()) throw new UserError(`Tasks file ${oneLine(path)} (from ${source}) is not a file.`);
   return absolute;
 }
 
 export function checkStartDir(dir: string): string {
   const absolute = resolve(dir);
-  if (!(statSync(absolute, { throwIfNoEntry: false })?.isDirectory() ?? false)) {
-    throw new UserError(`Directory ${dir} (from --cwd) does not exist.`);
+  if (!(statOf(absolute)?.isDirectory() ?? false)) {
+    throw new UserError(`Directory ${oneLine(dir)} (from --cwd) does not exist.`);
   }
   return absolute;
 }

@@ -1,7 +1,7 @@
 // Task option declarations, checked once at load time; plan/option-values.ts turns
 // command-line words into values of them.
 import type { OptionSpec, OptionSpecs, OptionType } from "../api/task.ts";
-import { showValue } from "../common/show-value.ts";
+import { showText, showValue } from "../common/show-value.ts";
 import { kebabCase } from "../common/names.ts";
 import { UserError } from "../common/user-error.ts";
 
@@ -37,7 +37,7 @@ export function normalizeOptions(specs: OptionSpecs | undefined, where: string):
   for (const [key, raw] of Object.entries(specs ?? {})) {
     // A tasks file is JavaScript at run time: a declaration may be anything.
     const spec = raw as unknown as OptionSpec | null | undefined;
-    const bad = (problem: string): UserError => new UserError(`${where}: option "${key}" ${problem}.`);
+    const bad = (problem: string): UserError => new UserError(`${where}: option ${showText(key)} ${problem}.`);
     if (typeof spec !== "object" || spec === null) throw bad('must be an object like { type: "string" }');
     if (!TYPES.includes(spec.type)) throw bad(`has type ${showValue(spec.type)}; expected one of ${TYPES.join(", ")}`);
     const flag = kebabCase(key);

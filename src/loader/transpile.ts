@@ -279,6 +279,15 @@ function buildError(error: unknown, file: string, cwd: string): LoadError {
   return new LoadError(displayPath(path, cwd), "syntax", first.text, { line, column: column + 1 }, frame);
 }
 
+/** How much of a line a code frame shows: a minified or binary file has lines of megabytes. */
+const FRAME_WIDTH = 160;
+
+/** A line of source as a frame shows it: from `start`, cut to the frame's width, control characters as `?`. */
+function frameLine(text: string, start: number): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+  return text.slice(start, start + FRAME_WIDTH).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?");
+}
+
 export function codeFrame(source: string, line: number, column: number): string {
   const lines = source.split(/\r?\n/);
   // The empty "line" after a final newline is no context, unless the error is there.
@@ -286,11 +295,13 @@ export function codeFrame(source: string, line: number, column: number): string 
   const first = Math.max(1, line - 2);
   const last = Math.min(lines.length, line + 2);
   const width = String(last).length;
+  // Far into a long line, the frame shows the part around the column.
+  const start = column > FRAME_WIDTH ? column - FRAME_WIDTH / 2 : 0;
   const out: string[] = [];
   for (let n = first; n <= last; n++) {
     const marker = n === line ? ">" : " ";
-    out.push(`${marker} ${String(n).padStart(width)} | ${lines[n - 1] ?? ""}`);
-    if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(column)}^`);
+    out.push(`${marker} ${String(n).padStart(width)} | ${frameLine(lines[n - 1] ?? "", start)}`);
+    if (n === line) out.push(`  ${" ".repeat(width)} | ${" ".repeat(column - start)}^`);
   }
   return out.join("\n");
 }
