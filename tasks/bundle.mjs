@@ -100,6 +100,8 @@ export async function bundle({ out = root } = {}) {
     }),
     // boot.cjs: what bin/runner.js requires; it loads runner.cjs from V8's compiled code.
     await esbuild.build({ ...common, entryPoints: { boot: "src/boot/boot.ts" } }),
+    // watchdog.cjs: the worker thread that watches for task code stuck in a synchronous loop.
+    await esbuild.build({ ...common, entryPoints: { watchdog: "src/world/watchdog-worker.ts" } }),
   ];
   const warnings = results.flatMap((r) => r.warnings);
   // A warning here (an import.meta esbuild cannot carry into CommonJS) is a broken build.

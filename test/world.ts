@@ -89,6 +89,7 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
     },
     captureWrites,
     trapExit,
+    startWatchdog: () => undefined,
     onUncaught: () => () => {},
     exitCode: { get: () => undefined, reset: () => {} },
   };

@@ -41,7 +41,11 @@ function identity(): RunnerIdentity {
 export async function cli(options: BootOptions): Promise<void> {
   const { realWorld, flushOutput, exitWith } = require("../world/real.ts") as typeof import("../world/real.ts");
   const { main, statusAfterOutput } = require("../cli/main.ts") as typeof import("../cli/main.ts");
-  const world = realWorld({ runner: identity(), importModule: options.importModule });
+  const world = realWorld({
+    runner: identity(),
+    importModule: options.importModule,
+    watchdog: join(import.meta.dirname, "watchdog.cjs"),
+  });
   const status = await main(world);
   await flushOutput();
   exitWith(statusAfterOutput(world, status));

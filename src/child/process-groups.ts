@@ -85,6 +85,20 @@ export class ProcessGroups {
     return this.world.kill(-pgid, signal);
   }
 
+  /**
+   * Stops every group of the run now, without the event loop (task code is stuck in it):
+   * SIGTERM, then SIGKILL for what is left after the grace period.
+   */
+  stopAllNow(killGraceMs: number): void {
+    this.killAll("SIGTERM");
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let waited = 0; waited < killGraceMs; waited += 25) {
+      if (![...this.live, ...this.leftovers].some((pid) => this.alive(pid))) return;
+      Atomics.wait(pause, 0, 0, 25);
+    }
+    this.killAll("SIGKILL");
+  }
+
   /** Sends a signal to every group of the run still running, leftovers included. */
   killAll(signal: NodeJS.Signals): void {
     for (const pid of [...this.live, ...this.leftovers]) this.signal(pid, signal);

@@ -9,10 +9,18 @@ import { loadDotenv } from "../config/dotenv.ts";
 import type { RunnerConfig } from "../config/settings.ts";
 import { serialReporter, type DisplaySettings } from "../display/serial.ts";
 import { trackLineStart } from "../display/streams.ts";
+import { formatLimit } from "../common/duration.ts";
 import { messageOf } from "../common/error-text.ts";
 import { Reporters, type Reporter } from "../execution/events.ts";
 import { execute } from "../execution/executor.ts";
-import { afterEscapedErrors, afterReportFiles, runExitStatus } from "../execution/exit-status.ts";
+import { Deadlines } from "../execution/deadlines.ts";
+import {
+  afterEscapedErrors,
+  afterReportFiles,
+  runExitStatus,
+  signalExitStatus,
+  TIMED_OUT,
+} from "../execution/exit-status.ts";
 import type { TaskRun } from "../execution/outcomes.ts";
 import { SignalPolicy } from "../execution/signal-policy.ts";
 import { taskScopes } from "../execution/task-scope.ts";
@@ -20,8 +28,12 @@ import { projectDir } from "../loader/discover.ts";
 import type { Collection } from "../loader/collection.ts";
 import type { Step } from "../plan/plan.ts";
 import { githubActionsReporter, onGithubActions } from "../report/github-actions.ts";
-import type { World } from "../world/world.ts";
+import { defaultOutputMode, isCI } from "../display/output-mode.ts";
+import type { Watchdog, World } from "../world/world.ts";
 import type { CoreOptions } from "./grammar.ts";
+
+/** When the watchdog starts in a run that gives no reason to start it at once. */
+const WATCHDOG_AFTER_MS = 1000;
 
 export interface RunRequest {
   readonly steps: readonly Step[];
@@ -61,6 +73,33 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   ]);
 
   const groups = new ProcessGroups(world);
+  // Task code stuck in a synchronous loop blocks the event loop, and with it every timer and
+  // signal handler: a watchdog outside the main thread takes over then (watchdog.ts).
+  const deadlines = new Deadlines((earliest) => watchdog?.setDeadline(earliest));
+  let watchdog: Watchdog | undefined;
+  const startWatchdog = (): void => {
+    watchdog ??= world.startWatchdog((reason) => {
+      const limit = deadlines.earliest();
+      const name = scopes.current()?.name ?? limit?.name ?? "a task";
+      groups.stopAllNow(config.killGrace);
+      const why =
+        reason === "time limit"
+          ? `its time limit (${formatLimit(limit?.limitMs ?? 0)}) passed`
+          : `runner got ${reason}`;
+      return {
+        status: reason === "time limit" ? TIMED_OUT : signalExitStatus(reason),
+        lines: [`✖ ${name}: stuck in synchronous code when ${why}; its commands were stopped and the run ended`],
+      };
+    });
+    watchdog?.setDeadline(deadlines.earliest()?.epochMs);
+  };
+  // A worker thread costs a Node start-up of its own: it starts at once where a time limit,
+  // a person at a terminal or a CI job may need it, and otherwise once the run has lasted a
+  // second (a short run is over before then).
+  const timeLimited = config.timeout !== undefined || steps.some((step) => step.task.timeoutMs !== undefined);
+  let later: NodeJS.Timeout | undefined;
+  if (timeLimited || world.stdout.isTTY || world.stderr.isTTY || isCI(world.env)) startWatchdog();
+  else (later = setTimeout(startWatchdog, WATCHDOG_AFTER_MS)).unref();
   const signals = new SignalPolicy(world, () => groups.killAll("SIGKILL"));
   // Errors that escaped task code with no attempt left to fail: one line each, and the run
   // cannot pass.
@@ -102,6 +141,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         scopes,
         exitCode: world.exitCode,
         late,
+        deadlines,
         interrupt: signals.stop,
         onIdle: world.onIdle,
       });
@@ -121,6 +161,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     await groups.endLeftovers(config.killGrace);
     return afterReportFiles(exitCode, files?.problems ?? 0);
   } finally {
+    clearTimeout(later);
+    watchdog?.stop();
     scopes.restore();
     signals.dispose();
   }
@@ -135,7 +177,6 @@ async function parallelReporters(
   github: boolean,
 ): Promise<Reporter[]> {
   // Loaded only for -p: the parallel displays and what grouped output may need to spill.
-  const { defaultOutputMode, isCI } = await import("../display/parallel.ts");
   const mode = config.output ?? defaultOutputMode(world.stdout.isTTY, world.env);
   switch (mode) {
     case "prefixed":

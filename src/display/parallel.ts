@@ -5,7 +5,6 @@
 //   grouped      each task's output as one block when it ends (grouped.ts)
 //   quiet        the blocks of failed tasks only, then the summary (grouped.ts)
 //   interleaved  raw, as it comes (interleaved.ts)
-import type { OutputMode } from "../config/settings.ts";
 import type { Reporter, RunEvent } from "../execution/events.ts";
 import type { TaskRun } from "../execution/outcomes.ts";
 import type { Step } from "../plan/plan.ts";
@@ -23,16 +22,6 @@ export interface ParallelView {
   say(lines: readonly string[]): void;
   /** The run is over: the rest, then `lines` (the summary); settles once all is written. */
   finished(lines: readonly string[]): Promise<void> | undefined;
-}
-
-/** The output mode when neither --output nor the `output` setting names one. */
-export function defaultOutputMode(isTTY: boolean, env: Readonly<Record<string, string | undefined>>): OutputMode {
-  return isTTY && !isCI(env) ? "prefixed" : "grouped";
-}
-
-/** CI is set (to anything but "" or "false"): logs are kept, so no live status line either. */
-export function isCI(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env.CI !== undefined && env.CI !== "" && env.CI !== "false";
 }
 
 /** A parallel run shown through `view`; quiet mode (`statusLines: false`) has no line per task. */

@@ -10,6 +10,7 @@ import type { Step } from "../plan/plan.ts";
 import type { Clock, World } from "../world/world.ts";
 import type { RunEvent } from "./events.ts";
 import { commandExitStatus } from "./exit-status.ts";
+import type { Deadlines } from "./deadlines.ts";
 import type { Attempt, TaskRun, TaskStatus } from "./outcomes.ts";
 import { keptOutput } from "./task-output.ts";
 import { TaskExit, type TaskScope, type TaskScopes } from "./task-scope.ts";
@@ -42,6 +43,8 @@ export interface AttemptOptions {
   readonly exitCode: World["exitCode"];
   /** Something task code did to the process after its attempt was over. */
   readonly late: (error: unknown, how: string) => void;
+  /** Where the attempt's time limit is told (for the watchdog). */
+  readonly deadlines: Deadlines | undefined;
   /** Aborted (reason: the signal's name) when runner is asked to stop. */
   readonly interrupt: AbortSignal;
 }
@@ -123,10 +126,12 @@ async function runOnce(
       if (over) return;
       over = true;
       timer?.cancel();
+      options.deadlines?.delete(scope);
       unwatch();
       resolve(value);
     };
     const scope: TaskScope = {
+      name: step.task.name,
       output,
       exit: (code) => {
         if (!over) settle({ kind: "exited", code });
@@ -137,7 +142,10 @@ async function runOnce(
         else options.late(error, `${step.task.name}, after it ended (${how})`);
       },
     };
-    if (timeoutMs !== undefined) timer = longTimer(() => settle("expired"), timeoutMs);
+    if (timeoutMs !== undefined) {
+      timer = longTimer(() => settle("expired"), timeoutMs);
+      options.deadlines?.set(scope, step.task.name, options.clock.epochMs() + timeoutMs, timeoutMs);
+    }
     unwatch = watch.add(settle);
     if (watch.stopped()) settle("interrupted");
     // In a microtask of its own, as the task's code always started: after this round of starts.

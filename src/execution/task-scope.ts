@@ -13,6 +13,8 @@ import type { World } from "../world/world.ts";
 
 /** What one attempt of a task hands its code's process-wide effects to. */
 export interface TaskScope {
+  /** The task's name, for what is said of it. */
+  readonly name: string;
   readonly output: TaskOutput;
   /** Its code called process.exit(code). */
   exit(code: number): void;
@@ -31,6 +33,8 @@ export class TaskExit extends Error {
 export interface TaskScopes {
   /** Runs task code within `scope`. */
   readonly run: <T>(scope: TaskScope, work: () => T) => T;
+  /** The scope of the task code running now, if any is. */
+  readonly current: () => TaskScope | undefined;
   /** Puts the process back as it was. */
   readonly restore: () => void;
 }
@@ -62,6 +66,7 @@ export function taskScopes(
   });
   return {
     run: (scope, work) => current.run(scope, work),
+    current: () => current.getStore(),
     restore: () => {
       stopWatching();
       restoreExit();

@@ -1,11 +1,14 @@
 // The real World: process.argv and friends. With the boot loader, the only module that
 // touches `process` (lint allows it here and nowhere else in src/).
 import { homedir, tmpdir } from "node:os";
+import { startWatchdog } from "./watchdog.ts";
 import type { RunnerIdentity, StreamName, World, WriteRoute, Writer } from "./world.ts";
 
 export interface RealWorldOptions {
   readonly runner: RunnerIdentity;
   readonly importModule: (specifier: string) => Promise<unknown>;
+  /** The watchdog's worker script (dist/watchdog.cjs). */
+  readonly watchdog: string;
 }
 
 export function realWorld(options: RealWorldOptions): World {
@@ -48,6 +51,7 @@ export function realWorld(options: RealWorldOptions): World {
     kill,
     captureWrites,
     trapExit,
+    startWatchdog: (onStuck) => startWatchdog(options.watchdog, onStuck),
     onUncaught: (handler) => {
       const uncaught = (error: unknown): void => handler(error, "uncaught");
       const rejected = (error: unknown): void => handler(error, "unhandled rejection");

@@ -21,6 +21,16 @@ export interface Writer {
   columns(): number;
 }
 
+/** Why the watchdog took over from a stuck main thread: a time limit passed, or a signal came. */
+export type StuckReason = "time limit" | "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
+
+/** A watch on the main thread from outside it, for task code stuck in a synchronous loop. */
+export interface Watchdog {
+  /** The earliest time limit of the tasks running now (epoch ms), or undefined for none. */
+  setDeadline(epochMs: number | undefined): void;
+  stop(): void;
+}
+
 /** Monotonic time for durations, wall-clock time for timestamps. */
 export interface Clock {
   /** Milliseconds since runner started, with sub-millisecond precision. */
@@ -89,6 +99,14 @@ export interface World {
   readonly trapExit: (handler: (code: number) => void) => () => void;
   /** Calls `handler` for an error nothing caught, or a rejection nothing handled, instead of dying. */
   readonly onUncaught: (handler: (error: unknown, how: "uncaught" | "unhandled rejection") => void) => () => void;
+  /**
+   * Starts the watchdog (undefined where there is none). `onStuck` runs on the main thread
+   * from inside the stuck code; it returns the exit status and the lines to print, and the
+   * process then ends.
+   */
+  readonly startWatchdog: (
+    onStuck: (reason: StuckReason) => { readonly status: number; readonly lines: readonly string[] },
+  ) => Watchdog | undefined;
   /** process.exitCode as code left it (undefined when unset), and a way to unset it. */
   readonly exitCode: { readonly get: () => number | undefined; readonly reset: () => void };
 }

@@ -1,0 +1,53 @@
+// The main thread's side of the watchdog (watchdog-worker.ts): a heartbeat, the earliest time
+// limit, and what runs when the worker finds the main thread stuck — called by the worker
+// through the inspector, on the main thread, from inside the stuck code. What runs there can
+// only do synchronous work and then end the process: it writes its lines straight to the
+// descriptor and leaves through process.reallyExit, since the event loop will never turn again.
+import { closeSync, writeSync } from "node:fs";
+import type { StuckReason, Watchdog } from "./world.ts";
+
+/** How long without a heartbeat means the main thread is stuck. */
+const STALL_MS = 500;
+const BEAT_MS = 100;
+const HANDLER = "runner.watchdog";
+
+export function startWatchdog(
+  file: string,
+  onStuck: (reason: StuckReason) => { readonly status: number; readonly lines: readonly string[] },
+): Watchdog {
+  const state = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
+  const beat = (): void => {
+    state[0] = Date.now();
+  };
+  beat();
+  const heartbeat = setInterval(beat, BEAT_MS);
+  // Neither keeps runner alive, nor hides an empty event loop from the executor.
+  heartbeat.unref();
+  (globalThis as Record<symbol, unknown>)[Symbol.for(HANDLER)] = (reason: StuckReason) => {
+    const { status, lines } = onStuck(reason);
+    try {
+      if (lines.length > 0) writeSync(2, lines.map((line) => `${line}\n`).join(""));
+      // Node writes a line of its own on stderr when exiting with an inspector session open.
+      closeSync(2);
+    } catch {
+      // Nothing more can be said.
+    }
+    (process as unknown as { reallyExit(code: number): never }).reallyExit(status);
+  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for runs
+  const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
+  const worker = new Worker(file, { workerData: { state: state.buffer, stallMs: STALL_MS, handler: HANDLER } });
+  worker.unref();
+  worker.on("error", () => {
+    // Without its watchdog the run goes on as it would have before.
+  });
+  return {
+    setDeadline: (epochMs) => {
+      state[1] = epochMs ?? 0;
+    },
+    stop: () => {
+      clearInterval(heartbeat);
+      void worker.terminate();
+    },
+  };
+}

@@ -1,0 +1,117 @@
+// A task stuck in synchronous code (`for (;;) {}`) blocks runner's event loop: no timer, no
+// signal handler can run. The watchdog, outside the main thread, still ends the run with the
+// right status, a line naming the stuck task, and no command of the run left behind.
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterEach, describe, expect, it } from "vitest";
+import { cleanEnv, project, runnerBin, runRunner } from "./helpers.ts";
+import { killIfAlive, waitUntilGone } from "./process-helpers.ts";
+
+const TASKS = `import { task } from "runner";
+export const spin = task({
+  timeout: "1s",
+  run: async (ctx) => {
+    void ctx.run("sleep 300 & echo $! > bg; wait");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (;;) {}
+  },
+});
+export const bare = task({ timeout: "500ms", run: () => { for (;;) {} } });
+export const forever = task({
+  run: async (ctx) => {
+    void ctx.run("sleep 300 & echo $! > bg; wait");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    console.log("spinning");
+    for (;;) {}
+  },
+});
+`;
+
+const started: number[] = [];
+afterEach(() => {
+  for (const pid of started.splice(0)) {
+    killIfAlive(pid);
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // Gone, as it should be.
+    }
+  }
+});
+
+/**
+ * Starts runner as the leader of a process group of its own, as a shell starts a job; in CI,
+ * where the watchdog starts with the run (elsewhere without a terminal or time limit, a second in).
+ */
+function start(dir: string, args: readonly string[]) {
+  const child = spawn(process.execPath, [runnerBin, ...args], {
+    cwd: dir,
+    env: cleanEnv({ CI: "true" }),
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  if (child.pid !== undefined) started.push(child.pid);
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
+  child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+  const ended = new Promise<{ code: number | null; stderr: string }>((resolve) =>
+    child.on("close", (code) => resolve({ code, stderr })),
+  );
+  const spinning = (async () => {
+    for (let waited = 0; !stdout.includes("spinning") && waited < 10_000; waited += 50) await sleep(50);
+  })();
+  return { pid: child.pid ?? 0, ended, spinning };
+}
+
+describe("a task stuck in synchronous code", () => {
+  it("still times out: status 124, a line naming it, its commands stopped", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const run = await runRunner(["spin"], { cwd: dir, timeoutMs: 15_000 });
+    expect(run.signal).toBeNull();
+    expect(run.code).toBe(124);
+    expect(run.stderr).toContain("✖ spin: stuck in synchronous code when its time limit (1s) passed");
+    const background = Number(readFileSync(join(dir, "bg"), "utf8"));
+    started.push(background);
+    expect(await waitUntilGone(background)).toBe(true);
+  });
+
+  it("also when it never yields at all, from its first line", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const run = await runRunner(["bare"], { cwd: dir, timeoutMs: 15_000 });
+    expect([run.signal, run.code]).toEqual([null, 124]);
+    expect(run.stderr).toBe(
+      "✖ bare: stuck in synchronous code when its time limit (500 ms) passed; its commands were stopped and the run ended\n",
+    );
+  });
+
+  it("still hears Ctrl-C (SIGINT to runner's process group): status 130, its commands stopped", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const run = start(dir, ["forever"]);
+    await run.spinning;
+    await sleep(700);
+    process.kill(-run.pid, "SIGINT");
+    const end = await run.ended;
+    expect(end.code).toBe(130);
+    expect(end.stderr).toContain("✖ forever: stuck in synchronous code when runner got SIGINT");
+    const background = Number(readFileSync(join(dir, "bg"), "utf8"));
+    started.push(background);
+    expect(await waitUntilGone(background)).toBe(true);
+  });
+
+  // A worker thread hears signals sent to runner's pid alone only through Node's internal
+  // signal binding, which Node 24 no longer offers (the README says so).
+  const major = Number(process.versions.node.split(".")[0]);
+  it.runIf(major < 24)("still hears SIGTERM sent to runner alone: status 143", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const run = start(dir, ["forever"]);
+    await run.spinning;
+    await sleep(700);
+    process.kill(run.pid, "SIGTERM");
+    const end = await run.ended;
+    expect(end.code).toBe(143);
+    expect(end.stderr).toContain("✖ forever: stuck in synchronous code when runner got SIGTERM");
+  });
+});
