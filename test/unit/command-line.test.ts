@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { task } from "../../src/api/task.ts";
 import { UserError } from "../../src/common/user-error.ts";
+import { userError } from "./user-error.ts";
 import { misplacedLoadOption, readLeading, splitArgs, unknownTask } from "../../src/cli/command-line.ts";
 import { coreOptionShapes, coreOptionsOf, type CoreOptions } from "../../src/cli/grammar.ts";
 import { buildCollection } from "../../src/loader/collection.ts";
@@ -92,15 +93,7 @@ function leadingCore(argv: readonly string[]): CoreOptions {
 }
 
 /** The message of the UserError `fn` throws (failing when it throws nothing or something else). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return (error as UserError).message;
-  }
-  throw new Error("expected a UserError, nothing was thrown");
-}
+const errorOf = (fn: () => unknown): string => userError(fn).message;
 
 describe("readLeading", () => {
   it("stops at the first bare word, at --, at a lone - and at an unknown option", () => {

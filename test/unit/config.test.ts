@@ -3,7 +3,7 @@
 // bad value came from. Config files are made-up paths: nothing is read from disk.
 import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../src/common/user-error.ts";
+import { userError } from "./user-error.ts";
 import { checkConfigFile, resolveConfig, type ConfigSources } from "../../src/config/resolve.ts";
 import {
   defaults,
@@ -31,15 +31,7 @@ function fromEnv(key: ConfigKey, text: string): unknown {
 }
 
 /** The message of the UserError `fn` throws (failing when it throws nothing or something else). */
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return (error as UserError).message;
-  }
-  throw new Error("expected a UserError, nothing was thrown");
-}
+const errorOf = (fn: () => unknown): string => userError(fn).message;
 
 const envError = (key: ConfigKey, text: string): string => errorOf(() => fromEnv(key, text));
 const fileError = (values: unknown, path = RC): string => errorOf(() => fromFile(values, path));

@@ -3,7 +3,7 @@
 // real ones, built from exports the way a loaded tasks file gives them.
 import { describe, expect, it } from "vitest";
 import { task, type AnyTaskDefinition } from "../../src/api/task.ts";
-import { UserError } from "../../src/common/user-error.ts";
+import { userError } from "./user-error.ts";
 import { buildCollection, type Collection, type Task } from "../../src/loader/collection.ts";
 import type { OptionDef, OptionValue } from "../../src/loader/option-declarations.ts";
 import { describeStep } from "../../src/plan/describe.ts";
@@ -76,17 +76,6 @@ function defOf(collection: Collection, name: string, key: string): OptionDef {
   const def = defsOf(collection, name).find((d) => d.key === key);
   if (def === undefined) throw new Error(`no option ${key}`);
   return def;
-}
-
-/** The UserError `fn` throws (failing when it throws nothing or something else). */
-function userError(fn: () => unknown): UserError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(UserError);
-    return error as UserError;
-  }
-  throw new Error("expected a UserError, nothing was thrown");
 }
 
 describe("planRun", () => {
