@@ -11,6 +11,7 @@ import { serialReporter, type DisplaySettings } from "../display/serial.ts";
 import { trackLineStart } from "../display/streams.ts";
 import { formatLimit } from "../common/duration.ts";
 import { messageOf } from "../common/error-text.ts";
+import { unreachable } from "../common/unreachable.ts";
 import { Reporters, type Reporter } from "../execution/events.ts";
 import { execute } from "../execution/executor.ts";
 import { Deadlines } from "../execution/deadlines.ts";
@@ -203,9 +204,7 @@ async function parallelReporters(
       const view = mode === "grouped" ? groupedReporter(settings) : quietReporter(settings);
       return live === undefined ? [view] : [live, view];
     }
-    default: {
-      const never: never = mode;
-      throw new Error(`unknown output mode ${String(never)}`);
-    }
+    default:
+      return unreachable("output mode", mode);
   }
 }

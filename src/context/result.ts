@@ -2,6 +2,7 @@
 // that the three can never disagree on what `ok`, `failed` or `exitCode` mean.
 import type { Outcome } from "../child/outcome.ts";
 import type { Result } from "../api/context.ts";
+import { unreachable } from "../common/unreachable.ts";
 
 export interface ResultFields {
   readonly command: string;
@@ -49,9 +50,7 @@ export function outcomeFields(outcome: Outcome): Pick<ResultFields, "exitCode" |
       return { exitCode: null, signal: outcome.signal };
     case "spawn-error":
       return { exitCode: 127, signal: null };
-    default: {
-      const never: never = outcome;
-      throw new Error(`unhandled outcome ${JSON.stringify(never)}`);
-    }
+    default:
+      return unreachable("outcome", outcome);
   }
 }

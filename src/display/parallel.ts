@@ -12,6 +12,7 @@ import type { StreamName } from "../world/world.ts";
 import type { DisplaySettings } from "./serial.ts";
 import { failureMessage, retryLines, statusLine } from "./style.ts";
 import { summaryDue, summaryLines } from "./summary.ts";
+import { unreachable } from "../common/unreachable.ts";
 
 /** How one output mode shows task output, and writes runner's lines in step with it. */
 export interface ParallelView {
@@ -60,10 +61,8 @@ export function parallelReporter(
         case "command-started":
         case "command-ended":
           return undefined;
-        default: {
-          const never: never = event;
-          throw new Error(`unhandled event ${JSON.stringify(never)}`);
-        }
+        default:
+          return unreachable("event", event);
       }
     },
   };

@@ -6,6 +6,7 @@ import { describeStep } from "../plan/describe.ts";
 import { sayLines, type Streams } from "./streams.ts";
 import { failureMessage, headerLine, retryLines, statusLine } from "./style.ts";
 import { summaryDue, summaryLines } from "./summary.ts";
+import { unreachable } from "../common/unreachable.ts";
 
 export interface DisplaySettings {
   readonly streams: Streams;
@@ -53,10 +54,8 @@ export function serialReporter(settings: DisplaySettings): Reporter {
         case "command-started":
         case "command-ended":
           return undefined;
-        default: {
-          const never: never = event;
-          throw new Error(`unhandled event ${JSON.stringify(never)}`);
-        }
+        default:
+          return unreachable("event", event);
       }
     },
   };

@@ -9,6 +9,7 @@
 // through runner's writer to stay in order with the blocks around it.
 import type { ChalkInstance } from "chalk";
 import { formatDuration } from "../common/duration.ts";
+import { unreachable } from "../common/unreachable.ts";
 import type { Reporter, RunEvent } from "../execution/events.ts";
 import { describeStep } from "../plan/describe.ts";
 import type { Step } from "../plan/plan.ts";
@@ -161,10 +162,8 @@ export class LiveStatus implements Reporter {
       case "command-ended":
       case "attempt-ended":
         return undefined;
-      default: {
-        const never: never = event;
-        throw new Error(`unhandled event ${JSON.stringify(never)}`);
-      }
+      default:
+        return unreachable("event", event);
     }
   }
 

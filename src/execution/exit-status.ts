@@ -10,6 +10,7 @@
 //   70       an internal error: a bug in runner
 import { constants } from "node:os";
 import { LoadError, UserError } from "../common/user-error.ts";
+import { unreachable } from "../common/unreachable.ts";
 import type { Result } from "../api/context.ts";
 import type { TaskRun, TaskStatus } from "./outcomes.ts";
 
@@ -37,10 +38,8 @@ export function taskExitStatus(status: TaskStatus): number {
       return TIMED_OUT;
     case "cancelled":
       return signalExitStatus("SIGINT");
-    default: {
-      const never: never = status;
-      throw new Error(`unhandled status ${JSON.stringify(never)}`);
-    }
+    default:
+      return unreachable("status", status);
   }
 }
 

@@ -10,6 +10,7 @@
 // One listener for all of it, so that no moment between the run and the exit is left to
 // Node's default (an instant exit with nothing reported).
 import type { World } from "../world/world.ts";
+import { unreachable } from "../common/unreachable.ts";
 
 /** The signals that would end runner at once by default: each is handled, alike. */
 export const FATAL_SIGNALS = [
@@ -35,10 +36,8 @@ export function commandSignalFor(signal: FatalSignal): "SIGINT" | "SIGTERM" | "S
     case "SIGQUIT":
     case "SIGALRM":
       return "SIGTERM";
-    default: {
-      const never: never = signal;
-      throw new Error(`unhandled signal ${String(never)}`);
-    }
+    default:
+      return unreachable("signal", signal);
   }
 }
 

@@ -26,6 +26,7 @@
 //     outputTail  the last 100 lines the task printed (all its streams, as printed).
 import { taskExitStatus } from "../execution/exit-status.ts";
 import type { RunRecord, TaskRun, TaskStatus } from "../execution/outcomes.ts";
+import { unreachable } from "../common/unreachable.ts";
 
 export const REPORT_VERSION = 1;
 
@@ -86,10 +87,8 @@ export function statusMessage(status: TaskStatus): string | null {
     case "passed":
     case "cancelled":
       return null;
-    default: {
-      const never: never = status;
-      throw new Error(`unhandled status ${JSON.stringify(never)}`);
-    }
+    default:
+      return unreachable("status", status);
   }
 }
 

@@ -12,6 +12,7 @@ import { stripVTControlCharacters } from "node:util";
 import type { RunRecord, TaskRun } from "../execution/outcomes.ts";
 import { describeStep } from "../plan/describe.ts";
 import { lastLinesOf, REPORT_TAIL_LINES, statusMessage } from "./json-report.ts";
+import { unreachable } from "../common/unreachable.ts";
 
 // Everything outside XML 1.0's Char production (lone surrogates included, thanks to /u).
 const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -65,10 +66,8 @@ function testcase(run: TaskRun, classname: string): string {
       const skipped = `<skipped${attributes({ message: statusMessage(status) ?? status.kind })}/>`;
       return `${open}>\n      ${skipped}\n    </testcase>`;
     }
-    default: {
-      const never: never = status;
-      throw new Error(`unhandled status ${JSON.stringify(never)}`);
-    }
+    default:
+      return unreachable("status", status);
   }
 }
 
