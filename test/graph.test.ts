@@ -58,7 +58,8 @@ describe("--graph", () => {
     expect(result.stderr).toBe("");
     expect(result.stdout).toBe(MERMAID);
     expect(result.code).toBe(0);
-    for (const name of ["clean", "build", "lint", "test", "docs"]) expect(existsSync(join(dir, `${name}.ran`))).toBe(false);
+    for (const name of ["clean", "build", "lint", "test", "docs"])
+      expect(existsSync(join(dir, `${name}.ran`))).toBe(false);
     // mermaid by name, after the task, with =, and with -p or -k: the same graph.
     for (const args of [
       ["--graph", "mermaid", "test", "docs.build"],
@@ -90,7 +91,7 @@ describe("--graph", () => {
 
   it("escapes quotes and special characters in names and option values, in both formats", async () => {
     const value = 'a"b\\c#x<y>&`z` style u:#f;\nnext';
-    const mermaid = await run(["--graph", "build", "--target", value, "odd.say \"hi\" <b>"]);
+    const mermaid = await run(["--graph", "build", "--target", value, 'odd.say "hi" <b>']);
     expect(mermaid.stderr).toBe("");
     expect(mermaid.stdout).toBe(`flowchart TD
   s1["clean"]
@@ -98,7 +99,7 @@ describe("--graph", () => {
   s3["odd.say #34;hi#34; #60;b#62;"]
   s2 --> s1
 `);
-    const dot = await run(["--graph", "dot", "build", "--target", value, "odd.say \"hi\" <b>"]);
+    const dot = await run(["--graph", "dot", "build", "--target", value, 'odd.say "hi" <b>']);
     expect(dot.stdout).toBe(`digraph runner {
   node [shape=box];
   s1 [label="clean"];
@@ -140,5 +141,15 @@ describe("graph labels", () => {
 
   it("DOT: quotes, backslashes, entities and line ends", () => {
     expect(dotText('a"b\\n&lt;\r\nc\u0001')).toBe('a\\"b\\\\n&amp;lt;\\nc');
+  });
+});
+
+describe("core help", () => {
+  it("lists --graph with its formats and --trace", async () => {
+    const result = await runRunner(["--help"], { cwd: project({ "tasks.ts": TASKS }) });
+    expect(result.stdout).toMatch(
+      /\n {2}--graph \[format\] +print the dependency graph [\s\S]*?\(choices: "mermaid", "dot"\)\n/,
+    );
+    expect(result.stdout).toMatch(/\n {2}--trace <file> +write the run as Chrome trace events/);
   });
 });

@@ -145,7 +145,13 @@ function invalidChoice(shape: CoreOptionShape, value: string): UserError {
  * After `--graph svg`, where `svg` is neither a format nor a task: the likelier mistake is
  * the format, unless the word is close to a task's name (`--graph tset`).
  */
-function choiceMistake(argv: readonly string[], i: number, word: string, collection: Collection, shapes: readonly CoreOptionShape[]): UserError | undefined {
+function choiceMistake(
+  argv: readonly string[],
+  i: number,
+  word: string,
+  collection: Collection,
+  shapes: readonly CoreOptionShape[],
+): UserError | undefined {
   const before = argv[i - 1];
   const shape = shapes.find((s) => s.long === before || (s.short !== undefined && s.short === before));
   if (shape?.value !== "optional" || shape.choices === undefined) return undefined;
