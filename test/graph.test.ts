@@ -1,7 +1,8 @@
 // --graph (SPEC §2, §5): the plan's dependency graph in Mermaid (the default) or Graphviz
 // DOT, printed by the real CLI, nothing run; labels escaped so that any task name or option
-// value shows as it is. The escapes were checked by rendering with mermaid 12 and Graphviz
-// (see README); here the exact text is pinned.
+// value shows as it is. The Mermaid escapes were checked by rendering with mermaid 12; the DOT
+// ones are rendered with Graphviz where it is installed. Here the exact text is pinned.
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -131,7 +132,30 @@ describe("--graph", () => {
   });
 });
 
+/** The text lines Graphviz draws for a DOT graph (`dot -Tsvg`), entities decoded. */
+function graphvizTexts(dot: string): string[] {
+  const svg = spawnSync("dot", ["-Tsvg"], { input: dot, encoding: "utf8" });
+  expect(svg.stderr).toBe("");
+  const decode = (text: string): string =>
+    text
+      .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+      .replace(/&lt;/g, "<")
+      .replace(/&gt;/g, ">")
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, "&");
+  return [...svg.stdout.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((match) => decode(match[1] ?? ""));
+}
+
+const hasGraphviz = spawnSync("dot", ["-V"]).status === 0;
+
 describe("graph labels", () => {
+  it.skipIf(!hasGraphviz)("DOT: Graphviz draws every label as typed", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const value = 'a"b\\c#x<y>&#35;&`z` \\n';
+    const result = await runRunner(["--graph", "dot", "build", "--target", value, 'odd.say "hi" <b>'], { cwd: dir });
+    expect(graphvizTexts(result.stdout)).toEqual(["clean", `build --target ${value}`, 'odd.say "hi" <b>']);
+  });
+
   it("Mermaid: every character that Mermaid would read is written as its #code;", () => {
     expect(mermaidText("plain docs.build --x 1 http://h:1/p")).toBe("plain docs.build --x 1 http://h:1/p");
     expect(mermaidText('"#&<>`\\\t')).toBe("#34;#35;#38;#60;#62;#96;#92;#9;");
