@@ -107,6 +107,11 @@ const CORE = [
   "-C",
   "--report",
   "--junit",
+  "--graph",
+  "--graph=dot",
+  "--graph=svg",
+  "mermaid",
+  "--trace",
 ];
 const TASK_OPTIONS = [
   "--target",

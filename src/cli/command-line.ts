@@ -108,11 +108,19 @@ function takeCoreValue(
     return takeCoreValue(next, rest, argv, i, shapes, unknown, matches);
   }
   if (attached !== undefined) {
+    if (shape.value === "optional" && shape.choices !== undefined && !shape.choices.includes(attached)) {
+      throw invalidChoice(shape, attached);
+    }
     matches.push({ shape, value: attached });
     return 0;
   }
   const next = argv[i + 1];
-  const nextIsValue = next !== undefined && next !== "--" && !next.startsWith("-");
+  const nextIsValue =
+    next !== undefined &&
+    next !== "--" &&
+    !next.startsWith("-") &&
+    // `--graph test`: a word that is not one of the choices is the next task's name.
+    (shape.value !== "optional" || shape.choices === undefined || shape.choices.includes(next));
   if (shape.value === "required") {
     // `-j -1`: a negative number is a (wrong) value, for the value's check to explain.
     if (next !== undefined && /^-\d/.test(next)) {
@@ -125,6 +133,30 @@ function takeCoreValue(
   }
   matches.push({ shape, value: nextIsValue ? next : true });
   return nextIsValue ? 1 : 0;
+}
+
+/** `Invalid value "svg" for --graph: expected one of mermaid, dot.` */
+function invalidChoice(shape: CoreOptionShape, value: string): UserError {
+  const choices = shape.choices?.join(", ") ?? "";
+  return new UserError(`Invalid value ${showText(value)} for ${shape.long}: expected one of ${choices}.`);
+}
+
+/**
+ * After `--graph svg`, where `svg` is neither a format nor a task: the likelier mistake is
+ * the format, unless the word is close to a task's name (`--graph tset`).
+ */
+function choiceMistake(
+  argv: readonly string[],
+  i: number,
+  word: string,
+  collection: Collection,
+  shapes: readonly CoreOptionShape[],
+): UserError | undefined {
+  const before = argv[i - 1];
+  const shape = shapes.find((s) => s.long === before || (s.short !== undefined && s.short === before));
+  if (shape?.value !== "optional" || shape.choices === undefined) return undefined;
+  if (closest(word, collection.names) !== undefined) return undefined;
+  return invalidChoice(shape, word);
 }
 
 /** The rest of the line, from `leading.next`, now that the tasks are known. */
@@ -179,7 +211,7 @@ export function splitArgs(
         current.args.push(token);
         continue;
       }
-      throw unknownTask(token, collection);
+      throw choiceMistake(argv, i, token, collection, shapes) ?? unknownTask(token, collection);
     }
     current = { task, given: new Map(), args: [], rest: [] };
     invocations.push(current);

@@ -25,6 +25,10 @@ export interface CoreOptions {
   readonly report: string | undefined;
   /** --junit <file>: where to write the run's JUnit XML. */
   readonly junit: string | undefined;
+  /** --graph [format]: print the plan's dependency graph in this format (given, or the default). */
+  readonly graph: string | undefined;
+  /** --trace <file>: where to write the run as Chrome trace events. */
+  readonly trace: string | undefined;
   readonly color: boolean | undefined;
   readonly quiet: boolean;
   readonly verbose: boolean;
@@ -45,6 +49,11 @@ export interface CoreOptionShape {
   readonly negate: boolean;
   /** Hidden from help, completion and suggestions. */
   readonly hidden: boolean;
+  /**
+   * The values an option may take (commander's `choices`). An optional value with choices
+   * takes the next word only when it is one of them: `runner --graph test` graphs `test`.
+   */
+  readonly choices: readonly string[] | undefined;
 }
 
 /** One core option found on the command line: true for a flag, else its value. */
@@ -52,6 +61,9 @@ export interface CoreMatch {
   readonly shape: CoreOptionShape;
   readonly value: string | true;
 }
+
+/** `--graph`'s formats; the first is the default. */
+export const GRAPH_FORMATS = ["mermaid", "dot"] as const;
 
 function program(): Command {
   return new Command("runner")
@@ -77,6 +89,12 @@ function program(): Command {
     .option("--json", "machine-readable output for --list and --plan")
     .option("--report <file>", "write a JSON report of the run (also when it fails)")
     .option("--junit <file>", "write JUnit XML, one testcase per task")
+    .addOption(
+      new Option("--graph [format]", "print the dependency graph of what would run, and run nothing").choices(
+        GRAPH_FORMATS,
+      ),
+    )
+    .option("--trace <file>", "write the run as Chrome trace events (Perfetto, chrome://tracing)")
     .option("--color", "force colours on")
     .option("--no-color", "force colours off")
     .option("-q, --quiet", "fewer of the runner's own lines")
@@ -102,6 +120,7 @@ function declaration(): NonNullable<typeof declared> {
               key: option.attributeName(),
               negate: option.negate,
               hidden: option.hidden,
+              choices: option.argChoices,
             },
           ],
     );
@@ -144,6 +163,8 @@ export function coreOptionsOf(matches: readonly CoreMatch[]): CoreOptions {
     json: flag("json") === true,
     report: text("report"),
     junit: text("junit"),
+    graph: o.graph === true ? GRAPH_FORMATS[0] : text("graph"),
+    trace: text("trace"),
     color: flag("color"),
     quiet: flag("quiet") === true,
     verbose: flag("verbose") === true,

@@ -14,6 +14,7 @@ import { misplacedLoadOption, readLeading, splitArgs, unknownTask } from "./comm
 import { completeWords, completionScript } from "./completion.ts";
 import { coreHelp, coreOptionsOf, coreOptionShapes, type CoreOptions } from "./grammar.ts";
 import { listJson, listText, taskHelpText } from "./help.ts";
+import { graphText } from "./graph-output.ts";
 import { planJson, planText } from "./plan-output.ts";
 import { loadProject, type Project } from "./project.ts";
 import { stackOf } from "../common/error-text.ts";
@@ -125,6 +126,11 @@ async function program(world: World): Promise<number> {
     invocations = [{ task: collection.defaultTask, given: new Map(), args: [], rest: [...split.rest] }];
   }
   const steps = planRun(invocations, core.dedupe);
+  if (core.graph !== undefined) {
+    if (core.plan) throw new UserError("Options --plan and --graph print different things: use one.");
+    world.stdout.write(graphText(steps, core.graph));
+    return PASSED;
+  }
   if (core.plan) {
     // Waves when tasks can run at once; -j1 runs the plan's order, so it shows that.
     const waves = core.parallel && config.jobs > 1 ? planWaves(steps) : undefined;

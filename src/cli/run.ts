@@ -59,12 +59,13 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const display: DisplaySettings = { streams, style, quiet: core.quiet, taskCount: steps.length };
   const github = onGithubActions(world.env);
   const files =
-    core.report === undefined && core.junit === undefined
+    core.report === undefined && core.junit === undefined && core.trace === undefined
       ? undefined
       : new (await import("../report/write-files.ts")).RunFilesReporter(
-          { report: core.report, junit: core.junit },
+          { report: core.report, junit: core.junit, trace: core.trace },
           world.cwd,
           streams,
+          () => world.clock.now(),
         );
   const reporters = new Reporters([
     ...(core.parallel ? await parallelReporters(world, display, config, steps, github) : [serialReporter(display)]),

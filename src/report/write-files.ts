@@ -1,4 +1,4 @@
-// Writing `--report` and `--junit` files once the run is over — also when it failed or was
+// Writing `--report`, `--junit` and `--trace` files once the run is over — also when it failed or was
 // interrupted. A regular file is replaced atomically (a temporary file renamed into place),
 // so a reader never sees half a file and a failed write never leaves a broken one; a device,
 // FIFO, symlink or hard link is written through, never replaced. A file that cannot be written
@@ -10,6 +10,7 @@ import type { Reporter, RunEvent } from "../execution/events.ts";
 import type { RunRecord } from "../execution/outcomes.ts";
 import { buildReport } from "./json-report.ts";
 import { junitXml } from "./junit.ts";
+import { TraceReporter } from "./trace.ts";
 import { messageOf } from "../common/error-text.ts";
 
 export interface RunFiles {
@@ -17,13 +18,20 @@ export interface RunFiles {
   readonly report: string | undefined;
   /** --junit, as given. */
   readonly junit: string | undefined;
+  /** --trace, as given. */
+  readonly trace: string | undefined;
 }
 
 /**
  * Writes the files the command line asked for. Returns one line per file that could not
  * be written, naming it; the other file is still written.
  */
-export function writeRunFiles(record: RunRecord, files: RunFiles, cwd: string): string[] {
+export function writeRunFiles(
+  record: RunRecord,
+  files: RunFiles,
+  cwd: string,
+  trace: TraceReporter | undefined,
+): string[] {
   const problems: string[] = [];
   const write = (given: string | undefined, what: string, text: () => string): void => {
     if (given === undefined) return;
@@ -35,6 +43,7 @@ export function writeRunFiles(record: RunRecord, files: RunFiles, cwd: string): 
   };
   write(files.report, "the report", () => `${JSON.stringify(buildReport(record), null, 2)}\n`);
   write(files.junit, "the JUnit file", () => junitXml(record));
+  if (trace !== undefined) write(files.trace, "the trace", () => trace.text());
   return problems;
 }
 
@@ -60,20 +69,29 @@ function reasonOf(error: unknown): string {
   }
 }
 
-/** The report files as a reporter: written at the run's end; `problems` counts those that could not be. */
+/**
+ * The report files as a reporter: the trace recorded as the run goes, every file written at
+ * the run's end; `problems` counts those that could not be.
+ */
 export class RunFilesReporter implements Reporter {
   problems = 0;
+  private readonly trace: TraceReporter | undefined;
 
   constructor(
     private readonly files: RunFiles,
     /** Where runner was started: the paths are relative to it. */
     private readonly cwd: string,
     private readonly streams: Streams,
-  ) {}
+    /** A monotonic clock in milliseconds, for the trace. */
+    now: () => number,
+  ) {
+    this.trace = files.trace === undefined ? undefined : new TraceReporter(now);
+  }
 
   handle(event: RunEvent): undefined {
+    this.trace?.handle(event);
     if (event.kind !== "run-ended") return undefined;
-    const problems = writeRunFiles(event.record, this.files, this.cwd);
+    const problems = writeRunFiles(event.record, this.files, this.cwd, this.trace);
     for (const problem of problems) this.streams.stderr.write(`${problem}\n`);
     this.problems += problems.length;
     return undefined;
