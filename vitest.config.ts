@@ -4,11 +4,12 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: {
     // Tests import this project's own tasks (tasks/index.ts), which `import { task } from
-    // "runner"`: that must be the source under test, not a build. Exact matches only, so
-    // that "runner/testing" is not read as "runner" + "/testing".
+    // "runner-ts"`: that must be the source under test, not a build. The short "runner" too,
+    // as tasks files may spell it. Exact matches only, so that "runner-ts/testing" is not
+    // read as "runner-ts" + "/testing".
     alias: [
-      { find: /^runner$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
-      { find: /^runner\/testing$/, replacement: fileURLToPath(new URL("./src/testing.ts", import.meta.url)) },
+      { find: /^runner(-ts)?$/, replacement: fileURLToPath(new URL("./src/index.ts", import.meta.url)) },
+      { find: /^runner(-ts)?\/testing$/, replacement: fileURLToPath(new URL("./src/testing.ts", import.meta.url)) },
     ],
   },
   test: {

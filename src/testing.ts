@@ -1,4 +1,4 @@
-// `runner/testing`: a `ctx` for unit-testing tasks without running anything (as invoke's
+// `runner-ts/testing`: a `ctx` for unit-testing tasks without running anything (as invoke's
 // MockContext). run/exec/$ answer from a table, every call is recorded, and a command
 // nobody expected throws, so a test cannot silently run less than it thinks.
 import { defaults, type RunnerConfig } from "./config/settings.ts";
@@ -117,7 +117,7 @@ function toResult(command: string, answer: MockAnswer): Result {
  * @param settings - the task's name, `ctx.options`, `ctx.cwd`, `ctx.config` and the rest
  * @example
  * ```ts
- * import { mockContext } from "runner/testing";
+ * import { mockContext } from "runner-ts/testing";
  * import { release } from "../tasks.ts";
  *
  * const ctx = mockContext({ "git status --short": "", "npm publish": { exitCode: 0 } });

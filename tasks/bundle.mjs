@@ -124,10 +124,11 @@ export async function bundle({ out = root } = {}) {
 }
 
 /**
- * The public faces of dist/runner.cjs: `runner` and `runner/testing` as CommonJS (what a
- * CommonJS tasks bundle requires) and as ES modules (for `import` everywhere else), each
- * naming its exports so that Node and TypeScript see them. The names come from esbuild's
- * metafile of each face's source, never from loading a build. Returns the files written.
+ * The public faces of dist/runner.cjs: `runner-ts` and `runner-ts/testing` as CommonJS
+ * (what a CommonJS tasks bundle requires) and as ES modules (for `import` everywhere else;
+ * src/boot/faces.ts maps the short `runner` to them too), each naming its exports so that
+ * Node and TypeScript see them. The names come from esbuild's metafile of each face's
+ * source, never from loading a build. Returns the files written.
  * @param {typeof import("esbuild")} esbuild
  * @param {string} dist
  */

@@ -1,5 +1,5 @@
 // This project's own tasks, run by runner itself: `npm test` is `runner -p lint typecheck test`.
-import { task } from "runner";
+import { task } from "runner-ts";
 
 /** Print the local time */
 export function mytime() {

@@ -1,5 +1,5 @@
 // The published types as a consumer project sees them: the declarations are built into a
-// package in a temp directory (node_modules/runner, with the fields of package.json that
+// package in a temp directory (node_modules/runner-ts, with the fields of package.json that
 // matter for types), and a small tasks file using the API the way the README does is
 // type-checked against it by tsc under three module resolutions. skipLibCheck is off, so
 // the .d.ts files themselves must check too. The tasks file's `@ts-expect-error` lines are
@@ -38,8 +38,8 @@ function tsc(args: readonly string[], cwd: string): Promise<Tsc> {
 // Uses the API as the README's Guide does. CommonJS-safe (no top-level await, no
 // import.meta), so that the same file checks as an ES module and as CommonJS.
 const TASKS_TS = `
-import { task, isTaskDefinition, CommandError, type Context, type Duration, type Result, type RunOptions, type RunnerConfig } from "runner";
-import { mockContext, type MockContext } from "runner/testing";
+import { task, isTaskDefinition, CommandError, type Context, type Duration, type Result, type RunOptions, type RunnerConfig } from "runner-ts";
+import { mockContext, type MockContext } from "runner-ts/testing";
 
 /** Print the local time */
 export function mytime(ctx: Context): void {
@@ -131,7 +131,7 @@ const CONSUMERS = [
   { name: "bundler", type: "module", compilerOptions: { module: "esnext", moduleResolution: "bundler" } },
   {
     name: "node10",
-    // node10 resolution is for CommonJS projects; it ignores `exports`, so `runner/testing`
+    // node10 resolution is for CommonJS projects; it ignores `exports`, so `runner-ts/testing`
     // is found through package.json's typesVersions.
     type: "commonjs",
     // TypeScript 6 deprecates node10 resolution and asks for this to allow it.
@@ -143,7 +143,7 @@ let dir = "";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "runner-api-types-"));
-  const pkgDir = join(dir, "node_modules", "runner");
+  const pkgDir = join(dir, "node_modules", "runner-ts");
   const build = await tsc(["-p", "tsconfig.build.json", "--outDir", join(pkgDir, "dist")], repoRoot);
   expect(build.status, `tsc -p tsconfig.build.json failed:\n${build.output}`).toBe(0);
   const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as Record<string, unknown>;

@@ -8,7 +8,7 @@ import { runInProcess } from "./world.ts";
 
 /** SPEC §1's build task and friends; each prints `<name> <JSON of what it received>`. */
 const TASKS = `import { writeFileSync } from "node:fs";
-import { task } from "runner";
+import { task } from "runner-ts";
 
 const show = (name: string, value: unknown): void => console.log(\`\${name} \${JSON.stringify(value)}\`);
 
@@ -483,7 +483,7 @@ describe("bad input: one line, exit status 2, nothing run", () => {
 
 describe("required options", () => {
   const deploy = project({
-    "tasks.ts": `import { task } from "runner";
+    "tasks.ts": `import { task } from "runner-ts";
 export const deploy = task({
   options: {
     env: { type: "string", required: true, choices: ["prod", "staging"] },

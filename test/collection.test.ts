@@ -7,7 +7,7 @@ import { project, type RunResult } from "./helpers.ts";
 import { runInProcess } from "./world.ts";
 
 /** Every form of SPEC §1 in one tasks file; each task prints what ran. */
-const FORMS = `import { task } from "runner";
+const FORMS = `import { task } from "runner-ts";
 
 /**
  * Build the documentation site
@@ -210,7 +210,7 @@ docs.api.v1:
 
   it("runs deps first, in declared order, once per run; an unexported dep runs under its own name, unlisted", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 function prepare(): void {
   console.log("prepare ran");
 }
@@ -231,7 +231,7 @@ export const test = task({ deps: [build, clean], run: () => console.log("test ra
 
   it("takes a task's JSDoc from its declaration, not from an unrelated export of the same key", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 /** Compile the code */
 export const build = task({ run() {} });
 /** Build the docs */
@@ -252,7 +252,7 @@ export const docs = { build: docsBuild, serve };
 /** A load-time check: one line naming the file, exit status 2, nothing run. */
 async function expectLoadError(tasks: string, message: string): Promise<void> {
   const dir = project({
-    "tasks.ts": `import { writeFileSync } from "node:fs";\nimport { task } from "runner";\n${tasks}\nexport function mark(): void {\n  writeFileSync("marker", "");\n  console.log("mark ran");\n}\n`,
+    "tasks.ts": `import { writeFileSync } from "node:fs";\nimport { task } from "runner-ts";\n${tasks}\nexport function mark(): void {\n  writeFileSync("marker", "");\n  console.log("mark ran");\n}\n`,
   });
   const run = await runInProcess(["mark"], { cwd: dir });
   expect(run.stderr).toBe(`tasks.ts: ${message}\n`);

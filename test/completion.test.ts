@@ -12,7 +12,7 @@ import { runInProcess } from "./world.ts";
 
 const run = promisify(execFile);
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { task } from "runner-ts";
 
 /** Compile */
 export const build = task({

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { project, type RunResult } from "./helpers.ts";
 import { runInProcess } from "./world.ts";
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { task } from "runner-ts";
 
 export const show = task({ run: (ctx) => { console.log(JSON.stringify(ctx.config)); } });
 
@@ -320,7 +320,7 @@ describe("configuration changes behaviour", () => {
 
   it("a task's own timeout beats the configured one", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";\nexport const nap = task({ timeout: "1m", run: (ctx) => ctx.run("sleep 1") });\n`,
+      "tasks.ts": `import { task } from "runner-ts";\nexport const nap = task({ timeout: "1m", run: (ctx) => ctx.run("sleep 1") });\n`,
       ".runnerrc.json": `{ "timeout": "200ms" }`,
     });
     const run = await runInProcess(["nap"], { cwd: dir });

@@ -8,7 +8,7 @@ import { runInProcess } from "./world.ts";
 import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
 /** Tasks save what they saw as JSON in the project dir; the test reads it back. */
-const SAVE = `import { task, CommandError } from "runner";
+const SAVE = `import { task, CommandError } from "runner-ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 const save = (ctx: { cwd: string }, file: string, value: unknown) =>
@@ -491,7 +491,7 @@ describe("captured output", () => {
 
   it("stays bounded while a command prints 1 GB through a pipe", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 import { readFileSync } from "node:fs";
 export const flood = task({
   run: async (ctx) => {

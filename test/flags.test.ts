@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { normalize, project } from "./helpers.ts";
 import { runInProcess } from "./world.ts";
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { task } from "runner-ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 export const a = task({ run: (ctx) => ctx.run("echo a") });

@@ -21,7 +21,7 @@ function random(seed: number): () => number {
   };
 }
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { task } from "runner-ts";
 export const build = task({
   aliases: ["b"],
   options: {

@@ -57,23 +57,47 @@ describe("TypeScript with nothing installed", () => {
     expect(run.code).toBe(0);
   });
 
-  it('resolves `import { task } from "runner"` (and runner/testing) with no node_modules in the project', async () => {
+  // The package's name, and the short one that keeps working inside tasks files.
+  it.each(["runner-ts", "runner"])(
+    'resolves `import { task } from "%s"` (and its /testing) with no node_modules in the project',
+    async (name) => {
+      const dir = project({
+        "tasks.ts": [
+          `import { task } from "${name}";`,
+          `import { mockContext } from "${name}/testing";`,
+          `export const greet = task({`,
+          `  options: { name: { type: "string", default: "world" } },`,
+          `  run: (_ctx, opts) => console.log("hello " + opts.name + " " + typeof mockContext),`,
+          `});`,
+          ``,
+        ].join("\n"),
+      });
+      const run = await runRunner(["greet", "--name", "runner"], { cwd: dir });
+      expect(run.stderr).toBe("");
+      expect(run.stdout).toBe("hello runner function\n");
+      expect(run.code).toBe(0);
+      expect(existsSync(join(dir, "node_modules"))).toBe(false);
+    },
+  );
+
+  it('"runner-ts" and "runner" are one module in a tasks file: one CommandError class', async () => {
     const dir = project({
       "tasks.ts": [
-        `import { task } from "runner";`,
-        `import { mockContext } from "runner/testing";`,
-        `export const greet = task({`,
-        `  options: { name: { type: "string", default: "world" } },`,
-        `  run: (_ctx, opts) => console.log("hello " + opts.name + " " + typeof mockContext),`,
+        `import { CommandError, task } from "runner-ts";`,
+        `import { CommandError as Short } from "runner";`,
+        `export const check = task({`,
+        `  async run(ctx) {`,
+        `    const error: unknown = await ctx.run("exit 3", { hide: true }).catch((e: unknown) => e);`,
+        `    console.log(Short === CommandError, error instanceof CommandError, error instanceof Short);`,
+        `  },`,
         `});`,
         ``,
       ].join("\n"),
     });
-    const run = await runRunner(["greet", "--name", "runner"], { cwd: dir });
+    const run = await runRunner(["check"], { cwd: dir });
     expect(run.stderr).toBe("");
-    expect(run.stdout).toBe("hello runner function\n");
+    expect(run.stdout).toBe("true true true\n");
     expect(run.code).toBe(0);
-    expect(existsSync(join(dir, "node_modules"))).toBe(false);
   });
 
   it("resolves a bare import from the project's own node_modules", async () => {
@@ -384,7 +408,7 @@ describe("the bundle's format", () => {
   }
 
   const failing = [
-    `import { CommandError } from "runner";`,
+    `import { CommandError } from "runner-ts";`,
     `export async function check(ctx: Context): Promise<void> {`,
     `  try {`,
     `    await ctx.run("exit 3", { hide: true });`,
@@ -396,13 +420,13 @@ describe("the bundle's format", () => {
   ].join("\n");
 
   it("is CommonJS for a plain tasks file, and runner's classes are the CLI's own", async () => {
-    const run = await formatOf({ "tasks.ts": `import type { Context } from "runner";\n${failing}` }, ["check"]);
+    const run = await formatOf({ "tasks.ts": `import type { Context } from "runner-ts";\n${failing}` }, ["check"]);
     expect([run.stdout, run.stderr, run.code, run.kinds]).toEqual(["true 3\n", "", 0, ["cjs"]]);
   });
 
   it("is an ES module with top-level await, and runner's classes are still the CLI's own", async () => {
     const run = await formatOf(
-      { "tasks.ts": `import type { Context } from "runner";\nawait Promise.resolve();\n${failing}` },
+      { "tasks.ts": `import type { Context } from "runner-ts";\nawait Promise.resolve();\n${failing}` },
       ["check"],
     );
     expect([run.stdout, run.stderr, run.code, run.kinds]).toEqual(["true 3\n", "", 0, ["mjs"]]);
@@ -453,7 +477,7 @@ describe("the bundle's format", () => {
 
 describe("JSDoc descriptions", () => {
   const tasksFile = [
-    `import { task } from "runner";`,
+    `import { task } from "runner-ts";`,
     ``,
     `/**`,
     ` * Build the project`,

@@ -15,7 +15,7 @@ import { runBytes, runMerged } from "./output-helpers.ts";
  * for the other task's step before it. `compile` leaves a line half-printed while `lint`
  * prints; `lint` ends without a final newline, after `compile` has ended.
  */
-const TURNS = `import { task } from "runner";
+const TURNS = `import { task } from "runner-ts";
 
 let turn = 0;
 const waiting: (() => void)[] = [];
@@ -141,7 +141,7 @@ describe("prefixed", () => {
 
   it("names a task that runs more than once by its options", async () => {
     const twice = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 export const say = task({
   options: { word: { type: "string", default: "hi" } },
   run: (ctx, o) => ctx.log(o.word),

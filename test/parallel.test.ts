@@ -131,7 +131,7 @@ function drive(
 describe("tasks run at once", () => {
   const dir = project({
     "wait-for.sh": WAIT_FOR,
-    "tasks.ts": `import { task } from "runner";
+    "tasks.ts": `import { task } from "runner-ts";
 // Each marks itself as started, then waits for the other: both pass only if they overlap.
 export const left = task({ run: (ctx) => ctx.run("touch left.mark && sh wait-for.sh right.mark") });
 export const right = task({ run: (ctx) => ctx.run("touch right.mark && sh wait-for.sh left.mark") });
@@ -176,7 +176,7 @@ done
 rmdir running/$1
 `;
   const names = Array.from({ length: 8 }, (_, i) => `t${i + 1}`);
-  const TASKS = `import { task } from "runner";
+  const TASKS = `import { task } from "runner-ts";
 ${names.map((name) => `export const ${name} = task({ run: (ctx) => ctx.run("sh slot.sh ${name}") });`).join("\n")}
 `;
 
@@ -206,7 +206,7 @@ ${names.map((name) => `export const ${name} = task({ run: (ctx) => ctx.run("sh s
 describe("dependencies in parallel runs", () => {
   const dir = project({
     "wait-for.sh": WAIT_FOR,
-    "tasks.ts": `import { task } from "runner";
+    "tasks.ts": `import { task } from "runner-ts";
 const log = (name: string) => \`echo \${name} >> log\`;
 export const setup = task({ run: (ctx) => ctx.run(log("setup")) });
 // Each checks that setup ran before it.
@@ -249,7 +249,7 @@ describe("results", () => {
   it("are reported as each task ends, not in the order they started; the summary keeps plan order", async () => {
     const dir = project({
       "wait-for.sh": WAIT_FOR,
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 export const held = task({ run: (ctx) => ctx.run("echo held started; sh wait-for.sh release") });
 export const quick = task({ run: (ctx) => ctx.run("echo quick ran") });
 `,
@@ -276,7 +276,7 @@ export const quick = task({ run: (ctx) => ctx.run("echo quick ran") });
 });
 
 describe("fail-fast", () => {
-  const TASKS = `import { task } from "runner";
+  const TASKS = `import { task } from "runner-ts";
 // A shell with two grandchildren (only a group-wide signal reaches the background ones).
 const long = (name: string) =>
   task({ run: (ctx) => ctx.run(\`sleep 301 & echo $! > \${name}.bg; sleep 302 & echo $! > \${name}.fg; touch \${name}.mark; wait\`) });
@@ -340,7 +340,7 @@ export const bad4 = task({ run: (ctx) => ctx.run("sh wait-for.sh stubborn.mark &
 });
 
 describe("-k in parallel runs", () => {
-  const TASKS = `import { task } from "runner";
+  const TASKS = `import { task } from "runner-ts";
 export const bad = task({ run: (ctx) => ctx.run("exit 3") });
 export const needsBad = task({ deps: [bad], run: (ctx) => ctx.run("touch needs-bad-ran") });
 export const deeper = task({ deps: [needsBad], run: (ctx) => ctx.run("touch deeper-ran") });
@@ -421,7 +421,7 @@ describe("time limits in parallel runs", () => {
   // shell's pipes close without it): the whole tree must go.
   const TREE = (name: string) =>
     `sleep 304 & echo $! > ${name}.bg; (trap '' TERM; exec sleep 305) > /dev/null 2>&1 & echo $! > ${name}.deaf; touch ${name}.mark; wait`;
-  const TASKS = `import { task } from "runner";
+  const TASKS = `import { task } from "runner-ts";
 export const slowTask = task({ timeout: "500ms", run: (ctx) => ctx.run(${JSON.stringify(TREE("task"))}) });
 export const slowCommand = task({ run: (ctx) => ctx.run(${JSON.stringify(TREE("command"))}, { timeout: "500ms" }) });
 export const ok = task({ run: (ctx) => ctx.run("sh wait-for.sh task.mark command.mark") });
@@ -469,7 +469,7 @@ export const long = task({ run: (ctx) => ctx.run("sleep 306 & echo $! > long.bg;
 });
 
 describe("processes a command leaves behind", () => {
-  const TASKS = `import { task } from "runner";
+  const TASKS = `import { task } from "runner-ts";
 // Each starts a background process with its output elsewhere, so the command ends at once.
 export const serve = task({ run: (ctx) => ctx.run("sleep 321 > /dev/null 2>&1 & echo $! > serve.pid") });
 export const deaf = task({
@@ -505,7 +505,7 @@ export const use = task({ deps: [serve], run: (ctx) => ctx.run("kill -0 $(cat se
 });
 
 describe("retries in parallel runs", () => {
-  const TASKS = `import { task } from "runner";
+  const TASKS = `import { task } from "runner-ts";
 let tries = 0;
 export const flaky = task({
   retries: 2,
@@ -545,7 +545,7 @@ export const quick = task({ run: (ctx) => ctx.run("touch quick-ran") });
 });
 
 describe("signals during a parallel run", () => {
-  const TASKS = `import { task } from "runner";
+  const TASKS = `import { task } from "runner-ts";
 // Each shell notes the signal it got and exits; its grandchildren are background jobs,
 // which ignore SIGINT: only runner's follow-up to the whole group reaches them.
 const long = (name: string) =>
@@ -640,7 +640,7 @@ export const d2 = deaf("d2");
 
 describe("--plan -p", () => {
   const dir = project({
-    "tasks.ts": `import { task } from "runner";
+    "tasks.ts": `import { task } from "runner-ts";
 export const a = task({ run: () => {} });
 export const b = task({ deps: [a], run: () => {} });
 export const c = task({ deps: [a], run: () => {} });
@@ -680,7 +680,7 @@ export const say = task({ options: { word: { type: "string", default: "hi" } }, 
       { length: 3000 },
       (_, i) => `export const c${i} = task({ ${i > 0 ? `deps: [c${i - 1}], ` : ""}run: () => {} });`,
     );
-    const big = project({ "tasks.ts": ['import { task } from "runner";', ...layers, ...chain, ""].join("\n") });
+    const big = project({ "tasks.ts": ['import { task } from "runner-ts";', ...layers, ...chain, ""].join("\n") });
     // Walked as a tree, the layers would take 2^30 visits: this run would never end.
     const shared = await runRunner(["--plan", "-p", "-j2", "l29a"], { cwd: big });
     expect(shared.code).toBe(0);

@@ -41,7 +41,7 @@ const EMPTYING = [
 
 const TASKS = `import { spawn } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { task } from "runner";
+import { task } from "runner-ts";
 export const leave = task({
   run: async (ctx) => {
     writeFileSync("emptying.py", ${JSON.stringify(EMPTYING)});

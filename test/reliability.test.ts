@@ -8,7 +8,7 @@ import { normalize, project, runnerBin, runRunner } from "./helpers.ts";
 
 describe("time limits of 2^31 ms or more", () => {
   const dir = project({
-    "tasks.ts": `import { task } from "runner";
+    "tasks.ts": `import { task } from "runner-ts";
 export const nap = task({ run: (ctx) => ctx.run("sleep 0.3") });
 export const own = task({ timeout: "600h", run: (ctx) => ctx.run("sleep 0.3") });
 export const trapped = task({
@@ -59,7 +59,7 @@ describe("whole numbers and durations: plain decimals only, and a negative value
 
   it("a task's number option takes plain decimals, negative and fractional ones too", async () => {
     const numbers = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 export const n = task({ options: { x: { type: "number" } }, run: (ctx, o) => console.log(JSON.stringify(o.x)) });
 `,
     });
@@ -108,7 +108,7 @@ describe("bad values in tasks and settings", () => {
 
   it("ctx.exec with a string for its arguments is a TypeError, not a command of single letters", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 export const spread = task({ run: (ctx) => ctx.exec("printf", "str" as unknown as string[]) });
 `,
     });
@@ -122,7 +122,7 @@ export const spread = task({ run: (ctx) => ctx.exec("printf", "str" as unknown a
 describe("GitHub Actions workflow commands", () => {
   it("cannot be injected by an option value holding a newline", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 export const greet = task({
   options: { name: { type: "string", positional: true, required: true } },
   run: (ctx) => { console.log("hi"); throw new Error("no"); },
@@ -275,11 +275,11 @@ describe("tasks and config files that hold strange values", () => {
     ],
     [
       "an option default that is a BigInt",
-      `import { task } from "runner";\nexport const t = task({ options: { n: { type: "number", default: 10n as unknown as number } }, run: () => {} });\n`,
+      `import { task } from "runner-ts";\nexport const t = task({ options: { n: { type: "number", default: 10n as unknown as number } }, run: () => {} });\n`,
     ],
     [
       "an option type that is a cycle",
-      `import { task } from "runner";\nconst c: Record<string, unknown> = {}; c.c = c;\nexport const t = task({ options: { n: { type: c as unknown as "string" } }, run: () => {} });\n`,
+      `import { task } from "runner-ts";\nconst c: Record<string, unknown> = {}; c.c = c;\nexport const t = task({ options: { n: { type: c as unknown as "string" } }, run: () => {} });\n`,
     ],
   ])("%s: one line, exit 2", async (_what, source) => {
     const dir = project({ "tasks.ts": `export function ok() {}\n${source}` });
@@ -287,7 +287,7 @@ describe("tasks and config files that hold strange values", () => {
   });
 
   it("a chain of 20,000 deps loads and plans (no recursion to overflow)", async () => {
-    const lines = ['import { task } from "runner";', "export const t0 = task({ run: () => {} });"];
+    const lines = ['import { task } from "runner-ts";', "export const t0 = task({ run: () => {} });"];
     for (let i = 1; i <= 20_000; i++) lines.push(`export const t${i} = task({ deps: [t${i - 1}], run: () => {} });`);
     const dir = project({ "tasks.ts": `${lines.join("\n")}\n` });
     const run = await runRunner(["--plan", "t20000"], { cwd: dir, timeoutMs: 60_000 });

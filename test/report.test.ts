@@ -9,7 +9,7 @@ import { normalize, project, repoRoot, runRunner } from "./helpers.ts";
 import { runInProcess } from "./world.ts";
 import { spawnRunner } from "./process-helpers.ts";
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { task } from "runner-ts";
 export const ok = task({
   options: { word: { type: "string", default: "hi" }, times: { type: "number", default: 1 } },
   run: (ctx, o) => ctx.run(\`echo ok \${o.word}\`),

@@ -7,7 +7,7 @@ import { normalize, project, runRunner } from "./helpers.ts";
 import { runInProcess } from "./world.ts";
 import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
-const GRAPH = `import { task } from "runner";
+const GRAPH = `import { task } from "runner-ts";
 export const a = task({ run: (ctx) => ctx.log("a") });
 export const b = task({ deps: [a], run: (ctx) => ctx.log("b") });
 export const c = task({ deps: [a], run: (ctx) => ctx.log("c") });
@@ -191,7 +191,7 @@ describe("exit status", () => {
 });
 
 describe("time limits", () => {
-  const TIMED = `import { task } from "runner";
+  const TIMED = `import { task } from "runner-ts";
 export const slow = task({ timeout: "500ms", run: (ctx) => ctx.run("sleep 300 & echo $! > pid; wait") });
 export const patient = task({ timeout: "1h", run: (ctx) => ctx.run("sleep 300 & echo $! > pid; wait") });
 export const stubborn = task({
@@ -219,7 +219,7 @@ export const after = task({ run: (ctx) => ctx.log("after ran") });
 
   it("names the limit as users write it, and --timeout 0 lifts a task's own limit", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 export const minutes = task({ timeout: "2m", run: (ctx) => ctx.run("exit 0") });
 export const quick = task({ timeout: "300ms", run: (ctx) => ctx.run("sleep 1; echo finished") });
 export const cmd = task({ run: (ctx) => ctx.run("sleep 1; echo finished", { timeout: 0 }) });
@@ -278,7 +278,7 @@ export const cmd = task({ run: (ctx) => ctx.run("sleep 1; echo finished", { time
 describe("a time-out while nobody reads the output", () => {
   it("is reported at once, not when the reader gets round to reading", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";\nexport const flood = task({ timeout: "500ms", run: (ctx) => ctx.run("yes") });\n`,
+      "tasks.ts": `import { task } from "runner-ts";\nexport const flood = task({ timeout: "500ms", run: (ctx) => ctx.run("yes") });\n`,
     });
     // A long grace period: without reading what is left in the killed command's pipe, the
     // runner would only give up on it after that.
@@ -308,7 +308,7 @@ describe("a time-out while nobody reads the output", () => {
 });
 
 describe("tasks that never finish", () => {
-  const NEVER = `import { task } from "runner";
+  const NEVER = `import { task } from "runner-ts";
 export const forever = task({ timeout: "300ms", run: () => new Promise(() => {}) });
 export const stuck = task({ run: () => new Promise(() => {}) });
 export const after = task({ run: (ctx) => ctx.log("after ran") });
@@ -368,7 +368,7 @@ export const chatty = task({
 });
 
 describe("retries", () => {
-  const RETRIED = `import { task } from "runner";
+  const RETRIED = `import { task } from "runner-ts";
 let tries = 0;
 export const flaky = task({
   retries: 2,
@@ -421,7 +421,7 @@ export const broken = task({ run: (ctx) => ctx.run("echo trying; exit 4") });
 describe("a reader that goes away", () => {
   it("does not stop the run or fail it: the rest of the output is dropped", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 export const flood = task({
   run: async (ctx) => {
     const r = await ctx.run("yes | head -c 20000000");

@@ -8,7 +8,7 @@ import { normalize, project } from "./helpers.ts";
 import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
 const TASKS = `import { writeFileSync } from "node:fs";
-import { task } from "runner";
+import { task } from "runner-ts";
 // A shell with a background child and a foreground child: the background one ignores
 // SIGINT (as background jobs of a non-interactive shell do), so only a group-wide
 // follow-up reaches it.
@@ -167,7 +167,7 @@ describe("signals sent to runner", () => {
   it("a signal while the last output drains to a slow reader: leftovers stopped, summary and report still written", async () => {
     const dir = project({
       "tasks.ts": `import { writeFileSync } from "node:fs";
-import { task } from "runner";
+import { task } from "runner-ts";
 export const big = task({ run: (ctx) => ctx.run("head -c 20000000 /dev/zero | tr '\\\\0' x; echo") });
 export const server = task({ run: (ctx) => ctx.run("sleep 300 > /dev/null 2>&1 & echo $! > bg") });
 export const last = task({ deps: [big, server], run: () => writeFileSync("done", "") });

@@ -90,7 +90,7 @@ const pgrp = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
 writeFileSync(process.argv[2], JSON.stringify({ pid: process.pid, ppid: process.ppid, pgrp, pwd: process.env.PWD }));
 `;
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { task } from "runner-ts";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 const read = (file: string) => JSON.parse(readFileSync(file, "utf8"));

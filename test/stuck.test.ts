@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { cleanEnv, project, runnerBin, runRunner } from "./helpers.ts";
 import { killIfAlive, waitUntilGone } from "./process-helpers.ts";
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { task } from "runner-ts";
 export const spin = task({
   timeout: "1s",
   run: async (ctx) => {

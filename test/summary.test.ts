@@ -10,7 +10,7 @@ import { summaryLines } from "../src/display/summary.ts";
 import { normalize, project } from "./helpers.ts";
 import { runInProcess } from "./world.ts";
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { task } from "runner-ts";
 export const ok = task({
   options: { word: { type: "string", default: "hi" } },
   run: (ctx, o) => ctx.log("ok", o.word),
@@ -208,7 +208,7 @@ describe("GitHub Actions", () => {
 
   it("escapes a title's colons and commas, and starts the line on its own after output with no final newline", async () => {
     const dir = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 export const deploy = task({
   options: { to: { type: "string", default: "x" } },
   run: (ctx) => ctx.run("printf 'no newline'; exit 2"),

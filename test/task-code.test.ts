@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner } from "./helpers.ts";
 
-const TASKS = `import { task } from "runner";
+const TASKS = `import { task } from "runner-ts";
 const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export const quit = task({ run: () => { console.log("bye"); process.exit(0); } });
 export const seven = task({ run: () => { console.log("last words"); process.exit(7); } });
@@ -143,7 +143,7 @@ describe("loading that never ends", () => {
 describe("grouped output with nowhere to spill", () => {
   it("a missing TMPDIR is one line, and the output is still shown whole", async () => {
     const big = project({
-      "tasks.ts": `import { task } from "runner";
+      "tasks.ts": `import { task } from "runner-ts";
 export const big = task({ run: (ctx) => ctx.run("head -c 12000000 /dev/zero | tr '\\\\0' y; echo") });
 export const small = task({ run: (ctx) => ctx.log("small") });
 `,

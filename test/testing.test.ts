@@ -1,9 +1,9 @@
-// `runner/testing` (SPEC §4, "Testing tasks"): mockContext itself, then used as a user
-// would, on this project's own tasks (tasks/index.ts, whose `runner` import resolves to
+// `runner-ts/testing` (SPEC §4, "Testing tasks"): mockContext itself, then used as a user
+// would, on this project's own tasks (tasks/index.ts, whose `runner-ts` import resolves to
 // src/ through vitest.config.ts).
 import { describe, expect, it } from "vitest";
-import { CommandError, task } from "runner";
-import { mockContext } from "runner/testing";
+import { CommandError, task } from "runner-ts";
+import { mockContext } from "runner-ts/testing";
 import { defaults } from "../src/config/settings.ts";
 import { build, check, format, lint, test as testTask, typecheck } from "../tasks/index.ts";
 

@@ -10,8 +10,8 @@ import {
   type TaskDefinition,
   type TaskRef,
   type AnyTaskDefinition,
-} from "runner";
-import { mockContext, type MockContext } from "runner/testing";
+} from "runner-ts";
+import { mockContext, type MockContext } from "runner-ts/testing";
 
 describe("opts is typed from the option declarations", () => {
   it("gives the SPEC's build task its exact opts type", () => {

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { facesIn } from "../src/boot/faces.ts";
 import { main } from "../src/cli/main.ts";
 import { captureWrites, trapExit } from "../src/world/real.ts";
 import type { RunnerIdentity, World, Writer } from "../src/world/world.ts";
@@ -17,16 +17,7 @@ import { cacheDir, cleanEnv, repoRoot, runnerBuild, type RunResult } from "./hel
 const version = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 const dist = join(runnerBuild, "dist");
 
-export const testRunner: RunnerIdentity = {
-  version,
-  entries: {
-    cjs: { runner: join(dist, "index.cjs"), "runner/testing": join(dist, "testing.cjs") },
-    esm: {
-      runner: pathToFileURL(join(dist, "index.js")).href,
-      "runner/testing": pathToFileURL(join(dist, "testing.js")).href,
-    },
-  },
-};
+export const testRunner: RunnerIdentity = { version, entries: facesIn(dist) };
 
 const require = createRequire(import.meta.url);
 // Node's own import(), not the test runner's: bundles in the cache are plain JavaScript.

@@ -1,5 +1,5 @@
 // The shape of `ctx` and of a command's result, shared by the real context and
-// `runner/testing`'s mock so that tasks type-check against both.
+// `runner-ts/testing`'s mock so that tasks type-check against both.
 import type { Responder } from "./responder.ts";
 import type { RunnerConfig } from "../config/settings.ts";
 

@@ -210,7 +210,7 @@ export type TaskRef = AnyTaskDefinition | ((ctx: Context) => unknown);
  *
  * @example
  * ```ts
- * import { task } from "runner";
+ * import { task } from "runner-ts";
  *
  * export const build = task({
  *   description: "Compile the project",

@@ -1,13 +1,13 @@
 // dist/runner.cjs: the CLI and the library in one CommonJS file, so that the CLI and the
 // tasks files it loads share one copy of every class (`CommandError`). dist/index.* and
 // dist/testing.* are its public faces (written by tasks/bundle.mjs). The CLI and
-// runner/testing load on first use: a tasks file needs neither, and they bring the process
+// runner-ts/testing load on first use: a tasks file needs neither, and they bring the process
 // modules along.
 /* eslint-disable @typescript-eslint/no-require-imports -- esbuild turns these require()s into
    lazy, synchronous initialisers inside the bundle. */
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import type { RunnerIdentity } from "../world/world.ts";
+import { facesIn } from "./faces.ts";
 
 export * as library from "../index.ts";
 
@@ -24,17 +24,7 @@ export interface BootOptions {
 
 /** runner as the build made it: its version, and the faces beside this file in dist/. */
 function identity(): RunnerIdentity {
-  const dir = import.meta.dirname;
-  return {
-    version: RUNNER_VERSION,
-    entries: {
-      cjs: { runner: join(dir, "index.cjs"), "runner/testing": join(dir, "testing.cjs") },
-      esm: {
-        runner: pathToFileURL(join(dir, "index.js")).href,
-        "runner/testing": pathToFileURL(join(dir, "testing.js")).href,
-      },
-    },
-  };
+  return { version: RUNNER_VERSION, entries: facesIn(import.meta.dirname) };
 }
 
 /** The command line: `runner ...` in the real world, to its exit. */

@@ -65,7 +65,7 @@ function cacheDirs(world: LoaderWorld): string[] {
  * docs anew, so no entry outlives the code that made it.
  */
 function runnerStamp(world: LoaderWorld): string {
-  const face = world.runner.entries.cjs.runner ?? "";
+  const face = world.runner.entries.cjs["runner-ts"] ?? "";
   const stat = statSync(face, { throwIfNoEntry: false });
   return `${world.runner.version}\0${face}\0${stat?.mtimeMs ?? 0}\0${stat?.ctimeMs ?? 0}\0${stat?.size ?? 0}`;
 }

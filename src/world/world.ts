@@ -39,7 +39,7 @@ export interface Clock {
   epochMs(): number;
 }
 
-/** The files a tasks file gets for `runner` and `runner/testing`, in each module format. */
+/** The files a tasks file gets for `runner-ts`, `runner-ts/testing` and their short names, in each module format. */
 export interface RunnerEntries {
   readonly cjs: Readonly<Record<string, string>>;
   readonly esm: Readonly<Record<string, string>>;
