@@ -242,9 +242,9 @@ function setValue(invocation: Invocation, def: OptionDef, value: string | number
   }
 }
 
-/** A flag given once more: a boolean is set, a count goes up by one. */
+/** A flag given once more: a boolean is set, a count goes up by one (from its default, as argparse counts). */
 function setFlag(invocation: Invocation, def: OptionDef): void {
-  const count = invocation.given.get(def.key);
+  const count = invocation.given.get(def.key) ?? def.default;
   setValue(invocation, def, def.type === "count" ? (typeof count === "number" ? count : 0) + 1 : true);
 }
 

@@ -52,9 +52,12 @@ function describe(step: Step): string {
     if (def.type === "count" && value === 0 && def.default === undefined) continue;
     if (Array.isArray(value) && value.length === 0) continue;
     if (def.type === "count") {
-      const times = Number(value);
-      if (times === 0) parts.push(`--no-${def.flag}`);
-      else if (def.short !== undefined) parts.push(`-${def.short.repeat(times)}`);
+      // The flags that give this count: counting starts from the default.
+      const from = typeof def.default === "number" ? def.default : 0;
+      const count = Number(value);
+      if (count < from) parts.push(`--no-${def.flag}`);
+      const times = count < from ? count : count - from;
+      if (times > 0 && def.short !== undefined) parts.push(`-${def.short.repeat(times)}`);
       else parts.push(...Array<string>(times).fill(`--${def.flag}`));
       continue;
     }
