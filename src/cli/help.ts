@@ -40,7 +40,7 @@ function visibleTasks(collection: Collection, namespace: string | undefined): Ta
 }
 
 /** The widest a task's name and aliases may be and still have its description on the same line. */
-const NAME_COLUMN = 32;
+const NAME_COLUMN = 40;
 
 export function listText(collection: Collection, namespace: string | undefined, style: ChalkInstance): string {
   const tasks = visibleTasks(collection, namespace);
@@ -91,7 +91,7 @@ function optionJson(def: OptionDef): Record<string, unknown> {
     multiple: def.multiple,
     positional: def.positional,
     required: def.required,
-    secret: def.secret,
+    ...(def.secret ? { secret: true } : {}),
   };
 }
 
