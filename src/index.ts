@@ -12,5 +12,5 @@ export type {
   AnyTaskDefinition,
 } from "./api/task.ts";
 export type { Context, Responder, Result, RunOptions } from "./api/context.ts";
-export type { OutputMode, RunnerConfig } from "./config/settings.ts";
+export type { DotenvFile, OutputMode, RunnerConfig } from "./config/settings.ts";
 export { CommandError } from "./context/command-error.ts";

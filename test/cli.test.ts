@@ -394,8 +394,9 @@ describe("core options after a task name", () => {
   });
 
   it("takes -j after a task that has no -j as the core --jobs, value and all", async () => {
+    // -j 3 implies -p: the plan is in waves.
     const result = await run(["clean", "-j", "3", "--plan"]);
-    expect(result.stdout).toBe("1. clean\n");
+    expect(result.stdout).toBe("wave 1: clean\n");
     const bad = await run(["clean", "-j", "x"]);
     expect(bad.stderr).toBe('Invalid value "x" for --jobs: expected a whole number ≥ 1.\n');
     expect(bad.code).toBe(2);

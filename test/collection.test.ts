@@ -369,7 +369,7 @@ deps.push(b);`,
   it("rejects an unknown option type", async () => {
     await expectLoadError(
       'export const a = task({ options: { n: { type: "int" as "number" } }, run() {} });',
-      'task "a": option "n" has type "int"; expected one of string, number, boolean.',
+      'task "a": option "n" has type "int"; expected one of string, number, boolean, count.',
     );
   });
 });

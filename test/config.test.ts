@@ -129,7 +129,7 @@ describe("config file formats", () => {
       echo: false,
       color: false,
       file: join(real, "tasks.ts"),
-      dotenv: [join(real, ".env")],
+      dotenv: [{ path: join(real, ".env"), required: false }],
       captureLimit: 2048,
     });
   });
@@ -191,8 +191,11 @@ describe("precedence: defaults < config file < environment < command line", () =
   it("takes jobs from the flag, else the environment, else the file", async () => {
     const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "jobs": 3 }` });
     const env = { RUNNER_JOBS: "5" };
-    expect(shown(await runInProcess(["-j", "7", "show"], { cwd: dir, env })).jobs).toBe(7);
-    expect(shown(await runInProcess(["--jobs=7", "show"], { cwd: dir, env })).jobs).toBe(7);
+    // -j 7 implies -p, whose output mode adds runner's own lines on stderr: stdout is the config.
+    const parallel = async (args: string[]) =>
+      JSON.parse((await runInProcess(args, { cwd: dir, env })).stdout) as object;
+    expect(await parallel(["-j", "7", "show"])).toHaveProperty("jobs", 7);
+    expect(await parallel(["--jobs=7", "show"])).toHaveProperty("jobs", 7);
     expect(shown(await runInProcess(["show"], { cwd: dir, env })).jobs).toBe(5);
     expect(shown(await runInProcess(["show"], { cwd: dir })).jobs).toBe(3);
   });
@@ -223,7 +226,15 @@ describe("environment variables", () => {
     ["RUNNER_ENV", `{"A":"x","B":""}`, "env", { A: "x", B: "" }],
     ["RUNNER_ECHO", "1", "echo", true],
     ["RUNNER_COLOR", "false", "color", false],
-    ["RUNNER_DOTENV", "a.env,b.env", "dotenv", ["a.env", "b.env"]],
+    [
+      "RUNNER_DOTENV",
+      "a.env,b.env",
+      "dotenv",
+      [
+        { path: "a.env", required: false },
+        { path: "b.env", required: false },
+      ],
+    ],
     ["RUNNER_CAPTURE_LIMIT", "4096", "captureLimit", 4096],
   ];
   it.each(cases)("%s=%s sets %s", async (name, value, key, expected) => {
@@ -288,10 +299,16 @@ describe("configuration changes behaviour", () => {
     expect(run.stdout).toBe("FOO=ci BAR=\n");
   });
 
-  it("a dotenv file that does not exist is an error and nothing runs", async () => {
-    const dir = project({ "tasks.ts": TASKS, ".runnerrc.json": `{ "dotenv": "missing.env" }` });
+  it("a required dotenv file that does not exist is an error and nothing runs", async () => {
+    const dir = project({
+      "tasks.ts": TASKS,
+      ".runnerrc.json": `{ "dotenv": [{ "path": "missing.env", "required": true }] }`,
+    });
     const run = await runInProcess(["vars"], { cwd: dir });
-    expectUserError(run, /^The dotenv file .*missing\.env does not exist/);
+    expectUserError(
+      run,
+      /^The dotenv file .*missing\.env does not exist \(it is required by the dotenv setting\)\.\n$/,
+    );
   });
 
   it("echo: true prints each command before it runs; --no-echo and RUNNER_ECHO=false turn it off", async () => {
@@ -412,7 +429,11 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
     ["echo", "yes", 'Invalid value "yes" for echo in <file>: expected true or false.'],
     ["color", 1, "Invalid value 1 for color in <file>: expected true or false."],
     ["file", 3, "Invalid value 3 for file in <file>: expected a path."],
-    ["dotenv", 5, "Invalid value 5 for dotenv in <file>: expected a path or a list of paths."],
+    [
+      "dotenv",
+      5,
+      'Invalid value 5 for dotenv in <file>: expected a path, or a list of paths and { "path": …, "required": true } objects.',
+    ],
     [
       "captureLimit",
       10,

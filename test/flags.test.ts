@@ -117,7 +117,7 @@ describe("--plan", () => {
     expect(JSON.parse(run.stdout)).toEqual({
       steps: [
         { name: "a", options: {}, args: [], rest: [], deps: [] },
-        { name: "b", options: {}, args: [], rest: [], deps: [1] },
+        { name: "b", options: {}, args: [], rest: [], deps: [0] },
         { name: "say", options: { word: "x" }, args: [], rest: [], deps: [] },
       ],
     });

@@ -656,18 +656,20 @@ export const say = task({ options: { word: { type: "string", default: "hi" } }, 
     expect(run.stdout).toBe("wave 1: a, e, say --word x\nwave 2: b, c\nwave 3: d\n");
   });
 
-  it("prints waves as JSON too: step numbers, as deps use them", async () => {
+  it("prints waves as JSON too: indexes into steps from 0, as deps use them", async () => {
     const run = await runRunner(["--plan", "-p", "-j4", "--json", "d", "e"], { cwd: dir });
     expect(run.code).toBe(0);
     const plan = JSON.parse(run.stdout) as { steps: { name: string; deps: number[] }[]; waves: number[][] };
     expect(plan.steps.map((step) => [step.name, step.deps])).toEqual([
       ["a", []],
-      ["b", [1]],
-      ["c", [1]],
-      ["d", [2, 3]],
+      ["b", [0]],
+      ["c", [0]],
+      ["d", [1, 2]],
       ["e", []],
     ]);
-    expect(plan.waves).toEqual([[1, 5], [2, 3], [4]]);
+    expect(plan.waves).toEqual([[0, 4], [1, 2], [3]]);
+    // One indexing for all three: every number is a position in `steps`.
+    expect(plan.waves.flat().map((i) => plan.steps[i]?.name)).toEqual(["a", "e", "b", "c", "d"]);
   });
 
   it("plans a chain of 3000 deps, and 30 layers of shared deps, walking each task once", async () => {

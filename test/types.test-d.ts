@@ -78,6 +78,24 @@ describe("opts is typed from the option declarations", () => {
     });
   });
 
+  it("count → number, always set (0 unless given); secret does not change the type", () => {
+    task({
+      options: {
+        verbose: { type: "count", short: "v" },
+        level: { type: "count", default: 1 },
+        token: { type: "string", secret: true },
+      },
+      run(_ctx, opts) {
+        expectTypeOf(opts.verbose).toEqualTypeOf<number>();
+        expectTypeOf(opts).toEqualTypeOf<{
+          readonly verbose: number;
+          readonly level: number;
+          readonly token?: string;
+        }>();
+      },
+    });
+  });
+
   it("multiple → an array, always set (empty unless given); positional multiple too", () => {
     task({
       options: {

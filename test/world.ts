@@ -10,7 +10,7 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { facesIn } from "../src/boot/faces.ts";
 import { main } from "../src/cli/main.ts";
-import { captureWrites, trapExit } from "../src/world/real.ts";
+import { captureWrites, fillEnv, trapExit } from "../src/world/real.ts";
 import type { RunnerIdentity, World, Writer } from "../src/world/world.ts";
 import { cacheDir, cleanEnv, repoRoot, runnerBuild, type RunResult } from "./helpers.ts";
 
@@ -82,6 +82,7 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
     trapExit,
     startWatchdog: () => undefined,
     onUncaught: () => () => {},
+    fillEnv,
     exitCode: { get: () => undefined, reset: () => {} },
   };
   return { world, output: () => ({ stdout, stderr, all }) };

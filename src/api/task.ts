@@ -6,9 +6,11 @@ import type { Context } from "./context.ts";
  * What kind of value an option takes on the command line, and so its type in `opts`:
  * - `"string"`: the word as given (`--target esnext`, `--target=esnext`) → `string`;
  * - `"number"`: a word that reads as a number (`-j 8`, `-j8`) → `number`; anything else is an error;
- * - `"boolean"`: a flag (`--watch`, `--no-watch`, `--watch=false`) → `boolean`, `false` unless given.
+ * - `"boolean"`: a flag (`--watch`, `--no-watch`, `--watch=false`) → `boolean`, `false` unless given;
+ * - `"count"`: a flag counted each time it is given (`-v -v`, `-vvv`, `--verbose --verbose`)
+ *   → `number`, `0` unless given (or its default); `--no-verbose` sets it back to 0.
  */
-export type OptionType = "string" | "number" | "boolean";
+export type OptionType = "string" | "number" | "boolean" | "count";
 
 /**
  * One option of a task, as declared in `task({ options: { ... } })`. The key it is declared
@@ -27,7 +29,7 @@ export type OptionType = "string" | "number" | "boolean";
  * ```
  */
 export interface OptionSpec {
-  /** How the value is read from the command line and typed in `opts`: `"string"`, `"number"` or `"boolean"`. */
+  /** How the value is read from the command line and typed in `opts`: `"string"`, `"number"`, `"boolean"` or `"count"`. */
   readonly type: OptionType;
   /**
    * The only values accepted, of the option's type (`["es2022", "esnext"]`, `[1, 2, 3]`). In
@@ -66,6 +68,14 @@ export interface OptionSpec {
    * @defaultValue `false`
    */
   readonly required?: boolean;
+  /**
+   * Whether the value is a secret (a token, a password): runner shows it as `***` in
+   * everything it prints and writes — task headers, echoed commands, error messages, the
+   * summary, `--plan`, `--report`, `--junit`, GitHub annotations — and wherever the task's
+   * own output holds it. `opts` in task code has the real value. A string or number option.
+   * @defaultValue `false`
+   */
+  readonly secret?: boolean;
 }
 
 /** A task's option declarations: option names (as they appear in `opts`) to their {@link OptionSpec}. */
@@ -73,21 +83,24 @@ export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
 
 type BaseValue<S extends OptionSpec> = S["type"] extends "boolean"
   ? boolean
-  : S["choices"] extends readonly (infer C)[]
-    ? C
-    : S["type"] extends "number"
-      ? number
-      : string;
+  : S["type"] extends "count"
+    ? number
+    : S["choices"] extends readonly (infer C)[]
+      ? C
+      : S["type"] extends "number"
+        ? number
+        : string;
 
 type Value<S extends OptionSpec> = S["multiple"] extends true ? BaseValue<S>[] : BaseValue<S>;
 
 // An option always has a value when it is required, has a default, is a boolean (false
-// unless given) or is `multiple` (an empty list unless given); otherwise it may be undefined.
+// unless given), a count (0 unless given) or is `multiple` (an empty list unless given);
+// otherwise it may be undefined.
 type IsAlwaysSet<S extends OptionSpec> = S["required"] extends true
   ? true
   : S extends { readonly default: unknown }
     ? true
-    : S["type"] extends "boolean"
+    : S["type"] extends "boolean" | "count"
       ? true
       : S["multiple"] extends true
         ? true

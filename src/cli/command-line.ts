@@ -6,7 +6,7 @@ import { closest, didYouMean, kebabCase } from "../common/names.ts";
 import { showText } from "../common/show-value.ts";
 import { UserError } from "../common/user-error.ts";
 import type { Collection } from "../loader/collection.ts";
-import type { OptionDef } from "../loader/option-declarations.ts";
+import { isFlag, type OptionDef } from "../loader/option-declarations.ts";
 import { coerceValue } from "../plan/option-values.ts";
 import type { Invocation } from "../plan/plan.ts";
 import type { CoreMatch, CoreOptionShape } from "./grammar.ts";
@@ -93,13 +93,16 @@ function takeCoreValue(
   unknown: (flag: string) => UserError,
   matches: CoreMatch[],
 ): number {
-  const { shape, attached } = found;
+  const { shape } = found;
+  // `-j=4` is `-j4`, as `--jobs=4` is `--jobs 4`.
+  const short = !token.startsWith("--");
+  const attached = short && found.attached?.startsWith("=") === true ? found.attached.slice(1) : found.attached;
   if (shape.value === "none") {
     if (attached === undefined) {
       matches.push({ shape, value: true });
       return 0;
     }
-    if (token.startsWith("--")) throw new UserError(`Option ${shape.long} takes no value.`);
+    if (!short || attached !== found.attached) throw new UserError(`Option ${shape.long} takes no value.`);
     // Combined short flags: -kq → -k -q; the last one may take a value (-qj4, -qj 4).
     matches.push({ shape, value: true });
     const rest = `-${attached}`;
@@ -179,29 +182,35 @@ export function splitArgs(
       break;
     }
     if (token.startsWith("-") && token !== "-" && !(current !== undefined && isNegativeNumberFor(current, token))) {
+      const unknown = (flag: string): UserError => unknownOption(flag, current, shapes);
+      const addCore = (taken: readonly CoreMatch[]): void => {
+        for (const match of taken) {
+          if (current !== undefined && LOAD_OPTIONS.has(match.shape.long)) throw mustComeFirst(match.shape.long);
+          // `runner build --help` (or `-qh`) is `runner --help build`.
+          const value =
+            current !== undefined && match.shape === help && match.value === true ? current.task.name : match.value;
+          matches.push({ shape: match.shape, value });
+        }
+      };
       if (current !== undefined) {
-        const consumed = takeTaskOption(current, token, argv, i);
+        const consumed = token.startsWith("--")
+          ? takeLongTaskOption(current, token, argv, i)
+          : takeShortCluster(current, token, argv, i, { shapes, help, unknown, addCore });
         if (consumed !== undefined) {
           i += consumed;
           continue;
         }
       }
       const found = matchCore(token, shapes);
-      if (found === undefined) throw unknownOption(token, current, shapes);
+      if (found === undefined) throw unknown(token);
       if (current !== undefined && found.shape === help && found.attached === undefined) {
-        // `runner build --help` is `runner --help build`; the next word is not its value.
-        matches.push({ shape: found.shape, value: current.task.name });
+        // The next word is not its value.
+        addCore([{ shape: found.shape, value: true }]);
         continue;
       }
       const taken: CoreMatch[] = [];
-      i += takeCoreValue(found, token, argv, i, shapes, (flag) => unknownOption(flag, current, shapes), taken);
-      for (const match of taken) {
-        if (current !== undefined && LOAD_OPTIONS.has(match.shape.long)) throw mustComeFirst(match.shape.long);
-        // `-qh` after a task: its help too.
-        const value =
-          current !== undefined && match.shape === help && match.value === true ? current.task.name : match.value;
-        matches.push({ shape: match.shape, value });
-      }
+      i += takeCoreValue(found, token, argv, i, shapes, unknown, taken);
+      addCore(taken);
       continue;
     }
     if (current !== undefined && fillPositional(current, token)) continue;
@@ -265,37 +274,57 @@ function setValue(invocation: Invocation, def: OptionDef, value: string | number
   }
 }
 
-/** How many words after `token` a task option used, or undefined when it is not one. */
-function takeTaskOption(invocation: Invocation, token: string, argv: readonly string[], i: number): number | undefined {
+/** A flag given once more: a boolean is set, a count goes up by one (from its default, as argparse counts). */
+function setFlag(invocation: Invocation, def: OptionDef): void {
+  const count = invocation.given.get(def.key) ?? def.default;
+  setValue(invocation, def, def.type === "count" ? (typeof count === "number" ? count : 0) + 1 : true);
+}
+
+/** How many words after `token` a long task option (`--target esnext`) used, or undefined when it is not one. */
+function takeLongTaskOption(
+  invocation: Invocation,
+  token: string,
+  argv: readonly string[],
+  i: number,
+): number | undefined {
   const defs = invocation.task.options;
   const taskName = invocation.task.name;
-  let def: OptionDef | undefined;
-  let attached: string | undefined;
+  const eq = token.indexOf("=");
+  const name = kebabCase(eq === -1 ? token.slice(2) : token.slice(2, eq));
+  const attached = eq === -1 ? undefined : token.slice(eq + 1);
+  let def = defs.find((d) => d.flag === name && !d.positional) ?? defs.find((d) => d.flag === name);
   let negated = false;
-  if (token.startsWith("--")) {
-    const eq = token.indexOf("=");
-    const name = kebabCase(eq === -1 ? token.slice(2) : token.slice(2, eq));
-    attached = eq === -1 ? undefined : token.slice(eq + 1);
-    def = defs.find((d) => d.flag === name && !d.positional) ?? defs.find((d) => d.flag === name);
-    if (def === undefined && name.startsWith("no-")) {
-      def = defs.find((d) => d.flag === name.slice(3) && d.type === "boolean");
-      negated = def !== undefined;
-    }
-  } else {
-    def = defs.find((d) => d.short !== undefined && d.short === token[1]);
-    attached = token.length > 2 ? token.slice(2) : undefined;
+  if (def === undefined && name.startsWith("no-")) {
+    def = defs.find((d) => d.flag === name.slice(3) && isFlag(d));
+    negated = def !== undefined;
   }
   if (def === undefined) return undefined;
-  const flag = `--${def.flag}`;
-  if (def.type === "boolean") {
-    if (negated) {
-      if (attached !== undefined) throw new UserError(`Option --no-${def.flag} of task "${taskName}" takes no value.`);
-      setValue(invocation, def, false);
-    } else {
-      setValue(invocation, def, attached === undefined ? true : coerceValue(attached, def, taskName));
-    }
+  if (negated) {
+    if (attached !== undefined) throw new UserError(`Option --no-${def.flag} of task "${taskName}" takes no value.`);
+    setValue(invocation, def, def.type === "count" ? 0 : false);
     return 0;
   }
+  if (def.type === "count") {
+    if (attached !== undefined) throw new UserError(`Option --${def.flag} of task "${taskName}" takes no value.`);
+    setFlag(invocation, def);
+    return 0;
+  }
+  if (def.type === "boolean") {
+    setValue(invocation, def, attached === undefined ? true : coerceValue(attached, def, taskName));
+    return 0;
+  }
+  return takeTaskValue(invocation, def, attached, argv, i);
+}
+
+/** The value of a task option that takes one: `attached` to its flag, else the next word. */
+function takeTaskValue(
+  invocation: Invocation,
+  def: OptionDef,
+  attached: string | undefined,
+  argv: readonly string[],
+  i: number,
+): number {
+  const taskName = invocation.task.name;
   if (attached !== undefined) {
     setValue(invocation, def, coerceValue(attached, def, taskName));
     return 0;
@@ -303,9 +332,70 @@ function takeTaskOption(invocation: Invocation, token: string, argv: readonly st
   const next = argv[i + 1];
   const looksLikeValue =
     next !== undefined && next !== "--" && (!next.startsWith("-") || (def.type === "number" && /^-\d/.test(next)));
-  if (!looksLikeValue) throw new UserError(`Option ${flag} of task "${taskName}" needs a value.`);
+  if (!looksLikeValue) throw new UserError(`Option --${def.flag} of task "${taskName}" needs a value.`);
   setValue(invocation, def, coerceValue(next, def, taskName));
   return 1;
+}
+
+interface CoreHandling {
+  readonly shapes: readonly CoreOptionShape[];
+  readonly help: CoreOptionShape | undefined;
+  readonly unknown: (flag: string) => UserError;
+  /** Takes core options found in the cluster. */
+  readonly addCore: (taken: readonly CoreMatch[]) => void;
+}
+
+/**
+ * Short flags after a task name, read as getopt reads them: `-vx` is `-v -x`, `-vvv` counts
+ * three, and a letter that takes a value takes the rest of the word (`-vj8`, `-f=pdf`: a
+ * leading `=` is dropped) or else the next word (`-vj 8`). Each letter is the task's option
+ * of that letter, else runner's own. How many more words it used.
+ */
+function takeShortCluster(
+  invocation: Invocation,
+  token: string,
+  argv: readonly string[],
+  i: number,
+  core: CoreHandling,
+): number {
+  const taskName = invocation.task.name;
+  for (let at = 1; at < token.length; at++) {
+    const letter = token.charAt(at);
+    const rest = token.slice(at + 1);
+    const value = rest === "" ? undefined : rest.replace(/^=/, "");
+    const def = invocation.task.options.find((d) => d.short === letter);
+    if (def !== undefined) {
+      if (!isFlag(def)) return takeTaskValue(invocation, def, value, argv, i);
+      if (rest.startsWith("=")) {
+        // `-w=false`, as `--watch=false`; a count takes no value.
+        if (def.type === "count") throw new UserError(`Option -${letter} of task "${taskName}" takes no value.`);
+        setValue(invocation, def, coerceValue(rest.slice(1), def, taskName));
+        return 0;
+      }
+      setFlag(invocation, def);
+      continue;
+    }
+    const shape = core.shapes.find((s) => s.short === `-${letter}`);
+    if (shape === undefined) throw core.unknown(`-${letter}`);
+    if (shape.value === "none" || (shape === core.help && rest === "")) {
+      if (rest.startsWith("=")) throw new UserError(`Option ${shape.long} takes no value.`);
+      core.addCore([{ shape, value: true }]);
+      continue;
+    }
+    const taken: CoreMatch[] = [];
+    const used = takeCoreValue(
+      { shape, attached: rest === "" ? undefined : rest },
+      `-${letter}${rest}`,
+      argv,
+      i,
+      core.shapes,
+      core.unknown,
+      taken,
+    );
+    core.addCore(taken);
+    return used;
+  }
+  return 0;
 }
 
 function unknownOption(token: string, current: Invocation | undefined, shapes: readonly CoreOptionShape[]): UserError {
@@ -313,7 +403,7 @@ function unknownOption(token: string, current: Invocation | undefined, shapes: r
   const core = shapes.filter((s) => !s.hidden).map((s) => s.long);
   if (current === undefined) return new UserError(`Unknown option ${showText(name)}.${didYouMean(name, core)}`);
   const own = current.task.options.flatMap((d) =>
-    d.type === "boolean" ? [`--${d.flag}`, `--no-${d.flag}`] : d.positional ? [] : [`--${d.flag}`],
+    isFlag(d) ? [`--${d.flag}`, `--no-${d.flag}`] : d.positional ? [] : [`--${d.flag}`],
   );
   const suggestion = closest(name, own) ?? closest(name, core);
   const hint = suggestion === undefined ? "" : ` Did you mean "${suggestion}"?`;

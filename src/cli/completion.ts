@@ -4,6 +4,7 @@ import { UserError } from "../common/user-error.ts";
 import { showText } from "../common/show-value.ts";
 import { OUTPUT_MODES } from "../config/settings.ts";
 import type { Collection, Task } from "../loader/collection.ts";
+import { isFlag } from "../loader/option-declarations.ts";
 import type { CoreOptionShape } from "./grammar.ts";
 
 const SHELLS = ["bash", "zsh", "fish"] as const;
@@ -123,7 +124,7 @@ function valueCandidates(
     (d) => !d.positional && (`--${d.flag}` === option || (d.short !== undefined && `-${d.short}` === option)),
   );
   if (def !== undefined) {
-    if (def.type === "boolean") return undefined;
+    if (isFlag(def)) return undefined;
     return def.choices?.map(String) ?? [];
   }
   const shape = shapes.find((s) => s.long === option || s.short === option);

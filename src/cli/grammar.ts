@@ -11,6 +11,7 @@ export interface CoreOptions {
   readonly file: string | undefined;
   readonly cwd: string | undefined;
   readonly jobs: string | undefined;
+  /** -p, or -j n with n > 1. */
   readonly parallel: boolean;
   readonly keepGoing: boolean;
   readonly output: string | undefined;
@@ -75,7 +76,7 @@ function program(): Command {
     .option("-h, --help [task]", "show this help, or a task's options")
     .option("-f, --file <path>", "the tasks file to use (before any task name)")
     .option("-C, --cwd <dir>", "where the search for the tasks file starts (before any task name)")
-    .option("-j, --jobs <n>", "at most n tasks at once (used by parallel runs; default: available CPUs)")
+    .option("-j, --jobs <n>", "at most n tasks at once (default: available CPUs); n > 1 implies -p")
     .option("-p, --parallel", "run the named tasks concurrently (deps still come first)")
     .option("-k, --keep-going", "after a failure, keep running what does not depend on it")
     .option("--output <mode>", "parallel output: prefixed, grouped, interleaved or quiet")
@@ -151,7 +152,9 @@ export function coreOptionsOf(matches: readonly CoreMatch[]): CoreOptions {
     file: text("file"),
     cwd: text("cwd"),
     jobs: text("jobs"),
-    parallel: flag("parallel") === true,
+    // `-j4` on the command line asks for four at once, as make's -j does: it implies -p.
+    // (`-j1` stays serial; `RUNNER_JOBS` and the `jobs` setting only cap a parallel run.)
+    parallel: flag("parallel") === true || (/^\d+$/.test(text("jobs") ?? "") && Number(text("jobs")) > 1),
     keepGoing: flag("keepGoing") === true,
     output: text("output"),
     echo: flag("echo"),

@@ -39,11 +39,17 @@ function visibleTasks(collection: Collection, namespace: string | undefined): Ta
   return inside;
 }
 
+/** The widest a task's name and aliases may be and still have its description on the same line. */
+const NAME_COLUMN = 40;
+
 export function listText(collection: Collection, namespace: string | undefined, style: ChalkInstance): string {
   const tasks = visibleTasks(collection, namespace);
   if (tasks.length === 0) return `No tasks in ${collection.file}. Export a function from it to make one.\n`;
   const label = (task: Task): string => [task.name, ...task.aliases.filter((a) => !a.endsWith(".default"))].join(", ");
-  const width = Math.max(...tasks.map((task) => label(task).length));
+  // The descriptions line up after the widest label that fits the name column; a longer one
+  // (a task with many aliases) has its description on the next line, so it does not push
+  // every other description to the right.
+  const width = Math.max(0, ...tasks.map((task) => label(task).length).filter((n) => n <= NAME_COLUMN));
   const groups = new Map<string, Task[]>();
   for (const task of tasks) {
     const ns = namespaceOf(task);
@@ -64,7 +70,10 @@ export function listText(collection: Collection, namespace: string | undefined, 
       if (task.deps.length > 0) notes.push(`deps: ${task.deps.map((d) => d.name).join(", ")}`);
       const note = notes.length > 0 ? style.dim(`(${notes.join("; ")})`) : "";
       const text = [task.description, note].filter((part) => part !== "").join(" ");
-      out.push(`  ${style.cyan(label(task).padEnd(width))}${text === "" ? "" : `    ${text}`}`.trimEnd());
+      const name = label(task);
+      if (name.length > width && text !== "") {
+        out.push(`  ${style.cyan(name)}`, `  ${" ".repeat(width)}    ${text}`);
+      } else out.push(`  ${style.cyan(name.padEnd(width))}${text === "" ? "" : `    ${text}`}`.trimEnd());
     }
   }
   return `${out.join("\n")}\n`;
@@ -77,11 +86,12 @@ function optionJson(def: OptionDef): Record<string, unknown> {
     type: def.type,
     ...(def.short === undefined ? {} : { short: def.short }),
     ...(def.choices === undefined ? {} : { choices: def.choices }),
-    ...(def.default === undefined ? {} : { default: def.default }),
+    ...(def.default === undefined ? {} : { default: def.secret ? "***" : def.default }),
     ...(def.help === "" ? {} : { help: def.help }),
     multiple: def.multiple,
     positional: def.positional,
     required: def.required,
+    ...(def.secret ? { secret: true } : {}),
   };
 }
 
@@ -101,14 +111,17 @@ function optionLabel(def: OptionDef): string {
   if (def.positional) return positionalLabel(def);
   const short = def.short === undefined ? "    " : `-${def.short}, `;
   if (def.type === "boolean") return `${short}--${def.flag}, --no-${def.flag}`;
+  if (def.type === "count") return `${short}--${def.flag}`;
   return `${short}--${def.flag} <${def.type}>`;
 }
 
 function optionNotes(def: OptionDef): string {
   const notes: string[] = [def.type];
+  if (def.type === "count") notes.push("counts each time it is given");
   if (def.required) notes.push("required");
   if (def.choices !== undefined) notes.push(`one of: ${def.choices.join(", ")}`);
-  if (def.default !== undefined) notes.push(`default: ${JSON.stringify(def.default)}`);
+  if (def.default !== undefined) notes.push(`default: ${def.secret ? "***" : JSON.stringify(def.default)}`);
+  if (def.secret) notes.push("secret");
   if (def.multiple) notes.push("repeatable");
   return `(${notes.join("; ")})`;
 }

@@ -1,5 +1,5 @@
 // What `--plan` prints: the steps in order, or the waves of a parallel run; `--json` too.
-import { describeStep } from "../plan/describe.ts";
+import { describeStep, shownOptions } from "../plan/describe.ts";
 import type { Step } from "../plan/plan.ts";
 
 export function planText(steps: readonly Step[], waves: readonly (readonly Step[])[] | undefined): string {
@@ -9,12 +9,15 @@ export function planText(steps: readonly Step[], waves: readonly (readonly Step[
   return steps.map((step, index) => `${index + 1}. ${describeStep(step)}\n`).join("");
 }
 
-/** Steps are numbered from 1 in plan order; deps and waves refer to them by number. */
+/**
+ * Deps and waves refer to steps by their index in `steps`, from 0 as JSON arrays are indexed
+ * (`plan.steps[dep]`); only the text plan numbers its lines from 1, for people.
+ */
 export function planJson(steps: readonly Step[], waves: readonly (readonly Step[])[] | undefined): string {
-  const number = new Map(steps.map((step, index) => [step, index + 1]));
+  const number = new Map(steps.map((step, index) => [step, index]));
   const json = steps.map((step) => ({
     name: step.task.name,
-    options: step.options,
+    options: shownOptions(step),
     args: step.args,
     rest: step.rest,
     deps: step.deps.map((dep) => number.get(dep)),

@@ -13,6 +13,9 @@ import { formatLimit } from "../common/duration.ts";
 import { messageOf } from "../common/error-text.ts";
 import { unreachable } from "../common/unreachable.ts";
 import { Reporters, type Reporter } from "../execution/events.ts";
+import { EventMasker } from "../execution/masked-events.ts";
+import { Masker } from "../common/secrets.ts";
+import { secretValues } from "../plan/describe.ts";
 import { execute } from "../execution/executor.ts";
 import { Deadlines } from "../execution/deadlines.ts";
 import {
@@ -48,12 +51,11 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const { steps, core, config, collection, style } = request;
   const cwd = projectDir(collection.file);
   // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
-  // secret beats a checked-in .env); the `env` setting is explicit and wins over both.
-  const env: Record<string, string | undefined> = {
-    ...(await loadDotenv(config.dotenv, cwd, world.uid)),
-    ...world.env,
-    ...config.env,
-  };
+  // secret beats a checked-in .env), for commands and for task code's process.env alike; the
+  // `env` setting is explicit and wins over both, for commands.
+  const dotenv = await loadDotenv(config.dotenv, cwd, world.uid);
+  const unset = Object.fromEntries(Object.entries(dotenv).filter(([key]) => world.env[key] === undefined));
+  const env: Record<string, string | undefined> = { ...unset, ...world.env, ...config.env };
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   const streams = trackLineStart(world);
   const display: DisplaySettings = { streams, style, quiet: core.quiet, taskCount: steps.length };
@@ -67,12 +69,19 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           streams,
           () => world.clock.now(),
         );
-  const reporters = new Reporters([
-    ...(core.parallel ? await parallelReporters(world, display, config, steps, github) : [serialReporter(display)]),
-    // ::error lines after everything else, so that no block or line is cut by one.
-    ...(github ? [githubActionsReporter(streams)] : []),
-    ...(files === undefined ? [] : [files]),
-  ]);
+  // Secret option values are masked in every event, before any reporter sees it.
+  const secrets = secretValues(steps);
+  const masker = secrets.length === 0 ? undefined : new Masker(secrets);
+  const events = masker === undefined ? undefined : new EventMasker(masker);
+  const reporters = new Reporters(
+    [
+      ...(core.parallel ? await parallelReporters(world, display, config, steps, github) : [serialReporter(display)]),
+      // ::error lines after everything else, so that no block or line is cut by one.
+      ...(github ? [githubActionsReporter(streams)] : []),
+      ...(files === undefined ? [] : [files]),
+    ],
+    events === undefined ? undefined : (event) => events.events(event),
+  );
 
   const groups = new ProcessGroups(world);
   // Task code stuck in a synchronous loop blocks the event loop, and with it every timer and
@@ -108,9 +117,11 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   let escaped = 0;
   const late = (error: unknown, where: string): void => {
     escaped++;
-    world.stderr.write(`runner: an error escaped task code (${where}): ${messageOf(error)}\n`);
+    const line = `runner: an error escaped task code (${where}): ${messageOf(error)}`;
+    world.stderr.write(`${masker?.text(line) ?? line}\n`);
   };
   const scopes = taskScopes(world, (error, how) => late(error, how));
+  const unfillEnv = world.fillEnv(unset);
   const startedAt = world.clock.epochMs();
   const started = world.clock.now();
   let runs: TaskRun[];
@@ -163,6 +174,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     await groups.endLeftovers(config.killGrace);
     return afterReportFiles(exitCode, files?.problems ?? 0);
   } finally {
+    unfillEnv();
     clearTimeout(later);
     watchdog?.stop();
     scopes.restore();

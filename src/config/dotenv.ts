@@ -1,28 +1,38 @@
-// The `dotenv` setting: files of KEY=value lines for commands' environment.
+// The `dotenv` setting: files of KEY=value lines for commands' environment and task code's
+// process.env. A file that does not exist is skipped unless it is marked required (as just
+// and go-task skip a missing .env).
 import { readFileSync } from "node:fs";
 import { oneLine } from "../common/show-value.ts";
 import { resolve } from "node:path";
 import { checkTrusted } from "../common/trust.ts";
 import { UserError } from "../common/user-error.ts";
+import type { DotenvFile } from "./settings.ts";
 
 /** The values of the dotenv files, later files overriding earlier ones. */
 export async function loadDotenv(
-  paths: readonly string[],
+  files: readonly DotenvFile[],
   base: string,
   uid: number | undefined,
 ): Promise<Record<string, string>> {
-  if (paths.length === 0) return {};
+  if (files.length === 0) return {};
   // dotenv is CommonJS, bundled into dist/: its exports are the default export's properties.
   const { parse } = (await import("dotenv")).default;
   const values: Record<string, string> = {};
-  for (const path of paths) {
+  for (const { path, required } of files) {
     let text: string;
     // A dotenv file can set PATH: it is trusted as code is.
     checkTrusted(resolve(base, path), uid, path);
     try {
       text = readFileSync(resolve(base, path), "utf8");
-    } catch {
-      throw new UserError(`The dotenv file ${oneLine(path)} does not exist (from the dotenv setting).`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const missing = code === "ENOENT" || code === "ENOTDIR";
+      if (missing && !required) continue;
+      throw new UserError(
+        missing
+          ? `The dotenv file ${oneLine(path)} does not exist (it is required by the dotenv setting).`
+          : `The dotenv file ${oneLine(path)} cannot be read (${code ?? "error"}).`,
+      );
     }
     Object.assign(values, parse(text));
   }

@@ -6,7 +6,16 @@ import { showText, showValue } from "../common/show-value.ts";
 import { didYouMean } from "../common/names.ts";
 import { firstLineOf } from "../common/error-text.ts";
 import { ConfigError, UserError } from "../common/user-error.ts";
-import { CHECKS, defaults, ENV_NAMES, KEYS, type ConfigKey, type RawConfig, type RunnerConfig } from "./settings.ts";
+import {
+  CHECKS,
+  defaults,
+  ENV_NAMES,
+  KEYS,
+  type ConfigKey,
+  type DotenvFile,
+  type RawConfig,
+  type RunnerConfig,
+} from "./settings.ts";
 
 /** A config file as loaded: its path and what it holds, unchecked. */
 export interface ConfigFile {
@@ -87,6 +96,8 @@ function checkSettings(file: ConfigFile): CheckedConfigFile {
   }
   const base = dirname(file.path);
   if (typeof values.file === "string") values.file = resolve(base, values.file);
-  if (Array.isArray(values.dotenv)) values.dotenv = values.dotenv.map((p: string) => resolve(base, p));
+  if (Array.isArray(values.dotenv)) {
+    values.dotenv = (values.dotenv as DotenvFile[]).map((f) => ({ ...f, path: resolve(base, f.path) }));
+  }
   return { path: file.path, values };
 }

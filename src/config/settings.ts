@@ -41,10 +41,22 @@ export interface RunnerConfig {
   readonly color: boolean | undefined;
   /** The tasks file named by the config file (made absolute) or `RUNNER_FILE`; undefined when neither names one. */
   readonly file: string | undefined;
-  /** `.env` files loaded into commands' environment (from a config file, made absolute); default none. */
-  readonly dotenv: readonly string[];
+  /**
+   * `.env` files, loaded in order (a later file's value wins), into commands' environment and
+   * task code's `process.env`, where those do not set a variable already; default none. A
+   * file that does not exist is skipped unless it is `required`. Paths from a config file are
+   * made absolute; others are relative to the project directory.
+   */
+  readonly dotenv: readonly DotenvFile[];
   /** Bytes of each stream's output kept in a command's result (the last ones); default 1 MiB. */
   readonly captureLimit: number;
+}
+
+/** One file of the `dotenv` setting, as `ctx.config` holds it. */
+export interface DotenvFile {
+  readonly path: string;
+  /** Whether a missing file is an error (else it is skipped). */
+  readonly required: boolean;
 }
 
 export type ConfigKey = keyof RunnerConfig;
@@ -111,6 +123,18 @@ const bool: Checker = (value, fromText) => {
 
 const text: Checker = (value) => (typeof value === "string" && value !== "" ? value : undefined);
 
+const optionalFile = (path: string): DotenvFile => ({ path, required: false });
+
+/** `".env"` or `{ path: ".env.ci", required: true }`; undefined for anything else. */
+function dotenvFile(entry: unknown): DotenvFile | undefined {
+  if (typeof entry === "string") return entry === "" ? undefined : optionalFile(entry);
+  if (typeof entry !== "object" || entry === null || Array.isArray(entry)) return undefined;
+  const { path, required, ...others } = entry as Record<string, unknown>;
+  if (typeof path !== "string" || path === "" || Object.keys(others).length > 0) return undefined;
+  if (required !== undefined && typeof required !== "boolean") return undefined;
+  return { path, required: required === true };
+}
+
 export const CHECKS: Readonly<Record<ConfigKey, { readonly check: Checker; readonly expected: string }>> = {
   jobs: { check: wholeNumber(1), expected: "a whole number ≥ 1" },
   output: {
@@ -141,13 +165,23 @@ export const CHECKS: Readonly<Record<ConfigKey, { readonly check: Checker; reado
   file: { check: text, expected: "a path" },
   dotenv: {
     check: (value, fromText) => {
-      if (fromText && typeof value === "string") return value.split(",").filter(Boolean);
-      if (typeof value === "string" && value !== "") return [value];
-      if (Array.isArray(value) && value.every((x) => typeof x === "string")) return value;
-      if (value === false) return [];
-      return undefined;
+      let v = value;
+      if (fromText && typeof v === "string") {
+        // `a.env,b.env`, or JSON for what a list of paths cannot say: `[{"path":"ci.env","required":true}]`.
+        if (!v.trimStart().startsWith("[")) return v.split(",").filter(Boolean).map(optionalFile);
+        try {
+          v = JSON.parse(v);
+        } catch {
+          return undefined;
+        }
+      }
+      if (typeof v === "string" && v !== "") return [optionalFile(v)];
+      if (v === false) return [];
+      if (!Array.isArray(v)) return undefined;
+      const files = v.map(dotenvFile);
+      return files.every((file) => file !== undefined) ? files : undefined;
     },
-    expected: "a path or a list of paths",
+    expected: 'a path, or a list of paths and { "path": …, "required": true } objects',
   },
   captureLimit: {
     check: wholeNumber(1024, MAX_CAPTURE_LIMIT),

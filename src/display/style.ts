@@ -32,7 +32,8 @@ export function statusText(status: TaskStatus): string {
     case "passed":
       return "passed";
     case "failed":
-      return status.commandFailed ? `failed (exit ${status.exitCode})` : "failed";
+      // A thrown error is status 1; any other status is worth saying (process.exit(3), an exitCode).
+      return status.commandFailed || status.exitCode !== 1 ? `failed (exit ${status.exitCode})` : "failed";
     case "timed-out":
       return "timed out";
     case "cancelled":

@@ -15,6 +15,7 @@ import type { Attempt, TaskRun, TaskStatus } from "./outcomes.ts";
 import { keptOutput } from "./task-output.ts";
 import { TaskExit, type TaskScope, type TaskScopes } from "./task-scope.ts";
 import { messageOf } from "../common/error-text.ts";
+import { showValue } from "../common/show-value.ts";
 import { longTimer, type LongTimer } from "../common/long-timer.ts";
 
 /** What every task's context shares; the attempt adds the per-task parts. */
@@ -247,7 +248,16 @@ export function statusOfError(error: unknown): TaskStatus {
       return { kind: "failed", exitCode: commandExitStatus(error.result), message, commandFailed: true };
     }
     const message = error instanceof Error ? messageOf(error) : `Task threw ${messageOf(error)}`;
-    return { kind: "failed", exitCode: 1, message, commandFailed: false };
+    // An error that carries its exit status (invoke's `Exit`, execa's errors) ends the task
+    // with it, as process.exit would: 0 passes.
+    const code = typeof error === "object" && error !== null ? (error as { exitCode?: unknown }).exitCode : undefined;
+    if (code === undefined) return { kind: "failed", exitCode: 1, message, commandFailed: false };
+    if (code === 0) return { kind: "passed" };
+    if (typeof code === "number" && Number.isInteger(code) && code >= 1 && code <= 255) {
+      return { kind: "failed", exitCode: code, message, commandFailed: false };
+    }
+    const why = `its exitCode ${showValue(code)} is not a whole number from 0 to 255, so the task's status is 1`;
+    return { kind: "failed", exitCode: 1, message: `${message} (${why})`, commandFailed: false };
   } catch {
     // A thrown value that cannot even be looked at (a Proxy whose traps throw).
     return { kind: "failed", exitCode: 1, message: "Task threw a value that cannot be shown", commandFailed: false };

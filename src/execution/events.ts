@@ -35,11 +35,30 @@ export interface Reporter {
   handle(event: RunEvent): Promise<void> | undefined;
 }
 
-/** Hands each event to every reporter, in the order they were given. */
+/** What every event becomes before any reporter sees it: the run's secrets masked (masked-events.ts). */
+export type EventFilter = (event: RunEvent) => readonly RunEvent[];
+
+/**
+ * Hands each event to every reporter, in the order they were given; with a `filter` (a run
+ * with secrets), each event goes through it first, once, for all of them.
+ */
 export class Reporters {
-  constructor(private readonly reporters: readonly Reporter[]) {}
+  constructor(
+    private readonly reporters: readonly Reporter[],
+    private readonly filter?: EventFilter,
+  ) {}
 
   emit(event: RunEvent): Promise<void> | undefined {
+    if (this.filter === undefined) return this.send(event);
+    let waits: Promise<void>[] | undefined;
+    for (const masked of this.filter(event)) {
+      const wait = this.send(masked);
+      if (wait !== undefined) (waits ??= []).push(wait);
+    }
+    return waits === undefined ? undefined : Promise.all(waits).then(() => undefined);
+  }
+
+  private send(event: RunEvent): Promise<void> | undefined {
     let waits: Promise<void>[] | undefined;
     for (const reporter of this.reporters) {
       const wait = reporter.handle(event);
@@ -51,6 +70,11 @@ export class Reporters {
 
   /** The run's end, to each reporter once the one before has written all it had. */
   async end(record: RunRecord): Promise<void> {
-    for (const reporter of this.reporters) await reporter.handle({ kind: "run-ended", record });
+    const ended: RunEvent = { kind: "run-ended", record };
+    const events = this.filter?.(ended) ?? [ended];
+    for (const event of events) {
+      if (event.kind !== "run-ended") await this.send(event);
+      else for (const reporter of this.reporters) await reporter.handle(event);
+    }
   }
 }

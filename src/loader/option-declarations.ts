@@ -18,13 +18,21 @@ export interface OptionDef {
   readonly multiple: boolean;
   readonly positional: boolean;
   readonly required: boolean;
+  /** Shown as `***` wherever runner prints or writes it. */
+  readonly secret: boolean;
 }
 
 export type OptionValue = string | number | boolean | readonly (string | number | boolean)[];
 
-const TYPES: readonly OptionType[] = ["string", "number", "boolean"];
+const TYPES: readonly OptionType[] = ["string", "number", "boolean", "count"];
+
+/** Whether the option is a flag (takes no value on the command line). */
+export function isFlag(def: Pick<OptionDef, "type">): boolean {
+  return def.type === "boolean" || def.type === "count";
+}
 
 function fitsType(value: unknown, type: OptionType): boolean {
+  if (type === "count") return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
   return type === "number" ? typeof value === "number" && !Number.isNaN(value) : typeof value === type;
 }
 
@@ -56,7 +64,15 @@ export function normalizeOptions(specs: OptionSpecs | undefined, where: string):
     }
     const multiple = spec.multiple === true;
     const positional = spec.positional === true;
-    if (positional && spec.type === "boolean") throw bad("is a boolean and cannot be positional");
+    if (positional && isFlag(spec)) throw bad(`is a ${spec.type} and cannot be positional`);
+    if (spec.type === "count") {
+      // A count says how many times its flag was given: one number, 0 unless given.
+      if (multiple) throw bad("is a count and cannot be multiple: it counts its repeats itself");
+      if (spec.choices !== undefined) throw bad("is a count and cannot have choices");
+      if (spec.required === true) throw bad("is a count and cannot be required: it is 0 unless given");
+    }
+    const secret = spec.secret === true;
+    if (secret && isFlag(spec)) throw bad(`is a ${spec.type} and cannot be secret: only values are`);
     if (positional && sawVariadicPositional) {
       throw bad("is positional after a positional with multiple: true, which takes every remaining word");
     }
@@ -73,7 +89,8 @@ export function normalizeOptions(specs: OptionSpecs | undefined, where: string):
       if (multiple && !Array.isArray(spec.default)) throw bad(`has multiple: true but a default that is not a list`);
       for (const value of values) {
         if (!fitsType(value, spec.type)) {
-          throw bad(`has default ${showValue(value)}, which is not a ${spec.type}`);
+          const what = spec.type === "count" ? "whole number ≥ 0 (a count)" : spec.type;
+          throw bad(`has default ${showValue(value)}, which is not a ${what}`);
         }
         if (spec.choices !== undefined && !spec.choices.includes(value)) {
           throw bad(`has default ${showValue(value)}, which is not one of its choices`);
@@ -91,6 +108,7 @@ export function normalizeOptions(specs: OptionSpecs | undefined, where: string):
       multiple,
       positional,
       required: spec.required === true,
+      secret,
     });
   }
   return defs;

@@ -1,5 +1,34 @@
-// How a step is shown in plans, headers, prefixes and reports: `build --target esnext docs`.
+// How a step is shown in plans, headers, prefixes and reports: `build --target esnext docs`,
+// with the value of a `secret: true` option as `***`.
+import { SECRET_MASK } from "../common/secrets.ts";
 import type { Step } from "./plan.ts";
+
+/** The step's options as reports show them: every declared option's value, a secret's as `***`. */
+export function shownOptions(step: Step): Readonly<Record<string, unknown>> {
+  if (!step.task.options.some((def) => def.secret)) return step.options;
+  const shown: Record<string, unknown> = { ...step.options };
+  for (const def of step.task.options) {
+    const value = shown[def.key];
+    if (!def.secret || value === undefined) continue;
+    shown[def.key] = Array.isArray(value) ? value.map(() => SECRET_MASK) : SECRET_MASK;
+  }
+  return shown;
+}
+
+/** Every secret value of the plan's steps (their `secret: true` options), as text. */
+export function secretValues(steps: readonly Step[]): string[] {
+  const values = new Set<string>();
+  for (const step of steps) {
+    for (const def of step.task.options) {
+      if (!def.secret) continue;
+      const value = step.options[def.key];
+      for (const v of Array.isArray(value) ? value : [value]) {
+        if ((typeof v === "string" || typeof v === "number") && String(v) !== "") values.add(String(v));
+      }
+    }
+  }
+  return [...values];
+}
 
 /** describeStep's answers: a step never changes, and displays ask for each several times. */
 const descriptions = new WeakMap<Step, string>();
@@ -20,12 +49,24 @@ function describe(step: Step): string {
     const value = step.options[def.key];
     if (value === undefined || value === def.default) continue;
     if (def.type === "boolean" && value === false && def.default === undefined) continue;
+    if (def.type === "count" && value === 0 && def.default === undefined) continue;
     if (Array.isArray(value) && value.length === 0) continue;
+    if (def.type === "count") {
+      // The flags that give this count: counting starts from the default.
+      const from = typeof def.default === "number" ? def.default : 0;
+      const count = Number(value);
+      if (count < from) parts.push(`--no-${def.flag}`);
+      const times = count < from ? count : count - from;
+      if (times > 0 && def.short !== undefined) parts.push(`-${def.short.repeat(times)}`);
+      else parts.push(...Array<string>(times).fill(`--${def.flag}`));
+      continue;
+    }
     const values = Array.isArray(value) ? value : [value];
     for (const v of values) {
-      if (def.positional) parts.push(String(v));
+      const shown = def.secret ? SECRET_MASK : String(v);
+      if (def.positional) parts.push(shown);
       else if (def.type === "boolean") parts.push(v === true ? `--${def.flag}` : `--no-${def.flag}`);
-      else parts.push(`--${def.flag}`, String(v));
+      else parts.push(`--${def.flag}`, shown);
     }
   }
   parts.push(...step.args);

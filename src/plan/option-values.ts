@@ -2,12 +2,16 @@
 // with defaults filled in and required ones checked (the exact error texts of the CLI).
 import { UserError } from "../common/user-error.ts";
 import { showText } from "../common/show-value.ts";
-import type { OptionDef, OptionValue } from "../loader/option-declarations.ts";
+import { SECRET_MASK } from "../common/secrets.ts";
+import { isFlag, type OptionDef, type OptionValue } from "../loader/option-declarations.ts";
 
 /** One command-line word as a value of the option, or the CLI's documented error. */
 export function coerceValue(word: string, def: OptionDef, taskName: string): string | number | boolean {
   const invalid = (expected: string): UserError =>
-    new UserError(`Invalid value ${showText(word)} for --${def.flag} of task "${taskName}": expected ${expected}.`);
+    // A secret's value is not repeated, even when it is wrong.
+    new UserError(
+      `Invalid value ${def.secret ? SECRET_MASK : showText(word)} for --${def.flag} of task "${taskName}": expected ${expected}.`,
+    );
   let value: string | number | boolean = word;
   if (def.type === "number") {
     // Plain decimals: `-2`, `1.5`; not `0x10`, `1e3`, ` 4 ` or `Infinity`.
@@ -33,7 +37,7 @@ export function positionalLabel(def: OptionDef): string {
 export function usage(taskName: string, defs: readonly OptionDef[]): string {
   const required = defs
     .filter((def) => def.required && !def.positional)
-    .map((def) => (def.type === "boolean" ? `--${def.flag}` : `--${def.flag} <${def.choices?.join("|") ?? def.type}>`));
+    .map((def) => (isFlag(def) ? `--${def.flag}` : `--${def.flag} <${def.choices?.join("|") ?? def.type}>`));
   const positionals = defs.filter((def) => def.positional).map(positionalLabel);
   const hasOthers = defs.some((def) => !def.positional && !def.required);
   return ["runner", taskName, ...required, ...(hasOthers ? ["[options]"] : []), ...positionals].join(" ");
@@ -49,6 +53,7 @@ export function finishOptions(
   for (const def of defs) {
     let value = given.get(def.key) ?? (def.default as OptionValue | undefined);
     if (value === undefined && def.type === "boolean" && !def.required) value = false;
+    if (value === undefined && def.type === "count") value = 0;
     if (value === undefined && def.multiple && !def.required) value = [];
     const missing = value === undefined || (def.multiple && Array.isArray(value) && value.length === 0);
     if (def.required && missing) {

@@ -9,7 +9,8 @@
 //   exitCode    runner's exit status for the run.
 //   tasks       one entry per planned task, in plan order (what the summary lists):
 //     name        the task's name (`docs.build`); `options` tells apart a task run twice.
-//     options     every declared option's value, defaults included ({} for a plain function).
+//     options     every declared option's value, defaults included ({} for a plain function);
+//                 a secret option's as "***".
 //     status      "passed" | "failed" | "timed-out" | "cancelled" | "skipped".
 //     exitCode    0 passed; the failing command's code (128+N when signal N killed it) or
 //                 1 for a thrown error; 124 timed out; null when cancelled or skipped.
@@ -27,6 +28,7 @@
 import { taskExitStatus } from "../execution/exit-status.ts";
 import type { RunRecord, TaskRun, TaskStatus } from "../execution/outcomes.ts";
 import { unreachable } from "../common/unreachable.ts";
+import { shownOptions } from "../plan/describe.ts";
 
 export const REPORT_VERSION = 1;
 
@@ -121,7 +123,7 @@ export function buildReport(record: RunRecord): Report {
     exitCode: record.exitCode,
     tasks: record.runs.map((run) => ({
       name: run.step.task.name,
-      options: run.step.options,
+      options: shownOptions(run.step),
       status: run.status.kind,
       exitCode: statusExitCode(run.status),
       signal: taskSignal(run),

@@ -62,6 +62,7 @@ export function realWorld(options: RealWorldOptions): World {
         process.off("unhandledRejection", rejected);
       };
     },
+    fillEnv,
     exitCode: {
       get: () => {
         const code: unknown = process.exitCode;
@@ -215,5 +216,14 @@ export function trapExit(handler: (code: number) => void): () => void {
   };
   return () => {
     process.exit = original;
+  };
+}
+
+/** World.fillEnv on the real process.env (test/world.ts uses it too: task code runs in the test's process). */
+export function fillEnv(values: Readonly<Record<string, string>>): () => void {
+  const added = Object.entries(values).filter(([key]) => process.env[key] === undefined);
+  for (const [key, value] of added) process.env[key] = value;
+  return () => {
+    for (const [key, value] of added) if (process.env[key] === value) Reflect.deleteProperty(process.env, key);
   };
 }

@@ -107,6 +107,11 @@ export interface World {
   readonly startWatchdog: (
     onStuck: (reason: StuckReason) => { readonly status: number; readonly lines: readonly string[] },
   ) => Watchdog | undefined;
+  /**
+   * Sets each of `values` that the process's environment (task code's `process.env`) does not
+   * have; returns how to remove them again (those task code has not changed since).
+   */
+  readonly fillEnv: (values: Readonly<Record<string, string>>) => () => void;
   /** process.exitCode as code left it (undefined when unset), and a way to unset it. */
   readonly exitCode: { readonly get: () => number | undefined; readonly reset: () => void };
 }

@@ -120,11 +120,14 @@ describe("precedence", () => {
     {
       key: "dotenv",
       file: [".env"],
-      fileResult: ["/x/.env"],
+      fileResult: [{ path: "/x/.env", required: false }],
       env: "/a.env,/b.env",
-      envResult: ["/a.env", "/b.env"],
+      envResult: [
+        { path: "/a.env", required: false },
+        { path: "/b.env", required: false },
+      ],
       cli: "/c.env",
-      cliResult: ["/c.env"],
+      cliResult: [{ path: "/c.env", required: false }],
     },
     { key: "captureLimit", file: 2048, fileResult: 2048, env: "4096", envResult: 4096, cli: "8192", cliResult: 8192 },
   ];
@@ -268,18 +271,38 @@ describe("checks", () => {
     expect(fileError({ file: 3 })).toBe(`Invalid value 3 for file in ${RC}: expected a path.`);
   });
 
-  it("reads dotenv comma-separated from text, a list or a string in a file, false for none", () => {
-    expect(fromEnv("dotenv", "/a.env,/b.env")).toEqual(["/a.env", "/b.env"]);
-    expect(fromEnv("dotenv", "/a.env")).toEqual(["/a.env"]);
-    expect(fromEnv("dotenv", "/a.env,,/b.env,")).toEqual(["/a.env", "/b.env"]);
-    expect(fromFile({ dotenv: ".env" }).dotenv).toEqual(["/x/.env"]);
-    expect(fromFile({ dotenv: [".env", ".env.local"] }).dotenv).toEqual(["/x/.env", "/x/.env.local"]);
+  it("reads dotenv comma-separated or as JSON from text, a list or a string in a file, false for none", () => {
+    const optional = (path: string) => ({ path, required: false });
+    expect(fromEnv("dotenv", "/a.env,/b.env")).toEqual([optional("/a.env"), optional("/b.env")]);
+    expect(fromEnv("dotenv", "/a.env")).toEqual([optional("/a.env")]);
+    expect(fromEnv("dotenv", "/a.env,,/b.env,")).toEqual([optional("/a.env"), optional("/b.env")]);
+    expect(fromEnv("dotenv", `["/a.env", {"path": "/ci.env", "required": true}]`)).toEqual([
+      optional("/a.env"),
+      { path: "/ci.env", required: true },
+    ]);
+    expect(fromFile({ dotenv: ".env" }).dotenv).toEqual([optional("/x/.env")]);
+    expect(fromFile({ dotenv: [".env", ".env.local"] }).dotenv).toEqual([
+      optional("/x/.env"),
+      optional("/x/.env.local"),
+    ]);
+    expect(fromFile({ dotenv: [".env", { path: ".env.ci", required: true }] }).dotenv).toEqual([
+      optional("/x/.env"),
+      { path: "/x/.env.ci", required: true },
+    ]);
+    expect(fromFile({ dotenv: [{ path: ".env", required: false }] }).dotenv).toEqual([optional("/x/.env")]);
     expect(fromFile({ dotenv: [] }).dotenv).toEqual([]);
     expect(fromFile({ dotenv: false }).dotenv).toEqual([]);
-    const expected = "expected a path or a list of paths.";
+    const expected = 'expected a path, or a list of paths and { "path": …, "required": true } objects.';
     expect(fileError({ dotenv: true })).toBe(`Invalid value true for dotenv in ${RC}: ${expected}`);
     expect(fileError({ dotenv: [".env", 3] })).toBe(`Invalid value [".env",3] for dotenv in ${RC}: ${expected}`);
     expect(fileError({ dotenv: "" })).toBe(`Invalid value "" for dotenv in ${RC}: ${expected}`);
+    expect(fileError({ dotenv: [{ path: ".env", required: "yes" }] })).toBe(
+      `Invalid value [{"path":".env","required":"yes"}] for dotenv in ${RC}: ${expected}`,
+    );
+    expect(fileError({ dotenv: [{ file: ".env" }] })).toBe(
+      `Invalid value [{"file":".env"}] for dotenv in ${RC}: ${expected}`,
+    );
+    expect(envError("dotenv", "[oops")).toContain(expected);
   });
 
   it("wants captureLimit a whole number of bytes from 1024 to 256 MiB", () => {
@@ -355,10 +378,15 @@ describe("checkConfigFile", () => {
     });
     expect(checked.values).toEqual({
       file: "/project/tasks/ci.ts",
-      dotenv: ["/project/config/.env", "/project/shared.env", "/etc/runner.env"],
+      dotenv: ["/project/config/.env", "/project/shared.env", "/etc/runner.env"].map((path) => ({
+        path,
+        required: false,
+      })),
     });
     expect(checkConfigFile({ path, values: { file: "/abs/tasks.ts" } }).values.file).toBe("/abs/tasks.ts");
-    expect(checkConfigFile({ path, values: { dotenv: ".env" } }).values.dotenv).toEqual(["/project/config/.env"]);
+    expect(checkConfigFile({ path, values: { dotenv: ".env" } }).values.dotenv).toEqual([
+      { path: "/project/config/.env", required: false },
+    ]);
     // Other text settings are not paths.
     expect(checkConfigFile({ path, values: { shell: "bash" } }).values.shell).toBe("bash");
   });
