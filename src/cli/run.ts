@@ -74,6 +74,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   ]);
 
   const groups = new ProcessGroups(world);
+  // -p -j1 runs one task at a time, as a serial run does.
+  const concurrent = core.parallel && config.jobs > 1;
   // Task code stuck in a synchronous loop blocks the event loop, and with it every timer and
   // signal handler: a watchdog outside the main thread takes over then (watchdog.ts).
   const deadlines = new Deadlines((earliest) => watchdog?.setDeadline(earliest));
@@ -128,7 +130,9 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           killGraceMs: config.killGrace,
           captureLimit: config.captureLimit,
           // Several commands at once cannot share the terminal's input.
-          inheritStdin: !core.parallel && world.stdinInheritable,
+          inheritStdin: !concurrent && world.stdinInheritable,
+          concurrent,
+          terminalSize: world.terminalSize,
         },
         commandRun: { groups, clock: world.clock },
         clock: world.clock,
