@@ -41,11 +41,13 @@ export interface RunRequest {
   readonly core: CoreOptions;
   readonly config: RunnerConfig;
   readonly collection: Collection;
+  /** Colours for stdout (task output's prefixes), and for runner's own lines on stderr. */
   readonly style: ChalkInstance;
+  readonly stderrStyle: ChalkInstance;
 }
 
 export async function runSteps(world: World, request: RunRequest): Promise<number> {
-  const { steps, core, config, collection, style } = request;
+  const { steps, core, config, collection, style, stderrStyle } = request;
   const cwd = projectDir(collection.file);
   // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
   // secret beats a checked-in .env); the `env` setting is explicit and wins over both.
@@ -56,7 +58,13 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   };
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   const streams = trackLineStart(world);
-  const display: DisplaySettings = { streams, style, quiet: core.quiet, taskCount: steps.length };
+  const display: DisplaySettings = {
+    streams,
+    style: stderrStyle,
+    stdoutStyle: style,
+    quiet: core.quiet,
+    taskCount: steps.length,
+  };
   const github = onGithubActions(world.env);
   const files =
     core.report === undefined && core.junit === undefined
