@@ -50,7 +50,8 @@ export interface RunOptions {
   /**
    * Text written to the command's stdin, which is then closed (unless `responders` keep it
    * open). Without `input` or `responders`, a command in a serial run reads runner's own
-   * stdin (the terminal, say); in a parallel run its stdin is empty.
+   * stdin (the terminal, say); where other tasks may run at once (`-p` with more than one
+   * job) its stdin is empty.
    */
   readonly input?: string;
   /** Answers written to stdin whenever the output matches a pattern, for commands that prompt. */
