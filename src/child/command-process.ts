@@ -146,11 +146,11 @@ class CommandProcess {
       // signals the group after its leader has gone.
       this.leader.onExit(() => run.groups.leaderExited(pid));
     }
-    this.handleIo(needsStdin);
+    this.handleIo();
     this.ended = this.finish(this.leader.ended, needsStdin);
   }
 
-  private handleIo(needsStdin: boolean): void {
+  private handleIo(): void {
     const { spec, leader } = this;
     const answer = respond(spec.responders, (text) => leader.stdin?.write(text));
     // Backpressure: while runner's own stdout (say, a pipe to a slow reader) is full, stop

@@ -44,7 +44,9 @@ export async function loadPty(): Promise<PtyModule> {
     return loaded;
   } catch (error) {
     const why = (error instanceof Error ? error.message : String(error)).split("\n")[0] ?? "";
-    throw new Error(`pty: true needs a pseudo-terminal from @lydell/node-pty, which could not be loaded: ${why}`);
+    throw new Error(`pty: true needs a pseudo-terminal from @lydell/node-pty, which could not be loaded: ${why}`, {
+      cause: error,
+    });
   }
 }
 
