@@ -186,6 +186,24 @@ export const fail = (ctx) => ctx.run("while [ ! -s pid ]; do sleep 0.05; done; e
   });
 });
 
+describe("pty: true, what a command leaves behind", () => {
+  it("ends with the run: a background job that ignores the terminal's hang-up too", async () => {
+    const dir = project({
+      "tasks.mjs": `
+export const deaf = (ctx) => ctx.run("trap '' HUP; sleep 300 & echo $! > pid", { pty: true });
+export const after = (ctx) => ctx.run("kill -0 $(cat pid) && echo still-running");
+`,
+    });
+    const r = await runRunner(["deaf", "after"], { cwd: dir });
+    const pid = readPid(dir);
+    leftovers.push(pid);
+    expect(r.code).toBe(0);
+    // Left running for later tasks, as without a pty; stopped when the run is over.
+    expect(r.stdout).toContain("still-running");
+    expect(await waitUntilGone(pid)).toBe(true);
+  });
+});
+
 /** As inTerminal, calling `then` once `text` has appeared. */
 function inTerminalWhen(
   args: readonly string[],
