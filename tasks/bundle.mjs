@@ -77,9 +77,9 @@ export async function bundle({ out = root } = {}) {
     target: "node20",
     // chalk, commander, leven and dotenv are bundled in: resolving and reading a dozen
     // package files cost more at every start than running runner's own code. esbuild (a
-    // native binary) and cosmiconfig (with its parsers) stay packages, loaded only on the
-    // paths that need them.
-    external: ["esbuild", "cosmiconfig"],
+    // native binary), cosmiconfig (with its parsers) and @lydell/node-pty (a native addon,
+    // for `pty: true`) stay packages, loaded only on the paths that need them.
+    external: ["esbuild", "cosmiconfig", "@lydell/node-pty"],
     sourcemap: "linked",
     plugins: [commanderWithoutEagerChildProcess, chalkWithoutColorDetection],
     define: {

@@ -4,7 +4,7 @@
 // into chunks — inside a line, inside a UTF-8 character, right at a newline — the bytes out
 // must be the same.
 import { describe, expect, it } from "vitest";
-import { PrefixedLines } from "../src/display/lines.ts";
+import { PrefixedLines, type CarriageReturns } from "../src/display/lines.ts";
 
 const PREFIX = Buffer.from("build │ ");
 const BARE = Buffer.from("build │");
@@ -32,9 +32,41 @@ function model(data: Buffer, maxLine: number): Buffer {
   return Buffer.concat(out);
 }
 
+/**
+ * What the prefixed mode shows for `data` holding carriage returns, all at once: of each
+ * line (its "\r\n" a line end), on a terminal every non-empty state drawn over the last,
+ * prefix and all; elsewhere only its last non-empty state.
+ */
+function returnsModel(data: Buffer, returns: CarriageReturns): Buffer {
+  const text = data.toString("latin1");
+  const out: string[] = [];
+  const lines = text.split("\n");
+  lines.forEach((line, index) => {
+    const last = index === lines.length - 1;
+    if (last && line === "") return;
+    const crlf = !last && line.endsWith("\r");
+    const end = last ? "\n" : crlf ? "\r\n" : "\n";
+    const states = (crlf ? line.slice(0, -1) : line).split("\r");
+    const shown = states.filter((state) => state !== "");
+    if (returns === "last-state") {
+      const state = shown.at(-1) ?? "";
+      if (last && state === "") return;
+      out.push(state === "" ? BARE.toString("latin1") : PREFIX.toString("latin1"), state, end);
+      return;
+    }
+    const final = states.at(-1) ?? "";
+    const drawn = states.slice(0, -1).filter((state) => state !== "");
+    for (const state of drawn) out.push(PREFIX.toString("latin1"), state, "\r");
+    if (final !== "") out.push(PREFIX.toString("latin1"), final, end);
+    else if (drawn.length > 0) out.push(end);
+    else if (!last) out.push(BARE.toString("latin1"), end);
+  });
+  return Buffer.from(out.join(""), "latin1");
+}
+
 /** What PrefixedLines lets out for `data` cut at `cuts`, flush included. */
-function cutter(data: Buffer, cuts: readonly number[], maxLine: number): Buffer {
-  const lines = new PrefixedLines(PREFIX, BARE, maxLine);
+function cutter(data: Buffer, cuts: readonly number[], maxLine: number, returns?: CarriageReturns): Buffer {
+  const lines = new PrefixedLines(PREFIX, BARE, maxLine, returns);
   const out: Buffer[] = [];
   let start = 0;
   for (const end of [...cuts, data.length]) {
@@ -58,7 +90,7 @@ function random(seed: number): () => number {
   };
 }
 
-/** Lines of mixed lengths (empty ones, long ones), any bytes but 0x0A; the end may lack a newline. */
+/** Lines of mixed lengths (empty ones, long ones), any bytes but 0x0A and 0x0D; the end may lack a newline. */
 function output(next: () => number): Buffer {
   const parts: Buffer[] = [];
   const count = Math.floor(next() * 40);
@@ -67,7 +99,7 @@ function output(next: () => number): Buffer {
     const line = Buffer.alloc(length);
     for (let j = 0; j < length; j++) {
       const byte = Math.floor(next() * 256);
-      line[j] = byte === 0x0a ? 0x0b : byte;
+      line[j] = byte === 0x0a || byte === 0x0d ? 0x0b : byte;
     }
     parts.push(line, Buffer.from(next() < 0.85 || i < count - 1 ? "\n" : ""));
   }
@@ -112,5 +144,61 @@ describe("PrefixedLines", () => {
       if (!got.equals(expected))
         expect({ seed, got: got.toString("hex") }).toEqual({ seed, got: expected.toString("hex") });
     }
+  });
+
+  describe("carriage returns (progress drawn in place)", () => {
+    const progress = Buffer.from("50%\r60%\r70%\ndone\n");
+
+    it("off a terminal, keeps each line's last state", () => {
+      expect(cutter(progress, [], 100, "last-state").toString()).toBe("build │ 70%\nbuild │ done\n");
+      expect(cutter(Buffer.from("a\rb\n"), [], 100).toString()).toBe("build │ b\n");
+      // A "\r" that ends the line shows what was there: the state before it.
+      expect(cutter(Buffer.from("50%\r60%\r\n"), [3, 4], 100).toString()).toBe("build │ 60%\r\n");
+      expect(cutter(Buffer.from("50%\r60%\r"), [], 100).toString()).toBe("build │ 60%\n");
+    });
+
+    it("on a terminal, redraws the prefix with each state", () => {
+      expect(cutter(progress, [], 100, "redraw").toString()).toBe(
+        "build │ 50%\rbuild │ 60%\rbuild │ 70%\nbuild │ done\n",
+      );
+      // A state is drawn as soon as its "\r" comes, not when the line ends.
+      const lines = new PrefixedLines(PREFIX, BARE, 100, "redraw");
+      expect(lines.push(Buffer.from("50%\r"))?.toString()).toBe("build │ 50%\r");
+      expect(lines.push(Buffer.from("60%\r"))?.toString()).toBe("build │ 60%\r");
+      expect(lines.flush()?.toString()).toBe("\n");
+    });
+
+    it("keeps \\r\\n line ends as they are", () => {
+      for (const returns of ["redraw", "last-state"] as const) {
+        expect(cutter(Buffer.from("one\r\n\r\ntwo\r\n"), [4, 5, 6], 100, returns).toString()).toBe(
+          "build │ one\r\nbuild │\r\nbuild │ two\r\n",
+        );
+      }
+    });
+
+    it("matches the model for any output, however it is chunked", () => {
+      const bytes = ["a", "b", "é", "\r", "\r", "\n", " "];
+      for (let seed = 1; seed <= 400; seed++) {
+        const next = random(seed);
+        const length = Math.floor(next() * 60);
+        let text = "";
+        for (let i = 0; i < length; i++) text += bytes[Math.floor(next() * bytes.length)] ?? "";
+        const data = Buffer.from(text);
+        const cuts: number[] = [];
+        for (let at = 0; at < data.length; at += 1 + Math.floor(next() * 8)) if (at > 0) cuts.push(at);
+        for (const returns of ["redraw", "last-state"] as const) {
+          const got = cutter(data, cuts, 1 << 20, returns);
+          const expected = returnsModel(data, returns);
+          if (!got.equals(expected)) {
+            expect({ seed, returns, text, got: got.toString() }).toEqual({
+              seed,
+              returns,
+              text,
+              got: expected.toString(),
+            });
+          }
+        }
+      }
+    });
   });
 });

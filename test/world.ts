@@ -63,6 +63,7 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
     stdout: writer((text) => (stdout += text)),
     stderr: writer((text) => (stderr += text)),
     stdinInheritable: false,
+    terminalSize: () => undefined,
     clock: { now: () => Number(process.hrtime.bigint() - origin) / 1e6, epochMs: () => Date.now() },
     runner: testRunner,
     importModule: nativeImport,

@@ -50,11 +50,33 @@ export interface RunOptions {
   /**
    * Text written to the command's stdin, which is then closed (unless `responders` keep it
    * open). Without `input` or `responders`, a command in a serial run reads runner's own
-   * stdin (the terminal, say); in a parallel run its stdin is empty.
+   * stdin (the terminal, say); where other tasks may run at once (`-p` with more than one
+   * job) its stdin is empty.
    */
   readonly input?: string;
   /** Answers written to stdin whenever the output matches a pattern, for commands that prompt. */
   readonly responders?: readonly Responder[];
+  /**
+   * Run the command on a pseudo-terminal (invoke's `pty=True`): it sees a terminal, so it
+   * keeps its colours (`ls --color=auto`, git, cargo) and prints its progress as it goes
+   * instead of buffering it until it exits (Python, C programs). Its output is still shown,
+   * attributed to the task and captured; but a terminal has one output, so stdout and stderr
+   * arrive merged in `result.stdout` (`result.stderr` is empty). The terminal has the size
+   * of runner's own (80×24 when runner has none); `TERM` is `xterm-256color` unless set.
+   * `input` and responders are typed into it (and echoed, as a terminal does), then an end
+   * of file; for a person to type, use `interactive`.
+   * @defaultValue `false`
+   */
+  readonly pty?: boolean;
+  /**
+   * Hand the command runner's own terminal (stdin, stdout and stderr), for editors, pagers
+   * and prompts a person answers (`git rebase -i`, `less`, `npm login`). Its output is not
+   * captured: `result.stdout`, `stderr` and `all` are empty. Only where one task runs at a
+   * time: in a parallel run (`-p` with more than one job) the call throws. Not together with
+   * `pty`, `input`, `responders` or `hide`.
+   * @defaultValue `false`
+   */
+  readonly interactive?: boolean;
 }
 
 /** The result of a command run by `ctx.run`, `ctx.exec` or `` ctx.$`…` ``. */

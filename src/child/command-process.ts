@@ -1,6 +1,8 @@
 // One command's child process: spawned as the leader of its own process group, its output
 // streamed to sinks and kept as a bounded tail, answered by responders, and ended by a time
-// limit or by cancellation. Its end is a typed outcome, never an exception.
+// limit or by cancellation. Its end is a typed outcome, never an exception. Its output comes
+// through pipes, or a pseudo-terminal (pty-leader.ts), or, for an interactive command, goes
+// straight to runner's own terminal, uncaptured.
 //
 // Why node:child_process and not execa: runner uses none of execa's buffering, piping or
 // error objects, and its layers cost JavaScript on every command, where runner starts
@@ -9,6 +11,8 @@ import type { ChildProcess, StdioOptions } from "node:child_process";
 import { statSync } from "node:fs";
 import type { Clock } from "../world/world.ts";
 import { DEFAULT_SHELL, shellSignalReport } from "./direct-command.ts";
+import { childLeader, failedLeader, type Leader, type LeaderEnd, type Output } from "./leader.ts";
+import type { PtySpawn } from "./pty-leader.ts";
 import type { Outcome } from "./outcome.ts";
 import type { ProcessGroups } from "./process-groups.ts";
 import type { Responder } from "../api/responder.ts";
@@ -39,6 +43,12 @@ export interface CommandSpec {
   readonly signal: AbortSignal;
   /** Whether the child may read runner's stdin (serial runs). */
   readonly inheritStdin: boolean;
+  /**
+   * Where the command's output goes: `pipes` (captured, the usual), `pty` (a pseudo-terminal
+   * of `ptySize`, captured as stdout), `terminal` (runner's own stdio, not captured).
+   */
+  readonly terminal: "pipes" | "pty" | "terminal";
+  readonly ptySize: { readonly columns: number; readonly rows: number };
   /** Where output goes; a returned promise means "full": the stream pauses until it settles. */
   readonly onStdout: Sink;
   readonly onStderr: Sink;
@@ -62,9 +72,6 @@ export interface CommandRun {
 
 let childProcess: typeof import("node:child_process") | undefined;
 
-/** How the command's leader ended, once its output is all read, or why it never started. */
-type LeaderEnd = { readonly code: number | null; readonly signal: NodeJS.Signals | null } | NodeJS.ErrnoException;
-
 /** Being stopped by runner. */
 interface Stopping {
   readonly kind: "stopping";
@@ -79,8 +86,22 @@ interface Stopping {
 type State = { readonly kind: "running" } | Stopping | { readonly kind: "ended" };
 
 export async function runCommand(spec: CommandSpec, run: CommandRun): Promise<CommandEnd> {
+  if (spec.terminal === "pty") {
+    const pty = await import("./pty-leader.ts");
+    const module = await pty.loadPty();
+    return new CommandProcess(spec, run, () => spawnOnPty(spec, (spawn) => pty.ptyLeader(module, spawn))).ended;
+  }
   childProcess ??= await import("node:child_process");
-  return new CommandProcess(spec, run, childProcess).ended;
+  const spawner = childProcess;
+  return new CommandProcess(spec, run, (stdio) => spawnCommand(spawner, spec, stdio)).ended;
+}
+
+/** What started: the leader, and what it is (for messages and signal reports). */
+interface Started {
+  readonly leader: Leader;
+  readonly file: string;
+  readonly shell: string | false;
+  readonly bypassedShell: boolean;
 }
 
 class CommandProcess {
@@ -90,7 +111,7 @@ class CommandProcess {
   private readonly stdout: Tail;
   private readonly stderr: Tail;
   private readonly all: Tail;
-  private readonly subprocess: ChildProcess;
+  private readonly leader: Leader;
   /** The group's id (the leader's pid), when it started. */
   private readonly pid: number | undefined;
   private readonly file: string;
@@ -102,46 +123,41 @@ class CommandProcess {
   constructor(
     private readonly spec: CommandSpec,
     private readonly run: CommandRun,
-    spawner: typeof import("node:child_process"),
+    spawn: (stdio: StdioOptions) => Started,
   ) {
     this.started = run.clock.now();
     this.stdout = new Tail(spec.captureLimit);
     this.stderr = new Tail(spec.captureLimit);
     this.all = new Tail(spec.captureLimit);
     const needsStdin = spec.input !== undefined || spec.responders.length > 0;
-    const stdio: StdioOptions = [needsStdin ? "pipe" : spec.inheritStdin ? "inherit" : "ignore", "pipe", "pipe"];
+    const stdin = needsStdin ? "pipe" : spec.inheritStdin ? "inherit" : "ignore";
+    const output = spec.terminal === "terminal" ? "inherit" : "pipe";
     ({
-      subprocess: this.subprocess,
+      leader: this.leader,
       file: this.file,
       shell: this.shell,
       bypassedShell: this.bypassedShell,
-    } = spawnCommand(spawner, spec, stdio));
-    const leaderEnded = new Promise<LeaderEnd>((resolve) => {
-      this.subprocess.once("close", (code, signal) => resolve({ code, signal }));
-      this.subprocess.on("error", (error) => {
-        if (this.subprocess.pid === undefined) resolve(error);
-      });
-    });
-    this.pid = this.subprocess.pid;
+    } = spawn([stdin, output, output]));
+    this.pid = this.leader.pid;
     if (this.pid !== undefined) {
       const pid = this.pid;
       run.groups.add(pid);
       // First of the exit listeners: the group's proof must change hands before anything
       // signals the group after its leader has gone.
-      this.subprocess.once("exit", () => run.groups.leaderExited(pid));
+      this.leader.onExit(() => run.groups.leaderExited(pid));
     }
-    this.handleIo(needsStdin);
-    this.ended = this.finish(leaderEnded, needsStdin);
+    this.handleIo();
+    this.ended = this.finish(this.leader.ended, needsStdin);
   }
 
-  private handleIo(needsStdin: boolean): void {
-    const { spec, subprocess } = this;
-    const answer = respond(spec.responders, (text) => subprocess.stdin?.write(text));
+  private handleIo(): void {
+    const { spec, leader } = this;
+    const answer = respond(spec.responders, (text) => leader.stdin?.write(text));
     // Backpressure: while runner's own stdout (say, a pipe to a slow reader) is full, stop
     // reading the child's output, so the child waits instead of runner's memory growing.
     // Not once the command is being stopped: what is left in its pipes is read at once, so
     // that its end is seen without waiting for that reader.
-    const forward = (stream: NodeJS.ReadableStream | null, tail: Tail, sink: Sink): void => {
+    const forward = (stream: Output | null, tail: Tail, sink: Sink): void => {
       stream?.on("data", (chunk: Buffer) => {
         tail.push(chunk);
         this.all.push(chunk);
@@ -152,30 +168,27 @@ class CommandProcess {
         void full.then(() => stream.resume());
       });
     };
-    forward(subprocess.stdout, this.stdout, spec.onStdout);
-    forward(subprocess.stderr, this.stderr, spec.onStderr);
-    if (spec.input !== undefined) subprocess.stdin?.write(spec.input);
-    if (needsStdin && spec.responders.length === 0) subprocess.stdin?.end();
-    subprocess.stdin?.on("error", () => {
-      // The command exited without reading all its input: not our failure.
-    });
+    forward(leader.stdout, this.stdout, spec.onStdout);
+    forward(leader.stderr, this.stderr, spec.onStderr);
+    if (spec.input !== undefined) leader.stdin?.write(spec.input);
+    // Without responders nothing more is written. (Without `input` either, a pipe is not even
+    // opened; a pseudo-terminal's input then ends at once, as an empty pipe would.)
+    if (spec.responders.length === 0) leader.stdin?.end();
   }
 
   /** Stops the command's whole group: `signal` now, SIGKILL after the grace period. */
   private stop(why: "timeout" | "cancelled", signal: NodeJS.Signals = "SIGTERM"): void {
-    const { pid, subprocess } = this;
+    const { pid, leader } = this;
     if (this.state.kind !== "running" || pid === undefined) return;
     const stopping: Stopping = { kind: "stopping", why, signal, killed: false };
     this.state = stopping;
-    subprocess.stdout?.resume();
-    subprocess.stderr?.resume();
+    leader.stdout?.resume();
+    leader.stderr?.resume();
     this.run.groups.signal(pid, signal);
     // When a stopped command's leader exits, its group may live on: a shell's background jobs
     // ignore SIGINT, outlive the shell and hold its pipes open (so "close" waits). They get
     // SIGTERM at once; the SIGKILL timer stays for whatever ignores that too.
-    if (subprocess.exitCode === null && subprocess.signalCode === null) {
-      subprocess.once("exit", () => this.run.groups.signal(pid, "SIGTERM"));
-    }
+    if (leader.running()) leader.onExit(() => this.run.groups.signal(pid, "SIGTERM"));
     this.graceTimer = longTimer(() => {
       stopping.killed = true;
       this.run.groups.signal(pid, "SIGKILL");
@@ -183,7 +196,7 @@ class CommandProcess {
   }
 
   private async finish(leaderEnded: Promise<LeaderEnd>, needsStdin: boolean): Promise<CommandEnd> {
-    const { spec, pid, subprocess } = this;
+    const { spec, pid } = this;
     const timer = spec.timeoutMs === undefined ? undefined : longTimer(() => this.stop("timeout"), spec.timeoutMs);
     // Cancelled by a Ctrl-C (the abort reason names the signal) the command gets that signal,
     // as it would in a shell; cancelled for any other reason, SIGTERM.
@@ -194,7 +207,7 @@ class CommandProcess {
     if (spec.signal.aborted) onAbort();
     else spec.signal.addEventListener("abort", onAbort, { once: true });
 
-    const leader = await leaderEnded;
+    const end = await leaderEnded;
     timer?.cancel();
     spec.signal.removeEventListener("abort", onAbort);
     const stopping = this.state.kind === "stopping" ? this.state : undefined;
@@ -213,9 +226,9 @@ class CommandProcess {
       this.run.groups.ended(pid, { leftBehind });
     }
     this.graceTimer?.cancel();
-    if (needsStdin) subprocess.stdin?.destroy();
+    if (needsStdin) this.leader.stdin?.destroy();
     this.state = { kind: "ended" };
-    const outcome = this.outcomeOf(leader, stopping);
+    const outcome = this.outcomeOf(end, stopping);
     return {
       outcome,
       stdout: this.stdout.text(),
@@ -259,22 +272,13 @@ class CommandProcess {
  * shell goes through it after all when the program cannot be started (not found, not
  * executable, ...), so that the shell tells why in its own words, with its own status.
  */
-function spawnCommand(
-  spawner: typeof import("node:child_process"),
-  spec: CommandSpec,
-  stdio: StdioOptions,
-): {
-  readonly subprocess: ChildProcess;
-  readonly file: string;
-  readonly shell: string | false;
-  readonly bypassedShell: boolean;
-} {
+function spawnCommand(spawner: typeof import("node:child_process"), spec: CommandSpec, stdio: StdioOptions): Started {
   const spawn = (file: string, args: readonly string[], shell: string | false): ChildProcess =>
     spawner.spawn(file, [...args], { shell, cwd: spec.cwd, env: spec.env, stdio, detached: true, windowsHide: true });
   const fallback = spec.shellCommand;
   if (fallback === undefined) {
     return {
-      subprocess: spawn(spec.file, spec.args, spec.shell),
+      leader: childLeader(spawn(spec.file, spec.args, spec.shell)),
       file: spec.file,
       shell: spec.shell,
       bypassedShell: false,
@@ -282,17 +286,46 @@ function spawnCommand(
   }
   try {
     const subprocess = spawn(spec.file, spec.args, false);
-    if (subprocess.pid !== undefined) return { subprocess, file: spec.file, shell: false, bypassedShell: true };
+    if (subprocess.pid !== undefined) {
+      return { leader: childLeader(subprocess), file: spec.file, shell: false, bypassedShell: true };
+    }
     subprocess.on("error", () => {}); // Told by the shell, below.
   } catch {
     // An error spawn() throws rather than emits (ENOTDIR, E2BIG): the shell's to tell too.
   }
   return {
-    subprocess: spawn(fallback.command, [], fallback.shell),
+    leader: childLeader(spawn(fallback.command, [], fallback.shell)),
     file: fallback.command,
     shell: fallback.shell,
     bypassedShell: false,
   };
+}
+
+/**
+ * Starts the command on a pseudo-terminal, always through a shell: the shell tells what it
+ * would tell of a program that cannot be started (127, 126), where node-pty's child could only
+ * exit 1. A program and its arguments go through `exec "$@"`, so nothing needs quoting.
+ */
+function spawnOnPty(spec: CommandSpec, start: (spawn: PtySpawn) => Leader): Started {
+  const [shell, script, args] =
+    spec.shellCommand !== undefined
+      ? [spec.shellCommand.shell, spec.shellCommand.command, []]
+      : spec.shell !== false
+        ? [spec.shell, spec.file, []]
+        : [DEFAULT_SHELL, 'exec "$@"', [DEFAULT_SHELL, spec.file, ...spec.args]];
+  const started = { file: spec.file, shell, bypassedShell: false };
+  // node-pty's child would only exit 1 on a directory it cannot enter: said here, as for pipes.
+  if (!isDirectory(spec.cwd))
+    return { ...started, leader: failedLeader(Object.assign(new Error("ENOENT"), { code: "ENOENT" })) };
+  const { columns, rows } = spec.ptySize;
+  try {
+    return {
+      ...started,
+      leader: start({ file: shell, args: ["-c", script, ...args], cwd: spec.cwd, env: spec.env, columns, rows }),
+    };
+  } catch (error) {
+    return { ...started, leader: failedLeader(error instanceof Error ? error : new Error(String(error))) };
+  }
 }
 
 function spawnMessage(

@@ -97,9 +97,11 @@ async function program(world: World): Promise<number> {
       color: "--color",
     },
   });
-  const style = makeStyle(
-    colorEnabled({ flag: core.color, config: config.color, env: world.env, isTTY: world.stdout.isTTY }),
-  );
+  const styleFor = (isTTY: boolean): ReturnType<typeof makeStyle> =>
+    makeStyle(colorEnabled({ flag: core.color, config: config.color, env: world.env, isTTY }));
+  // What goes to stdout (help, lists, task output's prefixes) is coloured as stdout can
+  // take; runner's own lines as stderr can.
+  const style = styleFor(world.stdout.isTTY);
 
   if (typeof core.help === "string") {
     const task = collection.find(core.help);
@@ -138,7 +140,7 @@ async function program(world: World): Promise<number> {
     return PASSED;
   }
   const { runSteps } = await import("./run.ts");
-  return runSteps(world, { steps, core, config, collection, style });
+  return runSteps(world, { steps, core, config, collection, style, stderrStyle: styleFor(world.stderr.isTTY) });
 }
 
 /**

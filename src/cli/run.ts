@@ -44,11 +44,13 @@ export interface RunRequest {
   readonly core: CoreOptions;
   readonly config: RunnerConfig;
   readonly collection: Collection;
+  /** Colours for stdout (task output's prefixes), and for runner's own lines on stderr. */
   readonly style: ChalkInstance;
+  readonly stderrStyle: ChalkInstance;
 }
 
 export async function runSteps(world: World, request: RunRequest): Promise<number> {
-  const { steps, core, config, collection, style } = request;
+  const { steps, core, config, collection, style, stderrStyle } = request;
   const cwd = projectDir(collection.file);
   // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
   // secret beats a checked-in .env), for commands and for task code's process.env alike; the
@@ -58,7 +60,13 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const env: Record<string, string | undefined> = { ...unset, ...world.env, ...config.env };
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   const streams = trackLineStart(world);
-  const display: DisplaySettings = { streams, style, quiet: core.quiet, taskCount: steps.length };
+  const display: DisplaySettings = {
+    streams,
+    style: stderrStyle,
+    stdoutStyle: style,
+    quiet: core.quiet,
+    taskCount: steps.length,
+  };
   const github = onGithubActions(world.env);
   const files =
     core.report === undefined && core.junit === undefined && core.trace === undefined
@@ -84,6 +92,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   );
 
   const groups = new ProcessGroups(world);
+  // -p -j1 runs one task at a time, as a serial run does.
+  const concurrent = core.parallel && config.jobs > 1;
   // Task code stuck in a synchronous loop blocks the event loop, and with it every timer and
   // signal handler: a watchdog outside the main thread takes over then (watchdog.ts).
   const deadlines = new Deadlines((earliest) => watchdog?.setDeadline(earliest));
@@ -140,7 +150,9 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           killGraceMs: config.killGrace,
           captureLimit: config.captureLimit,
           // Several commands at once cannot share the terminal's input.
-          inheritStdin: !core.parallel && world.stdinInheritable,
+          inheritStdin: !concurrent && world.stdinInheritable,
+          concurrent,
+          terminalSize: world.terminalSize,
         },
         commandRun: { groups, clock: world.clock },
         clock: world.clock,

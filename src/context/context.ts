@@ -47,6 +47,10 @@ export interface ContextSettings extends Pick<
   readonly killGraceMs: number;
   readonly captureLimit: number;
   readonly inheritStdin: boolean;
+  /** Whether other tasks may run while this one does (-p with more than one job): no `interactive` then. */
+  readonly concurrent: boolean;
+  /** The size of runner's terminal, for a command's pseudo-terminal; undefined when it has none. */
+  readonly terminalSize: () => { readonly columns: number; readonly rows: number } | undefined;
   /** The run's process groups and clock. */
   readonly run: CommandRun;
   readonly commands: CommandObserver;
@@ -58,6 +62,30 @@ export interface ContextSettings extends Pick<
 type Command =
   | { readonly kind: "shell"; readonly command: string }
   | { readonly kind: "program"; readonly file: string; readonly args: readonly string[] };
+
+/** A pseudo-terminal's size when runner has no terminal to take it from. */
+const DEFAULT_PTY_SIZE = { columns: 80, rows: 24 };
+
+/**
+ * Where the command's output goes (pipes, a pseudo-terminal, runner's terminal), or a
+ * one-line error for options that cannot go together or a run that cannot hand over its
+ * terminal.
+ */
+function terminalOf(display: string, options: RunOptions, concurrent: boolean): CommandSpec["terminal"] {
+  if (options.interactive !== true) return options.pty === true ? "pty" : "pipes";
+  const clash = (["pty", "input", "responders", "hide"] as const).find(
+    (key) => options[key] !== undefined && options[key] !== false,
+  );
+  if (clash !== undefined) {
+    throw new TypeError(`${display}: interactive: true hands over runner's terminal, so it cannot take ${clash} too`);
+  }
+  if (concurrent) {
+    throw new Error(
+      `${display}: interactive: true needs runner's terminal to itself, but other tasks may run at the same time (-p with more than one job); run it without -p, or with -j1`,
+    );
+  }
+  return "terminal";
+}
 
 /** How to spawn a command: a shell command line of plain words without the shell (direct-command.ts). */
 function spawnOf(
@@ -86,6 +114,7 @@ export function createContext(settings: ContextSettings): Context {
         `Invalid timeout ${JSON.stringify(options.timeout)} for command ${display}: expected a duration like "90s", "5m" or milliseconds.`,
       );
     }
+    const terminal = terminalOf(display, options, settings.concurrent);
     if (settings.dryRun) {
       log(`[dry-run] ${display}`);
       settings.commands.started(display);
@@ -97,6 +126,8 @@ export function createContext(settings: ContextSettings): Context {
       options.hide === true || options.hide === "both" ? "both" : options.hide === false ? undefined : options.hide;
     const cwd = options.cwd === undefined ? baseCwd : resolve(baseCwd, options.cwd);
     const env = options.env === undefined ? settings.env : { ...settings.env, ...options.env };
+    // Loaded before the command counts as started: a missing binary is the call's error.
+    if (terminal === "pty") await (await import("../child/pty-leader.ts")).loadPty();
     settings.commands.started(display);
     const ending = runCommand(
       {
@@ -110,6 +141,8 @@ export function createContext(settings: ContextSettings): Context {
         captureLimit: settings.captureLimit,
         signal: settings.signal,
         inheritStdin: settings.inheritStdin,
+        terminal,
+        ptySize: settings.terminalSize() ?? DEFAULT_PTY_SIZE,
         onStdout: hide === "both" || hide === "stdout" ? () => undefined : (chunk) => output.stdout(chunk),
         onStderr: hide === "both" || hide === "stderr" ? () => undefined : (chunk) => output.stderr(chunk),
       },

@@ -3,6 +3,9 @@
 // written whole, so two tasks' output never meets inside one line: a partial line waits
 // for its newline (or the task's end, when it gets one), and a line longer than
 // MAX_LINE_BYTES is let out in pieces of that size, each a line of its own (lines.ts).
+// Progress drawn in place with "\r" keeps its prefix: redrawn with each state on a
+// terminal, only the last state kept elsewhere. Prefix colours follow the stream each line
+// goes to (stdout may be a file while stderr is a terminal).
 import type { ChalkInstance, ForegroundColorName } from "chalk";
 import type { Reporter } from "../execution/events.ts";
 import { describeStep } from "../plan/describe.ts";
@@ -66,12 +69,16 @@ class PrefixedOutput {
 
   constructor(
     private readonly streams: Streams,
-    prefix: Prefix,
+    prefix: Record<StreamName, Prefix>,
   ) {
-    this.lines = {
-      stdout: new PrefixedLines(prefix.line, prefix.empty, MAX_LINE_BYTES),
-      stderr: new PrefixedLines(prefix.line, prefix.empty, MAX_LINE_BYTES),
-    };
+    const linesOf = (stream: StreamName): PrefixedLines =>
+      new PrefixedLines(
+        prefix[stream].line,
+        prefix[stream].empty,
+        MAX_LINE_BYTES,
+        streams[stream].isTTY ? "redraw" : "last-state",
+      );
+    this.lines = { stdout: linesOf("stdout"), stderr: linesOf("stderr") };
   }
 
   /** Each chunk becomes at most one write: the lines it completes, each with its prefix. */
@@ -99,12 +106,19 @@ export interface PrefixedSettings extends DisplaySettings {
 
 export function prefixedReporter(settings: PrefixedSettings): Reporter {
   const { streams } = settings;
-  const byStep = prefixes(settings.style, settings.steps);
+  const byStep = {
+    stdout: prefixes(settings.stdoutStyle, settings.steps),
+    stderr: prefixes(settings.style, settings.steps),
+  };
+  const none: Prefix = { line: Buffer.alloc(0), empty: Buffer.alloc(0) };
   const outputs = new Map<Step, PrefixedOutput>();
   const outputOf = (step: Step): PrefixedOutput => {
     let output = outputs.get(step);
     if (output === undefined) {
-      output = new PrefixedOutput(streams, byStep.get(step) ?? { line: Buffer.alloc(0), empty: Buffer.alloc(0) });
+      output = new PrefixedOutput(streams, {
+        stdout: byStep.stdout.get(step) ?? none,
+        stderr: byStep.stderr.get(step) ?? none,
+      });
       outputs.set(step, output);
     }
     return output;

@@ -10,7 +10,10 @@ import { unreachable } from "../common/unreachable.ts";
 
 export interface DisplaySettings {
   readonly streams: Streams;
+  /** Colours of runner's own lines, on stderr. */
   readonly style: ChalkInstance;
+  /** Colours of what runner adds to stdout (the prefixes of task output there). */
+  readonly stdoutStyle: ChalkInstance;
   /** -q: fewer of runner's own lines. */
   readonly quiet: boolean;
   /** How many tasks the plan holds: with one, there are no headers or status lines. */

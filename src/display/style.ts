@@ -11,10 +11,15 @@ export interface ColorInputs {
   readonly flag: boolean | undefined;
   readonly config: boolean | undefined;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether the stream coloured text goes to is a terminal. */
   readonly isTTY: boolean;
 }
 
-/** --color/--no-color > config > NO_COLOR > FORCE_COLOR > is stdout a terminal. */
+/**
+ * --color/--no-color > config > NO_COLOR > FORCE_COLOR > is the stream a terminal. Decided
+ * for each of runner's streams: its own lines go to stderr, which may be a terminal while
+ * stdout is a file (`runner build > log`), or the other way round.
+ */
 export function colorEnabled({ flag, config, env, isTTY }: ColorInputs): boolean {
   if (flag !== undefined) return flag;
   if (config !== undefined) return config;

@@ -25,6 +25,7 @@ export function realWorld(options: RealWorldOptions): World {
     stdout: writerOf(process.stdout),
     stderr: writerOf(process.stderr),
     stdinInheritable: true,
+    terminalSize,
     clock: {
       // process.hrtime, not performance.now(): the first touch of the `performance` global
       // loads Node's whole perf_hooks machinery (a dozen internal modules) at every run.
@@ -137,6 +138,13 @@ function writerOf(stream: NodeJS.WriteStream): Writer {
     // A pseudo-terminal with no size set reports 0 columns.
     columns: () => stream.columns || 80,
   };
+}
+
+function terminalSize(): { columns: number; rows: number } | undefined {
+  const terminal = process.stdout.isTTY ? process.stdout : process.stderr.isTTY ? process.stderr : undefined;
+  // A pseudo-terminal with no size set reports 0 columns and rows.
+  if (terminal === undefined || !(terminal.columns > 0) || !(terminal.rows > 0)) return undefined;
+  return { columns: terminal.columns, rows: terminal.rows };
 }
 
 /**

@@ -75,6 +75,8 @@ export interface World {
   readonly stderr: Writer;
   /** Whether a command may be handed runner's stdin (serial runs do). */
   readonly stdinInheritable: boolean;
+  /** The size of the terminal runner's stdout (else its stderr) is, now; undefined when neither is one. */
+  readonly terminalSize: () => { readonly columns: number; readonly rows: number } | undefined;
   readonly clock: Clock;
   readonly runner: RunnerIdentity;
   /** import() of a file known only at run time (an ES-module tasks bundle, a JS config file). */
