@@ -59,6 +59,8 @@ export interface MockContextSettings {
   readonly rest?: readonly string[];
   /** `ctx.cwd`. @defaultValue the test process's current directory */
   readonly cwd?: string;
+  /** `ctx.invocationDir`, where runner was started. @defaultValue `cwd` */
+  readonly invocationDir?: string;
   /**
    * Settings for `ctx.config`, over runner's built-in defaults.
    * @example `{ config: { jobs: 2, shell: "/bin/bash" } }`
@@ -130,6 +132,9 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
   const calls: MockCall[] = [];
   const logs: string[] = [];
   const commands: string[] = [];
+  // The test's own directory: mockContext runs in the user's test process, not in runner.
+  // eslint-disable-next-line no-restricted-globals -- see above
+  const cwd = settings.cwd ?? process.cwd();
 
   const answer = (kind: MockCall["kind"], command: string, options: RunOptions = {}): Promise<Result> => {
     calls.push({ kind, command, options });
@@ -161,9 +166,8 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
     options: settings.options ?? {},
     args: settings.args ?? [],
     rest: settings.rest ?? [],
-    // The test's own directory: mockContext runs in the user's test process, not in runner.
-    // eslint-disable-next-line no-restricted-globals -- see above
-    cwd: settings.cwd ?? process.cwd(),
+    cwd,
+    invocationDir: settings.invocationDir ?? cwd,
     signal: settings.signal ?? new AbortController().signal,
     config: { ...defaults(), ...settings.config },
     calls,

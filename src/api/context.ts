@@ -164,9 +164,17 @@ export interface Context {
   /**
    * The directory commands run in, absolute: the directory where the tasks file was found
    * (for `tasks/index.ts`, the directory holding `tasks/`, the project root). A command's
-   * own `cwd` option is relative to it.
+   * own `cwd` option is relative to it. Task code runs with it as `process.cwd()` too, so
+   * relative paths mean the same in `fs` calls and in commands.
    */
   readonly cwd: string;
+  /**
+   * The directory runner was started in, absolute (just's `invocation_directory()`): the
+   * shell's working directory, also with `-C`/`--cwd`, which only changes where the search
+   * for the tasks file starts. Resolve paths the user typed as task options against it:
+   * `resolve(ctx.invocationDir, opts.file)`.
+   */
+  readonly invocationDir: string;
   /**
    * Aborted when the task is cancelled (Ctrl-C, or another task failed in a parallel run)
    * or times out. Running commands are stopped for you; pass it on to what else the task

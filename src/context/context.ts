@@ -35,7 +35,7 @@ export interface CommandObserver {
 /** What the task sees as it is (its name, options, words, directory, signal, config), and how its commands run. */
 export interface ContextSettings extends Pick<
   Context,
-  "name" | "options" | "args" | "rest" | "cwd" | "signal" | "config"
+  "name" | "options" | "args" | "rest" | "cwd" | "invocationDir" | "signal" | "config"
 > {
   readonly output: TaskOutput;
   /** Environment for commands: runner's, plus dotenv, config `env`, FORCE_COLOR. */
@@ -164,6 +164,7 @@ export function createContext(settings: ContextSettings): Context {
     args: settings.args,
     rest: settings.rest,
     cwd: settings.cwd,
+    invocationDir: settings.invocationDir,
     signal: settings.signal,
     config: settings.config,
   };
