@@ -52,6 +52,13 @@ export interface ContextSettings extends Pick<
   readonly commands: CommandObserver;
   /** Commands still running, so that a stopped task's can be waited for as they end. */
   readonly running: Set<Promise<unknown>>;
+  /**
+   * What stops a command started now: the task's signal, or once that has aborted, the end
+   * of the grace period (cleanup after a cancel still runs). Aborted: no command may start.
+   */
+  readonly commandSignal: () => AbortSignal;
+  /** Registers a function to run when the task ends (ctx.defer). */
+  readonly defer: (fn: () => unknown) => void;
 }
 
 /** What ctx.run, ctx.exec and ctx.$ ask for: a shell command line, or a program and its arguments. */
@@ -78,7 +85,8 @@ export function createContext(settings: ContextSettings): Context {
   const log = (line: string): void => void output.stdout(Buffer.from(`${line}\n`));
 
   const execute = async (display: string, command: Command, options: RunOptions = {}): Promise<Result> => {
-    if (settings.signal.aborted) throw new Error(`Task "${settings.name}" was stopped; not running: ${display}`);
+    const signal = settings.commandSignal();
+    if (signal.aborted) throw new Error(`Task "${settings.name}" was stopped; not running: ${display}`);
     const limit = options.timeout === undefined ? undefined : parseDuration(options.timeout);
     const timeoutMs = limit === 0 ? undefined : limit; // 0: no limit, as for tasks
     if (options.timeout !== undefined && limit === undefined) {
@@ -108,7 +116,7 @@ export function createContext(settings: ContextSettings): Context {
         timeoutMs,
         killGraceMs: settings.killGraceMs,
         captureLimit: settings.captureLimit,
-        signal: settings.signal,
+        signal,
         inheritStdin: settings.inheritStdin,
         onStdout: hide === "both" || hide === "stdout" ? () => undefined : (chunk) => output.stdout(chunk),
         onStderr: hide === "both" || hide === "stderr" ? () => undefined : (chunk) => output.stderr(chunk),
@@ -167,5 +175,11 @@ export function createContext(settings: ContextSettings): Context {
     invocationDir: settings.invocationDir,
     signal: settings.signal,
     config: settings.config,
+    dryRun: settings.dryRun,
+    defer: (fn) => {
+      // Called from JavaScript anything may come; a non-function would only fail at the end.
+      if (typeof fn !== "function") throw new TypeError(`ctx.defer: expected a function, not ${typeof fn}`);
+      settings.defer(fn);
+    },
   };
 }
