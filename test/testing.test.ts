@@ -248,7 +248,9 @@ describe("mockContext's ctx.defer", () => {
 
   it("rejects what is not a function at once", () => {
     const ctx = mockContext();
-    expect(() => ctx.defer("rm -rf tmp" as unknown as () => void)).toThrow("ctx.defer: expected a function, not string");
+    expect(() => ctx.defer("rm -rf tmp" as unknown as () => void)).toThrow(
+      "ctx.defer: expected a function, not string",
+    );
   });
 });
 
