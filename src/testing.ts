@@ -59,6 +59,8 @@ export interface MockContextSettings {
   readonly rest?: readonly string[];
   /** `ctx.cwd`. @defaultValue the test process's current directory */
   readonly cwd?: string;
+  /** `ctx.invocationDir`, where runner was started. @defaultValue `cwd` */
+  readonly invocationDir?: string;
   /**
    * Settings for `ctx.config`, over runner's built-in defaults.
    * @example `{ config: { jobs: 2, shell: "/bin/bash" } }`
@@ -69,6 +71,12 @@ export interface MockContextSettings {
    * cancelled. @defaultValue a signal that is never aborted
    */
   readonly signal?: AbortSignal;
+  /**
+   * `ctx.dryRun`, to test how the task behaves under `-n`. Commands are still answered from
+   * the table (what runner would print instead of running), so a test can check them.
+   * @defaultValue `false`
+   */
+  readonly dryRun?: boolean;
 }
 
 /** A {@link Context} for unit tests, made by {@link mockContext}, that records what the task did. */
@@ -79,6 +87,15 @@ export interface MockContext extends Context {
   readonly logs: string[];
   /** The commands run, as strings, in order: handy for `expect(ctx.commands).toEqual([...])`. */
   readonly commands: string[];
+  /** The functions `ctx.defer` registered that have not run yet, in the order they were registered. */
+  readonly deferred: (() => unknown)[];
+  /**
+   * Runs the deferred functions as runner does when the task ends: the last registered
+   * first, each awaited, all of them even if one throws (also those they register). Rejects
+   * with the first error one threw, once all have run.
+   * @example `await release.run(ctx, opts).finally(() => ctx.runDeferred());`
+   */
+  runDeferred(): Promise<void>;
 }
 
 function entriesOf(table: MockTable): (readonly [string | RegExp, MockAnswer])[] {
@@ -130,6 +147,10 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
   const calls: MockCall[] = [];
   const logs: string[] = [];
   const commands: string[] = [];
+  // The test's own directory: mockContext runs in the user's test process, not in runner.
+  // eslint-disable-next-line no-restricted-globals -- see above
+  const cwd = settings.cwd ?? process.cwd();
+  const deferred: (() => unknown)[] = [];
 
   const answer = (kind: MockCall["kind"], command: string, options: RunOptions = {}): Promise<Result> => {
     calls.push({ kind, command, options });
@@ -161,13 +182,29 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
     options: settings.options ?? {},
     args: settings.args ?? [],
     rest: settings.rest ?? [],
-    // The test's own directory: mockContext runs in the user's test process, not in runner.
-    // eslint-disable-next-line no-restricted-globals -- see above
-    cwd: settings.cwd ?? process.cwd(),
+    cwd,
+    invocationDir: settings.invocationDir ?? cwd,
     signal: settings.signal ?? new AbortController().signal,
     config: { ...defaults(), ...settings.config },
+    dryRun: settings.dryRun ?? false,
+    defer: (fn) => {
+      if (typeof fn !== "function") throw new TypeError(`ctx.defer: expected a function, not ${typeof fn}`);
+      deferred.push(fn);
+    },
     calls,
     logs,
     commands,
+    deferred,
+    runDeferred: async () => {
+      const errors: unknown[] = [];
+      for (let fn = deferred.pop(); fn !== undefined; fn = deferred.pop()) {
+        try {
+          await fn();
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+      if (errors.length > 0) throw errors[0];
+    },
   };
 }

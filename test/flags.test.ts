@@ -4,7 +4,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { describe, expect, it } from "vitest";
-import { normalize, project } from "./helpers.ts";
+import { normalize, project, runRunner } from "./helpers.ts";
 import { runInProcess } from "./world.ts";
 
 const TASKS = `import { task } from "runner-ts";
@@ -92,6 +92,41 @@ describe("-n, --dry-run", () => {
       expect(existsSync(join(dir, "ran-b"))).toBe(true);
       expect(existsSync(join(dir, "made"))).toBe(false);
     }
+  });
+});
+
+describe("ctx.dryRun", () => {
+  const CLEAN = `import { task } from "runner";
+import { rmSync } from "node:fs";
+export const clean = task({
+  run: async (ctx) => {
+    ctx.defer(() => ctx.run("rm -f cleanup-marker"));
+    const r = await ctx.run("echo would-print; exit 7");
+    ctx.log("dryRun", ctx.dryRun, "exitCode", r.exitCode, "stdout", JSON.stringify(r.stdout));
+    if (!ctx.dryRun) rmSync("dist", { recursive: true, force: true });
+  },
+});
+`;
+
+  it("is true with -n, so task code can skip its own side effects; a command gives exit 0 and no output", async () => {
+    const dir = project({ "tasks.ts": CLEAN, "dist/keep.js": "", "cleanup-marker": "" });
+    const run = await runRunner(["-n", "clean"], { cwd: dir });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe(
+      '[dry-run] echo would-print; exit 7\ndryRun true exitCode 0 stdout ""\n[dry-run] rm -f cleanup-marker\n',
+    );
+    expect(existsSync(join(dir, "dist", "keep.js"))).toBe(true);
+    expect(existsSync(join(dir, "cleanup-marker"))).toBe(true);
+  });
+
+  it("is false without -n", async () => {
+    const dir = project({ "tasks.ts": CLEAN.replace("; exit 7", ""), "dist/keep.js": "", "cleanup-marker": "" });
+    const run = await runRunner(["clean"], { cwd: dir });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('would-print\ndryRun false exitCode 0 stdout "would-print\\n"\n');
+    expect(existsSync(join(dir, "dist"))).toBe(false);
+    expect(existsSync(join(dir, "cleanup-marker"))).toBe(false);
   });
 });
 

@@ -205,6 +205,52 @@ describe("mockContext settings", () => {
       defaults(),
     ]);
     expect(ctx.signal.aborted).toBe(false);
+    expect([ctx.dryRun, ctx.invocationDir]).toEqual([false, process.cwd()]);
+  });
+
+  it("fills dryRun and invocationDir (which defaults to cwd)", () => {
+    expect(mockContext({}, { dryRun: true, cwd: "/project" })).toMatchObject({
+      dryRun: true,
+      cwd: "/project",
+      invocationDir: "/project",
+    });
+    expect(mockContext({}, { cwd: "/project", invocationDir: "/project/sub" }).invocationDir).toBe("/project/sub");
+  });
+});
+
+describe("mockContext's ctx.defer", () => {
+  const withCleanup = task({
+    run: async (ctx) => {
+      ctx.defer(() => ctx.run("docker rm -f db"));
+      ctx.defer(() => ctx.log("second registered"));
+      await ctx.run("docker run -d --name db postgres");
+    },
+  });
+
+  it("keeps what was registered until runDeferred runs it, last registered first", async () => {
+    const ctx = mockContext({ "docker run -d --name db postgres": "", "docker rm -f db": "" });
+    await withCleanup.run(ctx, {});
+    expect(ctx.deferred).toHaveLength(2);
+    expect(ctx.commands).toEqual(["docker run -d --name db postgres"]);
+    await ctx.runDeferred();
+    expect(ctx.logs).toEqual(["second registered"]);
+    expect(ctx.commands).toEqual(["docker run -d --name db postgres", "docker rm -f db"]);
+    expect(ctx.deferred).toEqual([]);
+  });
+
+  it("runs every deferred function even when one throws, then rejects with the first error", async () => {
+    const ctx = mockContext({ "docker rm -f db": { exitCode: 1 } });
+    ctx.defer(() => ctx.log("still ran"));
+    ctx.defer(() => ctx.run("docker rm -f db"));
+    await expect(ctx.runDeferred()).rejects.toBeInstanceOf(CommandError);
+    expect(ctx.logs).toEqual(["still ran"]);
+  });
+
+  it("rejects what is not a function at once", () => {
+    const ctx = mockContext();
+    expect(() => ctx.defer("rm -rf tmp" as unknown as () => void)).toThrow(
+      "ctx.defer: expected a function, not string",
+    );
   });
 });
 

@@ -239,4 +239,15 @@ describe("the task definition and ctx", () => {
     // @ts-expect-error hide is a boolean or a stream name
     void ctx.run("ls", { hide: "all" });
   });
+
+  it("types ctx.dryRun, ctx.invocationDir and ctx.defer", () => {
+    expectTypeOf<Context["dryRun"]>().toEqualTypeOf<boolean>();
+    expectTypeOf<Context["invocationDir"]>().toEqualTypeOf<string>();
+    const ctx = mockContext();
+    ctx.defer(() => ctx.run("docker rm -f db"));
+    ctx.defer(() => {});
+    // @ts-expect-error defer takes a function, not a command
+    ctx.defer("docker rm -f db");
+    expectTypeOf(ctx.runDeferred()).toEqualTypeOf<Promise<void>>();
+  });
 });

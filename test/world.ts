@@ -55,6 +55,8 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
     argv: args,
     env: cleanEnv(options.env ?? {}),
     cwd: options.cwd,
+    // For real: runInProcess puts the test process's directory back after the run.
+    chdir: (dir) => process.chdir(dir),
     home: homedir(),
     tmpdir,
     platform: process.platform,

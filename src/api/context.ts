@@ -127,7 +127,7 @@ export interface Context {
    * captured in the result. A failing command throws a {@link CommandError} unless `warn`
    * (or `-w`) is set.
    * With `-n`/`--dry-run` the command is printed, not run, and the result is a success
-   * with empty output.
+   * with empty output (see {@link Context.dryRun}).
    *
    * @example
    * ```ts
@@ -186,15 +186,46 @@ export interface Context {
   /**
    * The directory commands run in, absolute: the directory where the tasks file was found
    * (for `tasks/index.ts`, the directory holding `tasks/`, the project root). A command's
-   * own `cwd` option is relative to it.
+   * own `cwd` option is relative to it. Task code runs with it as `process.cwd()` too, so
+   * relative paths mean the same in `fs` calls and in commands.
    */
   readonly cwd: string;
   /**
+   * The directory runner was started in, absolute (just's `invocation_directory()`): the
+   * shell's working directory, also with `-C`/`--cwd`, which only changes where the search
+   * for the tasks file starts. Resolve paths the user typed as task options against it:
+   * `resolve(ctx.invocationDir, opts.file)`.
+   */
+  readonly invocationDir: string;
+  /**
    * Aborted when the task is cancelled (Ctrl-C, or another task failed in a parallel run)
-   * or times out. Running commands are stopped for you; pass it on to what else the task
-   * waits on (`fetch(url, { signal: ctx.signal })`) so that it stops too.
+   * or times out. Running commands are stopped for you (the await of one throws a
+   * {@link CommandError} once it has ended); pass it on to what else the task waits on
+   * (`fetch(url, { signal: ctx.signal })`) so that it stops too. Commands started after it
+   * aborted — cleanup in a `finally` block or a {@link Context.defer} function — still run,
+   * until the grace period (`killGrace`) ends.
    */
   readonly signal: AbortSignal;
+  /**
+   * Whether this is a dry run (`-n`/`--dry-run`): task code runs, but its commands are
+   * printed, not run. A command that did not run has no output, so in a dry run every
+   * `ctx.run`, `ctx.exec` and `` ctx.$ `` returns a success with empty output: `exitCode`
+   * 0, `ok` true, `stdout`, `stderr` and `all` `""`. Check it to skip what the task does
+   * itself (writing or deleting files from JavaScript, calling an API).
+   * @example `if (!ctx.dryRun) rmSync("dist", { recursive: true, force: true });`
+   */
+  readonly dryRun: boolean;
+  /**
+   * Registers cleanup to run when the task ends, however it ends: passed, failed, cancelled
+   * (another task failed, Ctrl-C) or timed out. Deferred functions run after the task's
+   * code has settled, the last registered first, each awaited before the next. After a
+   * cancel or a time-out their commands still run, until the grace period (`killGrace`)
+   * ends; then what still runs is killed and the task ends. An error one throws fails a
+   * task that would otherwise pass; when the task failed anyway, it is printed in the
+   * task's output and the task's own failure stays what is reported.
+   * @example `ctx.defer(() => ctx.run("docker rm -f db"));`
+   */
+  defer(fn: () => unknown): void;
   /** runner's resolved settings (defaults, config file, environment and command line combined). */
   readonly config: RunnerConfig;
 }

@@ -7,7 +7,7 @@
 import Module, { createRequire } from "node:module";
 import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { Script } from "node:vm";
 import { cacheDir, privateDir, trustedFile, writeAtomically } from "../common/files.ts";
 import { contentHash } from "../common/hash.ts";
@@ -21,7 +21,8 @@ type CompileCache = (dir: string) => unknown;
 
 /** runner's compiled-code directory, when it is this user's alone; else runner starts from source. */
 function compiledDir(): string | undefined {
-  const root = cacheDir(process.env, homedir());
+  // Absolute now: runner later moves to the project directory, and the cache is written at exit.
+  const root = resolve(cacheDir(process.env, homedir()));
   const dir = join(root, "compiled");
   const uid = process.getuid?.();
   return privateDir(root, uid, true) && privateDir(dir, uid, true) ? dir : undefined;

@@ -180,7 +180,7 @@ class CommandProcess {
   private stop(why: "timeout" | "cancelled", signal: NodeJS.Signals = "SIGTERM"): void {
     const { pid, leader } = this;
     if (this.state.kind !== "running" || pid === undefined) return;
-    const stopping: Stopping = { kind: "stopping", why, signal, killed: false };
+    const stopping: Stopping = { kind: "stopping", why, signal, killed: signal === "SIGKILL" };
     this.state = stopping;
     leader.stdout?.resume();
     leader.stderr?.resume();
@@ -199,10 +199,12 @@ class CommandProcess {
     const { spec, pid } = this;
     const timer = spec.timeoutMs === undefined ? undefined : longTimer(() => this.stop("timeout"), spec.timeoutMs);
     // Cancelled by a Ctrl-C (the abort reason names the signal) the command gets that signal,
-    // as it would in a shell; cancelled for any other reason, SIGTERM.
+    // as it would in a shell; at the end of a stopped task's grace period, SIGKILL; cancelled
+    // for any other reason, SIGTERM.
     const onAbort = (): void => {
       const reason: unknown = spec.signal.reason;
-      this.stop("cancelled", reason === "SIGINT" || reason === "SIGTERM" || reason === "SIGHUP" ? reason : "SIGTERM");
+      const named = reason === "SIGINT" || reason === "SIGTERM" || reason === "SIGHUP" || reason === "SIGKILL";
+      this.stop("cancelled", named ? reason : "SIGTERM");
     };
     if (spec.signal.aborted) onAbort();
     else spec.signal.addEventListener("abort", onAbort, { once: true });

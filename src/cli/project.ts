@@ -2,6 +2,9 @@
 // `file` setting or the search), its configuration, and its tasks, loaded and checked.
 import { dirname, resolve } from "node:path";
 import { displayPath } from "../common/display-path.ts";
+import { messageOf } from "../common/error-text.ts";
+import { oneLine } from "../common/show-value.ts";
+import { UserError } from "../common/user-error.ts";
 import type { CheckedConfigFile } from "../config/resolve.ts";
 import { findConfigFile } from "../config/search.ts";
 import { buildCollection, type Collection } from "../loader/collection.ts";
@@ -17,7 +20,7 @@ export interface Project {
   readonly fromCache: boolean;
 }
 
-export type ProjectWorld = LoaderWorld & Pick<World, "platform">;
+export type ProjectWorld = LoaderWorld & Pick<World, "platform" | "chdir">;
 
 /**
  * Finds and loads the project that `leading` (the core options before the first task name)
@@ -39,7 +42,24 @@ export async function loadProject(world: ProjectWorld, leading: CoreOptions): Pr
     file = findTasksFile(startDir);
   }
   const tasksDir = projectDir(file);
+  enterProjectDir(world, tasksDir);
   if (tasksDir !== startDir) configFile = await findConfigFile(tasksDir, world, loadTs);
   const { exports, docs, fromCache } = await loadTasks(file, world);
   return { collection: buildCollection(file, displayPath(file, world.cwd), exports, docs), configFile, fromCache };
+}
+
+/**
+ * Makes the project directory the process's working directory before the tasks file (or a
+ * JavaScript config file) is loaded, so that its code — top level and tasks alike — sees
+ * the directory its commands run in (SPEC §3): `fs.existsSync("marker.txt")` and
+ * `ctx.run("test -f marker.txt")` agree, wherever runner was started. runner's own paths
+ * keep `world.cwd`, the directory the user typed them in.
+ */
+function enterProjectDir(world: Pick<World, "chdir">, dir: string): void {
+  try {
+    world.chdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? messageOf(error);
+    throw new UserError(`Cannot enter the project directory ${oneLine(dir)} (${code}).`);
+  }
 }

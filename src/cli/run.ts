@@ -141,6 +141,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
       runs = await execute(steps, {
         settings: {
           cwd,
+          invocationDir: world.cwd,
           config,
           env,
           shell: config.shell,

@@ -35,7 +35,7 @@ export interface CommandObserver {
 /** What the task sees as it is (its name, options, words, directory, signal, config), and how its commands run. */
 export interface ContextSettings extends Pick<
   Context,
-  "name" | "options" | "args" | "rest" | "cwd" | "signal" | "config"
+  "name" | "options" | "args" | "rest" | "cwd" | "invocationDir" | "signal" | "config"
 > {
   readonly output: TaskOutput;
   /** Environment for commands: runner's, plus dotenv, config `env`, FORCE_COLOR. */
@@ -56,6 +56,13 @@ export interface ContextSettings extends Pick<
   readonly commands: CommandObserver;
   /** Commands still running, so that a stopped task's can be waited for as they end. */
   readonly running: Set<Promise<unknown>>;
+  /**
+   * What stops a command started now: the task's signal, or once that has aborted, the end
+   * of the grace period (cleanup after a cancel still runs). Aborted: no command may start.
+   */
+  readonly commandSignal: () => AbortSignal;
+  /** Registers a function to run when the task ends (ctx.defer). */
+  readonly defer: (fn: () => unknown) => void;
 }
 
 /** What ctx.run, ctx.exec and ctx.$ ask for: a shell command line, or a program and its arguments. */
@@ -106,7 +113,8 @@ export function createContext(settings: ContextSettings): Context {
   const log = (line: string): void => void output.stdout(Buffer.from(`${line}\n`));
 
   const execute = async (display: string, command: Command, options: RunOptions = {}): Promise<Result> => {
-    if (settings.signal.aborted) throw new Error(`Task "${settings.name}" was stopped; not running: ${display}`);
+    const signal = settings.commandSignal();
+    if (signal.aborted) throw new Error(`Task "${settings.name}" was stopped; not running: ${display}`);
     const limit = options.timeout === undefined ? undefined : parseDuration(options.timeout);
     const timeoutMs = limit === 0 ? undefined : limit; // 0: no limit, as for tasks
     if (options.timeout !== undefined && limit === undefined) {
@@ -139,7 +147,7 @@ export function createContext(settings: ContextSettings): Context {
         timeoutMs,
         killGraceMs: settings.killGraceMs,
         captureLimit: settings.captureLimit,
-        signal: settings.signal,
+        signal,
         inheritStdin: settings.inheritStdin,
         terminal,
         ptySize: settings.terminalSize() ?? DEFAULT_PTY_SIZE,
@@ -197,7 +205,14 @@ export function createContext(settings: ContextSettings): Context {
     args: settings.args,
     rest: settings.rest,
     cwd: settings.cwd,
+    invocationDir: settings.invocationDir,
     signal: settings.signal,
     config: settings.config,
+    dryRun: settings.dryRun,
+    defer: (fn) => {
+      // Called from JavaScript anything may come; a non-function would only fail at the end.
+      if (typeof fn !== "function") throw new TypeError(`ctx.defer: expected a function, not ${typeof fn}`);
+      settings.defer(fn);
+    },
   };
 }

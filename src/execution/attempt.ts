@@ -1,6 +1,7 @@
 // One task's attempts: its code run with a fresh ctx, raced against its time limit, the
-// run's stop and a stall, retried as configured. JavaScript cannot be killed, so stopping a
-// task means stopping its commands and no longer waiting for its code.
+// run's stop and a stall, then its deferred cleanup, retried as configured. JavaScript
+// cannot be killed, so stopping a task means stopping its commands, letting its cleanup
+// run for the grace period, and no longer waiting for its code (stop-task.ts).
 import type { CommandRun } from "../child/command-process.ts";
 import { formatLimit } from "../common/duration.ts";
 import { isCommandError } from "../context/command-error.ts";
@@ -13,7 +14,9 @@ import { commandExitStatus } from "./exit-status.ts";
 import type { Deadlines } from "./deadlines.ts";
 import type { Attempt, TaskRun, TaskStatus } from "./outcomes.ts";
 import { keptOutput } from "./task-output.ts";
-import { TaskExit, type TaskScope, type TaskScopes } from "./task-scope.ts";
+import { Deferred } from "./deferred.ts";
+import { stopTask } from "./stop-task.ts";
+import { isTaskExit, type TaskScope, type TaskScopes } from "./task-scope.ts";
 import { messageOf } from "../common/error-text.ts";
 import { showValue } from "../common/show-value.ts";
 import { longTimer, type LongTimer } from "../common/long-timer.ts";
@@ -21,7 +24,17 @@ import { longTimer, type LongTimer } from "../common/long-timer.ts";
 /** What every task's context shares; the attempt adds the per-task parts. */
 export type SharedSettings = Omit<
   ContextSettings,
-  "name" | "options" | "args" | "rest" | "signal" | "output" | "commands" | "running" | "run"
+  | "name"
+  | "options"
+  | "args"
+  | "rest"
+  | "signal"
+  | "output"
+  | "commands"
+  | "running"
+  | "run"
+  | "commandSignal"
+  | "defer"
 >;
 
 export interface AttemptOptions {
@@ -95,7 +108,11 @@ async function runOnce(
   watch: RunWatch,
 ): Promise<TaskStatus> {
   const controller = new AbortController();
+  // Commands started once the task is being stopped (a `finally` block's, a deferred
+  // function's) run until the grace period ends; aborting this ends them.
+  const grace = new AbortController();
   const running = new Set<Promise<unknown>>();
+  const deferred = new Deferred();
   const ctx: Context = createContext({
     ...options.settings,
     name: step.task.name,
@@ -113,6 +130,8 @@ async function runOnce(
       },
     },
     running,
+    commandSignal: () => (controller.signal.aborted ? grace.signal : controller.signal),
+    defer: (fn) => deferred.add(fn),
   });
   // 0 means no limit, so `--timeout 0` lifts a task's own limit.
   const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
@@ -120,28 +139,32 @@ async function runOnce(
   // The first of: the task's code settles (or calls process.exit, or lets an error escape),
   // the run stops, the time limit expires, or nothing is left that could settle its promise.
   let over = false;
-  const first = await new Promise<TaskStatus | WatchEvent | "expired" | Exited>((resolve) => {
+  let settle: (value: Ending) => void = () => {};
+  const scope: TaskScope = {
+    name: step.task.name,
+    output,
+    exit: (code) => {
+      if (!over) settle({ kind: "exited", code });
+      else if (code !== 0) options.late(new Error(`called process.exit(${code}) after it ended`), step.task.name);
+    },
+    crash: (error, how) => {
+      if (!over) settle(escapedStatus(error, how));
+      else options.late(error, `${step.task.name}, after it ended (${how})`);
+    },
+  };
+  const cleanup = (): Promise<void> => options.scopes.run(scope, () => deferred.run());
+  // The task's code, then its deferred functions: how it ends when nothing stops it first.
+  let ended: Promise<unknown> = Promise.resolve();
+  const first = await new Promise<Ending>((resolve) => {
     let timer: LongTimer | undefined;
     let unwatch = (): void => {};
-    const settle = (value: TaskStatus | WatchEvent | "expired" | Exited): void => {
+    settle = (value) => {
       if (over) return;
       over = true;
       timer?.cancel();
       options.deadlines?.delete(scope);
       unwatch();
       resolve(value);
-    };
-    const scope: TaskScope = {
-      name: step.task.name,
-      output,
-      exit: (code) => {
-        if (!over) settle({ kind: "exited", code });
-        else if (code !== 0) options.late(new Error(`called process.exit(${code}) after it ended`), step.task.name);
-      },
-      crash: (error, how) => {
-        if (!over) settle(escapedStatus(error, how));
-        else options.late(error, `${step.task.name}, after it ended (${how})`);
-      },
     };
     if (timeoutMs !== undefined) {
       timer = longTimer(() => settle("expired"), timeoutMs);
@@ -150,41 +173,55 @@ async function runOnce(
     unwatch = watch.add(settle);
     if (watch.stopped()) settle("interrupted");
     // In a microtask of its own, as the task's code always started: after this round of starts.
-    Promise.resolve()
+    ended = Promise.resolve()
       .then(() => options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)))
       .then(
-        () => settle({ kind: "passed" }),
-        (error: unknown) =>
-          settle(error instanceof TaskExit ? { kind: "exited", code: error.code } : statusOfError(error)),
-      );
+        (): TaskStatus | Exited => ({ kind: "passed" }),
+        (error: unknown): TaskStatus | Exited =>
+          isTaskExit(error) ? { kind: "exited", code: error.code } : statusOfError(error),
+      )
+      .then(async (status) => {
+        await cleanup();
+        settle(afterCleanup(status, deferred.takeErrors(), output));
+      });
   });
   // A process.exitCode the task left is its own: it fails it, and never becomes runner's.
   const leftCode = options.exitCode.get();
   options.exitCode.reset();
+  const stop = async (reason: unknown): Promise<void> => {
+    await stopTask({ controller, grace, running, killGraceMs: options.settings.killGraceMs, ended, cleanup }, reason);
+    options.exitCode.reset(); // What its cleanup left is not runner's either.
+  };
+  // The status of a stopped task, and its cleanup's errors printed.
+  const withCleanup = <S extends TaskStatus | Exited>(status: S): S | TaskStatus =>
+    afterCleanup(status, deferred.takeErrors(), output);
   // A task that ends because its commands got the Ctrl-C was cancelled, not failed.
   if (
     first === "interrupted" ||
     (options.interrupt.aborted && (typeof first === "string" || first.kind !== "passed"))
   ) {
-    await stopTask(controller, options.interrupt.reason, running, options.settings.killGraceMs);
-    return { kind: "cancelled" };
+    await stop(options.interrupt.reason);
+    return withCleanup({ kind: "cancelled" });
   }
   if (first === "stalled") {
-    return {
+    await stop("SIGTERM");
+    return withCleanup({
       kind: "failed",
       exitCode: 1,
       message: "never finished: it awaits a promise that nothing left running can settle",
       commandFailed: false,
-    };
+    });
   }
   if (typeof first !== "string" && first.kind === "exited") {
     // As if its process ended: what it started ends with it.
-    await stopTask(controller, "SIGTERM", running, options.settings.killGraceMs);
-    if (first.code === 0) return { kind: "passed" };
+    await stop("SIGTERM");
+    const status = withCleanup(first);
+    if (status.kind !== "exited") return status;
+    if (status.code === 0) return { kind: "passed" };
     return {
       kind: "failed",
-      exitCode: first.code,
-      message: `called process.exit(${first.code})`,
+      exitCode: status.code,
+      message: `called process.exit(${status.code})`,
       commandFailed: false,
     };
   }
@@ -199,31 +236,44 @@ async function runOnce(
     }
     return first;
   }
-  await stopTask(controller, "timeout", running, options.settings.killGraceMs);
-  return { kind: "timed-out", afterMs: timeoutMs ?? 0, message: `Task timed out after ${formatLimit(timeoutMs ?? 0)}` };
+  await stop("timeout");
+  return withCleanup({
+    kind: "timed-out",
+    afterMs: timeoutMs ?? 0,
+    message: `Task timed out after ${formatLimit(timeoutMs ?? 0)}`,
+  });
 }
 
+/** How an attempt's first phase ends: a status, or what stopped it. */
+type Ending = TaskStatus | WatchEvent | "expired" | Exited;
+
 /**
- * Stops a task's commands (their process groups get SIGTERM, or the Ctrl-C's signal, then
- * SIGKILL after the grace period) and waits until they have ended, so that nothing of this
- * task runs on into the next one. Its own code may run on: JavaScript cannot be killed.
+ * A task's status once its deferred functions have run: the first error one threw fails a
+ * task that would otherwise pass; every other is printed in the task's output, so that none
+ * hides the task's own failure and none goes unsaid.
  */
-async function stopTask(
-  controller: AbortController,
-  reason: unknown,
-  running: ReadonlySet<Promise<unknown>>,
-  killGraceMs: number,
-): Promise<void> {
-  controller.abort(reason);
-  // Not the task's own promise: it settles as soon as its first command throws, while
-  // others it started (Promise.all) may still be on their way down.
-  const commandsEnded = Promise.allSettled([...running]).then(() => new Promise((resolve) => setImmediate(resolve)));
-  let timer: LongTimer | undefined;
-  const cap = new Promise((resolve) => {
-    timer = longTimer(() => resolve(undefined), killGraceMs + 1000).unref();
-  });
-  await Promise.race([commandsEnded, cap]);
-  timer?.cancel();
+function afterCleanup<S extends TaskStatus | Exited>(
+  status: S,
+  errors: readonly unknown[],
+  output: TaskOutput,
+): S | TaskStatus {
+  const passed = status.kind === "passed" || (status.kind === "exited" && status.code === 0);
+  const failing = passed && errors.length > 0 ? cleanupFailure(errors[0]) : undefined;
+  for (const error of failing === undefined ? errors : errors.slice(1)) {
+    void output.stderr(Buffer.from(`${messageOfStatus(cleanupFailure(error))}\n`));
+  }
+  return failing ?? status;
+}
+
+/** The status an error thrown by a deferred function gives, its message saying where it came from. */
+function cleanupFailure(error: unknown): TaskStatus {
+  const status = statusOfError(error);
+  if (status.kind !== "failed" && status.kind !== "timed-out") return status;
+  return { ...status, message: `deferred cleanup failed: ${status.message}` };
+}
+
+function messageOfStatus(status: TaskStatus): string {
+  return status.kind === "failed" || status.kind === "timed-out" ? status.message : status.kind;
 }
 
 /** The task's code called process.exit(code). */

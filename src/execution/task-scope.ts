@@ -30,6 +30,15 @@ export class TaskExit extends Error {
   }
 }
 
+/** Whether `error` is a TaskExit; false for a value `instanceof` cannot look at (a Proxy whose traps throw). */
+export function isTaskExit(error: unknown): error is TaskExit {
+  try {
+    return error instanceof TaskExit;
+  } catch {
+    return false;
+  }
+}
+
 export interface TaskScopes {
   /** Runs task code within `scope`. */
   readonly run: <T>(scope: TaskScope, work: () => T) => T;
@@ -59,7 +68,7 @@ export function taskScopes(
   });
   const stopWatching = world.onUncaught((error, how) => {
     // The TaskExit of a process.exit called from a timer: the task has its status already.
-    if (error instanceof TaskExit) return;
+    if (isTaskExit(error)) return;
     const scope = current.getStore();
     if (scope === undefined) escaped(error, how);
     else scope.crash(error, how);

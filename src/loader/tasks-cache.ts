@@ -9,7 +9,7 @@
 // imports (a dependency moved) is rebuilt once before anything is reported.
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { displayPath } from "../common/display-path.ts";
 import { cacheDir, privateDir, trustedFile, writeAtomically } from "../common/files.ts";
@@ -56,7 +56,11 @@ const BUNDLE_NAME = /^([0-9a-f]{32})\.(cjs|mjs)$/;
  * write there could put code in a bundle this user then runs.
  */
 function cacheDirs(world: LoaderWorld): string[] {
-  return [cacheDir(world.env, world.home), join(world.tmpdir(), `runner-cache-${world.uid ?? "user"}`)];
+  // A relative RUNNER_CACHE_DIR is where runner was started, not the project directory it moved to.
+  return [
+    resolve(world.cwd, cacheDir(world.env, world.home)),
+    join(world.tmpdir(), `runner-cache-${world.uid ?? "user"}`),
+  ];
 }
 
 /**

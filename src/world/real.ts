@@ -17,6 +17,7 @@ export function realWorld(options: RealWorldOptions): World {
     argv: process.argv.slice(2),
     env: process.env,
     cwd: process.cwd(),
+    chdir: (dir) => process.chdir(dir),
     home: homedir(),
     tmpdir,
     platform: process.platform,

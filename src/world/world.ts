@@ -61,8 +61,13 @@ export interface World {
   /** The words after `runner`. */
   readonly argv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Where runner was started. */
+  /**
+   * Where runner was started. It stays so after `chdir`: runner's own paths from the command
+   * line (`--file`, `--report`) are relative to where the user typed them.
+   */
   readonly cwd: string;
+  /** Changes the process's working directory: what task code sees as `process.cwd()`. */
+  readonly chdir: (dir: string) => void;
   /** The user's home directory. */
   readonly home: string;
   /** The directory for temporary files. */
