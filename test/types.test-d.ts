@@ -174,7 +174,7 @@ describe("declarations that must not compile", () => {
       },
       run() {},
     });
-    // @ts-expect-error a task needs run
+    // @ts-expect-error a task needs run (or, as a group, deps)
     task({ description: "no run" });
   });
 });
@@ -190,7 +190,7 @@ describe("the task definition and ctx", () => {
         await ctx.run(`tsc --target ${opts.target} ${opts.files.join(" ")}`);
       },
     });
-    expectTypeOf(build).toEqualTypeOf<TaskDefinition<typeof build.options & {}>>();
+    expectTypeOf(build).toEqualTypeOf<TaskDefinition<typeof build.options & {}, Promise<void>>>();
     expectTypeOf(build).toExtend<AnyTaskDefinition>();
     const ctx = mockContext();
     void build.run(ctx, { target: "b", files: [] });

@@ -55,6 +55,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     ...config.env,
   };
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
+  // Tasks at once, from -p or from a `parallel: true` task's deps: shown as -p shows them.
+  const concurrent = core.parallel || (config.jobs > 1 && steps.some((step) => step.together !== undefined));
   const streams = trackLineStart(world);
   const display: DisplaySettings = { streams, style, quiet: core.quiet, taskCount: steps.length };
   const github = onGithubActions(world.env);
@@ -67,7 +69,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           streams,
         );
   const reporters = new Reporters([
-    ...(core.parallel ? await parallelReporters(world, display, config, steps, github) : [serialReporter(display)]),
+    ...(concurrent ? await parallelReporters(world, display, config, steps, github) : [serialReporter(display)]),
     // ::error lines after everything else, so that no block or line is cut by one.
     ...(github ? [githubActionsReporter(streams)] : []),
     ...(files === undefined ? [] : [files]),
@@ -128,11 +130,13 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           killGraceMs: config.killGrace,
           captureLimit: config.captureLimit,
           // Several commands at once cannot share the terminal's input.
-          inheritStdin: !core.parallel && world.stdinInheritable,
+          inheritStdin: !concurrent && world.stdinInheritable,
         },
         commandRun: { groups, clock: world.clock },
         clock: world.clock,
         jobs: core.parallel ? config.jobs : 1,
+        togetherJobs: config.jobs,
+        taskOf: (source) => collection.taskOf(source),
         keepGoing: core.keepGoing,
         timeoutMs: core.timeout !== undefined ? config.timeout : undefined,
         defaultTimeoutMs: config.timeout,

@@ -52,6 +52,8 @@ export interface ContextSettings extends Pick<
   readonly commands: CommandObserver;
   /** Commands still running, so that a stopped task's can be waited for as they end. */
   readonly running: Set<Promise<unknown>>;
+  /** ctx.call: runs another task now (execution/attempt.ts). */
+  readonly call: (task: unknown, options: unknown) => Promise<unknown>;
 }
 
 /** What ctx.run, ctx.exec and ctx.$ ask for: a shell command line, or a program and its arguments. */
@@ -159,6 +161,7 @@ export function createContext(settings: ContextSettings): Context {
       return execute(quoteArgs([file, ...args]), { kind: "program", file, args });
     },
     log: (...values) => log(format(...values)),
+    call: ((task: unknown, options?: unknown) => settings.call(task, options)) as Context["call"],
     name: settings.name,
     options: settings.options,
     args: settings.args,
