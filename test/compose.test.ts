@@ -2,12 +2,13 @@
 // with options, `parallel: true`, `post`, `ctx.call`, global aliases of namespaced tasks and
 // the suggestion of a namespaced task. Runs go through the real CLI; what is only text
 // (lists, plans, load errors) runs in process.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { task } from "runner";
 import { mockContext } from "runner/testing";
 import { normalize, project, runRunner } from "./helpers.ts";
+import { waitUntilGone } from "./process-helpers.ts";
 import { runInProcess } from "./world.ts";
 
 /** The summary: the lines after the last blank line of stderr. */
@@ -83,9 +84,7 @@ export const build = task({ deps: [task({ name: "build", run() {} })], run() {} 
     });
     const run = await runInProcess(["build"], { cwd: bad });
     expect(run.code).toBe(2);
-    expect(run.stderr).toBe(
-      'tasks.ts: duplicate task name "build" (export "build" and a task listed by "build").\n',
-    );
+    expect(run.stderr).toBe('tasks.ts: duplicate task name "build" (export "build" and a task listed by "build").\n');
   });
 });
 
@@ -295,6 +294,43 @@ export const badValue = task({ run: (ctx) => ctx.call(build, { target: "es5" } a
     expect(run.stderr).toContain(
       'ctx.call in task "bad-value" gives "build" an invalid value "es5" for --target: expected one of es2022, esnext.',
     );
+  });
+
+  it("stops the called task when its caller's time limit passes", async () => {
+    const slow = project({
+      "tasks.ts": `import { task } from "runner";
+const sleeper = task({ run: (ctx) => ctx.run("echo $$ > pid; exec sleep 30") });
+export const caller = task({ timeout: "1s", run: (ctx) => ctx.call(sleeper) });
+`,
+    });
+    const run = await runRunner(["caller"], { cwd: slow });
+    expect(run.code).toBe(124);
+    expect(summary(run.stderr)).toMatch(/caller +timed out/);
+    const pid = Number(readFileSync(join(slow, "pid"), "utf8"));
+    expect(await waitUntilGone(pid)).toBe(true);
+  });
+
+  it("and group tasks have their entries in --report", async () => {
+    const both = project({
+      "tasks.ts": `import { task } from "runner";
+export const build = task({ run: (ctx) => ctx.run("true") });
+export const release = task({ run: (ctx) => ctx.call(build) });
+export const ci = task({ deps: [release] });
+`,
+    });
+    const run = await runRunner(["ci", "--report", "report.json"], { cwd: both });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(both, "report.json"), "utf8"));
+    const tasks = report.tasks.map((t: { name: string; status: string; commands: unknown[] }) => [
+      t.name,
+      t.status,
+      t.commands.length,
+    ]);
+    expect(tasks).toEqual([
+      ["build", "passed", 1],
+      ["release", "passed", 0],
+      ["ci", "passed", 0],
+    ]);
   });
 
   it("mockContext records calls, and runs them with defaults when asked", async () => {

@@ -104,7 +104,9 @@ export function prefixedReporter(settings: PrefixedSettings): Reporter {
   const outputOf = (step: Step): PrefixedOutput => {
     let output = outputs.get(step);
     if (output === undefined) {
-      output = new PrefixedOutput(streams, byStep.get(step) ?? { line: Buffer.alloc(0), empty: Buffer.alloc(0) });
+      // A task run by ctx.call is not in the plan: it gets a prefix of its own name.
+      const prefix = byStep.get(step) ?? prefixes(settings.style, [step]).get(step);
+      output = new PrefixedOutput(streams, prefix ?? { line: Buffer.alloc(0), empty: Buffer.alloc(0) });
       outputs.set(step, output);
     }
     return output;
