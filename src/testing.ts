@@ -161,7 +161,10 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
     }
     const definition = task as TaskDefinition;
     const defs = normalizeOptions(definition.options, "mockContext: ctx.call");
-    const given = new Map(Object.entries(options).filter(([, value]) => value !== undefined)) as Map<string, OptionValue>;
+    const given = new Map(Object.entries(options).filter(([, value]) => value !== undefined)) as Map<
+      string,
+      OptionValue
+    >;
     return definition.run(ctx, finishOptions("task", defs, given) as never);
   };
 

@@ -301,9 +301,10 @@ export function task<
   config: TaskConfig<O, R> & { readonly deps?: D & CheckedRefs<D>; readonly post?: P & CheckedRefs<P> },
 ): TaskDefinition<O, R>;
 /** A group task: `task({ deps: [lint, test] })`, with no `run`, runs its deps. */
-export function task<const D extends readonly TaskRef[] = readonly [], const P extends readonly TaskRef[] = readonly []>(
-  config: GroupConfig & { readonly deps: D & CheckedRefs<D>; readonly post?: P & CheckedRefs<P> },
-): GroupDefinition;
+export function task<
+  const D extends readonly TaskRef[] = readonly [],
+  const P extends readonly TaskRef[] = readonly [],
+>(config: GroupConfig & { readonly deps: D & CheckedRefs<D>; readonly post?: P & CheckedRefs<P> }): GroupDefinition;
 export function task(config: TaskConfig<OptionSpecs> | GroupConfig): AnyTaskDefinition {
   return Object.freeze({ ...config, [TASK_BRAND]: true as const, [CALL_SITE]: callSite() });
 }

@@ -95,7 +95,9 @@ export function listJson(collection: Collection, namespace: string | undefined):
     aliases: task.aliases,
     description: task.description,
     deps: task.deps.map((dep) => dep.task.name),
-    ...(task.deps.some((dep) => dep.given.size > 0) ? { depOptions: task.deps.map((dep) => Object.fromEntries(dep.given)) } : {}),
+    ...(task.deps.some((dep) => dep.given.size > 0)
+      ? { depOptions: task.deps.map((dep) => Object.fromEntries(dep.given)) }
+      : {}),
     ...(task.post.length > 0 ? { post: task.post.map((dep) => dep.task.name) } : {}),
     ...(task.parallel ? { parallel: true } : {}),
     ...(task.group ? { group: true } : {}),

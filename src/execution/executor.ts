@@ -59,7 +59,10 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
     const blockerOf = (step: Step): string | undefined =>
       [...step.deps, ...step.after].find((dep) => {
         const run = schedule.runOf(dep);
-        return run !== undefined && (run.status.kind === "skipped" || (run.status.kind !== "passed" && step.deps.includes(dep)));
+        return (
+          run !== undefined &&
+          (run.status.kind === "skipped" || (run.status.kind !== "passed" && step.deps.includes(dep)))
+        );
       })?.task.name;
     // After a failure, a post task may still start when the task it follows has started.
     const mayStillRun = (step: Step): boolean =>

@@ -280,7 +280,9 @@ function collect(
     if (owners.size !== 1 || owner === undefined || lookup.has(alias) || namespaces.has(alias)) continue;
     claim(alias, owner, `an alias of "${owner.name}"`);
     // Shown as the short spelling; the namespaced one (`generate.gen`) still works.
-    const at = owner.aliases.findIndex((name) => name.endsWith(`.${alias}`) && !name.slice(0, -alias.length - 1).includes(" "));
+    const at = owner.aliases.findIndex(
+      (name) => name.endsWith(`.${alias}`) && !name.slice(0, -alias.length - 1).includes(" "),
+    );
     owner.aliases.splice(at === -1 ? owner.aliases.length : at, at === -1 ? 0 : 1, alias);
   }
 
@@ -320,7 +322,11 @@ function collect(
       }
       let depTask = bySource.get(dep);
       if (depTask === undefined) {
-        depTask = addUnexported(dep, `${task.name}.${ref.list === "deps" ? "dep" : "post"}-${ref.index + 1}`, task.name);
+        depTask = addUnexported(
+          dep,
+          `${task.name}.${ref.list === "deps" ? "dep" : "post"}-${ref.index + 1}`,
+          task.name,
+        );
         stack.push({ task: depTask, refs: refsOf(depTask), index: 0 });
       }
       const given =
@@ -340,7 +346,9 @@ function collect(
   function addUnexported(source: Source, fallback: string, listedBy: string): MutableTask {
     const own = isTaskDefinition(source) ? (source as { name?: unknown }).name : undefined;
     if (own !== undefined && (typeof own !== "string" || own.trim() === "" || /\s/.test(own))) {
-      throw new UserError(`${fileLabel}: a task listed by "${listedBy}" has name ${showValue(own)}; expected a word like "tsc".`);
+      throw new UserError(
+        `${fileLabel}: a task listed by "${listedBy}" has name ${showValue(own)}; expected a word like "tsc".`,
+      );
     }
     const fnName = typeof source === "function" ? source.name : "";
     const found = own ?? (isTaskDefinition(source) ? variableNameOf(source) : fnName !== "" ? fnName : undefined);
@@ -398,7 +406,9 @@ function checkCycles(tasks: readonly Task[], fileLabel: string): void {
       const edges = frame.task.deps.length + frame.task.post.length;
       const at = frame.index++;
       const dep =
-        at >= edges ? undefined : (at < frame.task.deps.length ? frame.task.deps[at] : frame.task.post[at - frame.task.deps.length])?.task;
+        at >= edges
+          ? undefined
+          : (at < frame.task.deps.length ? frame.task.deps[at] : frame.task.post[at - frame.task.deps.length])?.task;
       if (dep === undefined) {
         stack.pop();
         onPath.delete(frame.task);

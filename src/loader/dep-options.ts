@@ -34,7 +34,10 @@ export function checkGivenOptions(values: unknown, defs: readonly OptionDef[], w
   for (const [key, value] of Object.entries(values)) {
     const def = defs.find((d) => d.key === key) ?? defs.find((d) => d.flag === kebabCase(key));
     if (def === undefined) {
-      const hint = didYouMean(key, defs.map((d) => d.key));
+      const hint = didYouMean(
+        key,
+        defs.map((d) => d.key),
+      );
       throw new UserError(`${what} an unknown option ${showText(key)}.${hint}`);
     }
     if (value === undefined) continue;

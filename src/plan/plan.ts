@@ -40,7 +40,12 @@ export function planRun(invocations: readonly Invocation[], dedupe: boolean): St
   const byKey = new Map<string, Step>();
   const keyOf = (frame: Frame): string => JSON.stringify([frame.task.name, frame.options, frame.args, frame.rest]);
   let groups = 0;
-  const frameOf = (task: Task, options: Frame["options"], from: Frame | undefined, extra: Partial<Frame> = {}): Frame => {
+  const frameOf = (
+    task: Task,
+    options: Frame["options"],
+    from: Frame | undefined,
+    extra: Partial<Frame> = {},
+  ): Frame => {
     const together = from === undefined ? undefined : (from.inside ?? from.together);
     return {
       task,

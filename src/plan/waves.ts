@@ -10,7 +10,10 @@ export function planWaves(steps: readonly Step[]): Step[][] {
   const waves: Step[][] = [];
   // Plan order puts every dep before its dependents, so one pass suffices.
   for (const step of steps) {
-    const wave = [...step.deps, ...step.after].reduce((latest, dep) => Math.max(latest, (waveOf.get(dep) ?? -1) + 1), 0);
+    const wave = [...step.deps, ...step.after].reduce(
+      (latest, dep) => Math.max(latest, (waveOf.get(dep) ?? -1) + 1),
+      0,
+    );
     waveOf.set(step, wave);
     (waves[wave] ??= []).push(step);
   }

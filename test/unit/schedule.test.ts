@@ -27,7 +27,16 @@ function fakeTask(name: string): Task {
 }
 
 function step(name: string, deps: readonly Step[] = []): Step {
-  return { task: fakeTask(name), options: {}, args: [], rest: [], deps, after: [], postOf: undefined, together: undefined };
+  return {
+    task: fakeTask(name),
+    options: {},
+    args: [],
+    rest: [],
+    deps,
+    after: [],
+    postOf: undefined,
+    together: undefined,
+  };
 }
 
 const PASSED: TaskStatus = { kind: "passed" };
