@@ -155,17 +155,17 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
   const call = async (task: unknown, options: Readonly<Record<string, unknown>> = {}): Promise<unknown> => {
     called.push({ task, options });
     if (settings.runCalls !== true) return undefined;
-    if (typeof task === "function") return (task as (ctx: Context) => unknown)(ctx);
+    if (typeof task === "function") return await (task as (ctx: Context) => unknown)(ctx);
     if (!isTaskDefinition(task) || typeof task.run !== "function") {
       throw new TypeError("mockContext: ctx.call was given something that is not a task with a run function");
     }
-    const definition = task as TaskDefinition;
+    const definition: TaskDefinition = task;
     const defs = normalizeOptions(definition.options, "mockContext: ctx.call");
     const given = new Map(Object.entries(options).filter(([, value]) => value !== undefined)) as Map<
       string,
       OptionValue
     >;
-    return definition.run(ctx, finishOptions("task", defs, given) as never);
+    return await definition.run(ctx, finishOptions("task", defs, given) as never);
   };
 
   const answer = (kind: MockCall["kind"], command: string, options: RunOptions = {}): Promise<Result> => {
@@ -184,7 +184,7 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
   };
 
   const ctx: MockContext = {
-    call: call as Context["call"],
+    call,
     run: (command, options) => answer("run", command, options),
     exec: (file, args = [], options) => answer("exec", quoteArgs([file, ...args]), options),
     $: (strings, ...values) => {

@@ -223,6 +223,7 @@ export interface TaskConfig<O extends OptionSpecs, R = unknown> {
 }
 
 /** A group task: `task({ deps: [lint, test] })` with no `run`; it runs its deps and nothing else. */
+// eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type -- a group has no options
 export interface GroupConfig extends Omit<TaskConfig<Record<never, never>>, "run" | "options"> {
   readonly run?: undefined;
   readonly options?: undefined;

@@ -161,7 +161,7 @@ export function createContext(settings: ContextSettings): Context {
       return execute(quoteArgs([file, ...args]), { kind: "program", file, args });
     },
     log: (...values) => log(format(...values)),
-    call: ((task: unknown, options?: unknown) => settings.call(task, options)) as Context["call"],
+    call: (task: unknown, options?: unknown) => settings.call(task, options),
     name: settings.name,
     options: settings.options,
     args: settings.args,

@@ -274,6 +274,8 @@ async function callTask(
   options.called(caller, run);
   void options.emit({ kind: "task-ended", run });
   if (run.status.kind === "passed") return returned.value;
+  // What the called task threw, as it threw it: its caller then fails as it did.
+  // eslint-disable-next-line @typescript-eslint/only-throw-error
   if (returned.error !== undefined) throw returned.error;
   const why = run.status.kind === "failed" || run.status.kind === "timed-out" ? `: ${run.status.message}` : "";
   throw new CalledTaskError(`Task "${task.name}" (run by ctx.call) did not pass${why}`, run.status);

@@ -7,7 +7,6 @@ import { firstLineOf } from "../common/error-text.ts";
 import { kebabCase } from "../common/names.ts";
 import { UserError } from "../common/user-error.ts";
 import type { Context } from "../api/context.ts";
-import { closest } from "../common/names.ts";
 import { checkGivenOptions } from "./dep-options.ts";
 import { variableNameOf } from "./dep-names.ts";
 import { firstLine } from "./jsdoc.ts";
@@ -139,7 +138,8 @@ function collect(
   const makeTask = (name: string, source: Source, docKey: string | undefined): MutableTask => {
     const where = `${fileLabel}: task "${name}"`;
     if (isTaskDefinition(source)) {
-      const group = source.run === undefined;
+      // A tasks file is JavaScript at run time: `run` may be missing whatever the types say.
+      const group = (source as { run?: unknown }).run === undefined;
       if (group && (!Array.isArray(source.deps) || source.deps.length === 0)) {
         throw new UserError(`${where} has no run function (and no deps, so it is no group either).`);
       }
