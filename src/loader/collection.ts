@@ -280,9 +280,7 @@ function collect(
     if (owners.size !== 1 || owner === undefined || lookup.has(alias) || namespaces.has(alias)) continue;
     claim(alias, owner, `an alias of "${owner.name}"`);
     // Shown as the short spelling; the namespaced one (`generate.gen`) still works.
-    const at = owner.aliases.findIndex(
-      (name) => name.endsWith(`.${alias}`) && !name.slice(0, -alias.length - 1).includes(" "),
-    );
+    const at = owner.aliases.indexOf(`${owner.name.slice(0, owner.name.lastIndexOf(".") + 1)}${alias}`);
     owner.aliases.splice(at === -1 ? owner.aliases.length : at, at === -1 ? 0 : 1, alias);
   }
 
