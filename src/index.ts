@@ -10,6 +10,10 @@ export type {
   TaskDefinition,
   TaskRef,
   AnyTaskDefinition,
+  DepWithOptions,
+  GroupConfig,
+  GroupDefinition,
+  OptionsInput,
 } from "./api/task.ts";
 export type { Context, Responder, Result, RunOptions } from "./api/context.ts";
 export type { DotenvFile, OutputMode, RunnerConfig } from "./config/settings.ts";

@@ -6,6 +6,9 @@ import { CommandError } from "./context/command-error.ts";
 import { quoteArgs, templateToArgs } from "./context/command-line.ts";
 import { buildResult } from "./context/result.ts";
 import type { Context, Result, RunOptions } from "./api/context.ts";
+import { isTaskDefinition, type TaskDefinition } from "./api/task.ts";
+import { normalizeOptions, type OptionValue } from "./loader/option-declarations.ts";
+import { finishOptions } from "./plan/option-values.ts";
 
 /**
  * What a mocked command answers: a string is its stdout (and it succeeds); an object gives
@@ -44,8 +47,23 @@ export interface MockCall {
   readonly options: RunOptions;
 }
 
+/** One `ctx.call(task, options)` a task made, as recorded in `ctx.called`. */
+export interface MockTaskCall {
+  /** The task (or function) it called. */
+  readonly task: unknown;
+  /** The options it gave, as given (no defaults): `{}` when none. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
 /** What the mock `ctx` reports about the task, for code that reads more than `opts`; all optional. */
 export interface MockContextSettings {
+  /**
+   * Whether `ctx.call(task, options)` runs the called task's `run` (with this same mock
+   * `ctx`, so its commands answer from the same table, and its options' defaults filled in)
+   * and returns what it returns. Otherwise a call is only recorded and resolves to undefined.
+   * @defaultValue `false`
+   */
+  readonly runCalls?: boolean;
   /** `ctx.name`. @defaultValue `"task"` */
   readonly name?: string;
   /**
@@ -96,6 +114,8 @@ export interface MockContext extends Context {
    * @example `await release.run(ctx, opts).finally(() => ctx.runDeferred());`
    */
   runDeferred(): Promise<void>;
+  /** Every `ctx.call`, in order. */
+  readonly called: MockTaskCall[];
 }
 
 function entriesOf(table: MockTable): (readonly [string | RegExp, MockAnswer])[] {
@@ -151,6 +171,23 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
   // eslint-disable-next-line no-restricted-globals -- see above
   const cwd = settings.cwd ?? process.cwd();
   const deferred: (() => unknown)[] = [];
+  const called: MockTaskCall[] = [];
+
+  const call = async (task: unknown, options: Readonly<Record<string, unknown>> = {}): Promise<unknown> => {
+    called.push({ task, options });
+    if (settings.runCalls !== true) return undefined;
+    if (typeof task === "function") return await (task as (ctx: Context) => unknown)(ctx);
+    if (!isTaskDefinition(task) || typeof task.run !== "function") {
+      throw new TypeError("mockContext: ctx.call was given something that is not a task with a run function");
+    }
+    const definition: TaskDefinition = task;
+    const defs = normalizeOptions(definition.options, "mockContext: ctx.call");
+    const given = new Map(Object.entries(options).filter(([, value]) => value !== undefined)) as Map<
+      string,
+      OptionValue
+    >;
+    return await definition.run(ctx, finishOptions("task", defs, given) as never);
+  };
 
   const answer = (kind: MockCall["kind"], command: string, options: RunOptions = {}): Promise<Result> => {
     calls.push({ kind, command, options });
@@ -167,7 +204,8 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
     return Promise.resolve(result);
   };
 
-  return {
+  const ctx: MockContext = {
+    call,
     run: (command, options) => answer("run", command, options),
     exec: (file, args = [], options) => answer("exec", quoteArgs([file, ...args]), options),
     $: (strings, ...values) => {
@@ -206,5 +244,7 @@ export function mockContext(table: MockTable = {}, settings: MockContextSettings
       }
       if (errors.length > 0) throw errors[0];
     },
+    called,
   };
+  return ctx;
 }

@@ -56,16 +56,16 @@ export default serve;
 
 const FORMS_LIST = `Available tasks:
 
-  build-docs                              Build the documentation site
-  html-report                             Write the HTML report
-  serve, s, start-server                  Serve the site (default)
+  build-docs                  Build the documentation site
+  html-report                 Write the HTML report
+  serve, s, start-server      Serve the site (default)
 
 docs: (runner docs runs docs.build)
-  docs.build                              Build the API docs
-  docs.check-links                        Check every link
+  docs.build                  Build the API docs
+  docs.check-links            Check every link
 
 docs.api.v1:
-  docs.api.v1.publish, docs.api.v1.pub    Publish v1
+  docs.api.v1.publish, pub    Publish v1
 
 tools:
   tools.format
@@ -145,11 +145,11 @@ describe("task forms (SPEC §1)", () => {
       run,
       `Tasks in docs:
 
-  docs.build                              Build the API docs
-  docs.check-links                        Check every link
+  docs.build                  Build the API docs
+  docs.check-links            Check every link
 
 docs.api.v1:
-  docs.api.v1.publish, docs.api.v1.pub    Publish v1
+  docs.api.v1.publish, pub    Publish v1
 `,
     );
   });

@@ -83,7 +83,9 @@ export const _helper = task({ run() {} });
     expect([ci.code, ci.stderr]).toEqual([0, expect.stringContaining("3 tasks: 3 passed")]);
 
     expect((await runRunner(["hi"], { cwd: dir })).stdout).toContain("hello world");
-    expect((await runRunner(["greet", "you", "--", "and", "more"], { cwd: dir })).stdout).toContain("hello you and more");
+    expect((await runRunner(["greet", "you", "--", "and", "more"], { cwd: dir })).stdout).toContain(
+      "hello you and more",
+    );
 
     const where = await runRunner(["where"], { cwd: join(dir, "sub") });
     expect(where.stdout).toContain(`from ${join(dir, "sub")} in ${dir}`);

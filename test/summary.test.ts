@@ -110,7 +110,16 @@ describe("the summary", () => {
 describe("the output tail of a failed task whose output was not shown in full", () => {
   const task = { name: "build", options: [] } as unknown as Task;
   const runOf = (status: TaskStatus, outputTail: string, name = "build"): TaskRun => ({
-    step: { task: { ...task, name }, options: {}, args: [], rest: [], deps: [] },
+    step: {
+      task: { ...task, name },
+      options: {},
+      args: [],
+      rest: [],
+      deps: [],
+      after: [],
+      postOf: undefined,
+      together: undefined,
+    },
     status,
     startedAt: 0,
     durationMs: 1200,

@@ -314,9 +314,9 @@ describe("this project's own tasks, tested with mockContext", () => {
     expect(ctx.commands).toEqual([`${bundler} --types`, bundler]);
   });
 
-  it("check runs nothing itself: lint, typecheck and test are its deps; test needs no build first", async () => {
+  it("check runs nothing itself: lint, typecheck and test are its deps; test needs no build first", () => {
     const ctx = mockContext();
-    await check.run(ctx, {});
+    check.run(ctx, {});
     expect(ctx.calls).toEqual([]);
     expect(check.deps).toEqual([lint, typecheck, testTask]);
     expect(testTask.deps).toBeUndefined();

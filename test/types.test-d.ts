@@ -10,8 +10,10 @@ import {
   type TaskDefinition,
   type TaskRef,
   type AnyTaskDefinition,
+  type GroupDefinition,
+  type OptionsInput,
 } from "runner-ts";
-import { mockContext, type MockContext } from "runner-ts/testing";
+import { mockContext, type MockContext, type MockTaskCall } from "runner-ts/testing";
 
 describe("opts is typed from the option declarations", () => {
   it("gives the SPEC's build task its exact opts type", () => {
@@ -192,7 +194,7 @@ describe("declarations that must not compile", () => {
       },
       run() {},
     });
-    // @ts-expect-error a task needs run
+    // @ts-expect-error a task needs run (or, as a group, deps)
     task({ description: "no run" });
   });
 });
@@ -208,7 +210,7 @@ describe("the task definition and ctx", () => {
         await ctx.run(`tsc --target ${opts.target} ${opts.files.join(" ")}`);
       },
     });
-    expectTypeOf(build).toEqualTypeOf<TaskDefinition<typeof build.options & {}>>();
+    expectTypeOf(build).toEqualTypeOf<TaskDefinition<typeof build.options & {}, Promise<void>>>();
     expectTypeOf(build).toExtend<AnyTaskDefinition>();
     const ctx = mockContext();
     void build.run(ctx, { target: "b", files: [] });
@@ -249,5 +251,70 @@ describe("the task definition and ctx", () => {
     // @ts-expect-error defer takes a function, not a command
     ctx.defer("docker rm -f db");
     expectTypeOf(ctx.runDeferred()).toEqualTypeOf<Promise<void>>();
+  });
+});
+
+describe("composing tasks (SPEC §1)", () => {
+  const clean = task({ run: () => {} });
+  const build = task({
+    options: {
+      target: { type: "string", choices: ["es2022", "esnext"], default: "es2022" },
+      entry: { type: "string", required: true },
+      jobs: { type: "number", default: 4 },
+    },
+    run: (_ctx, opts) => `dist/${opts.entry}`,
+  });
+
+  it("types a dep's options against the dep's declarations", () => {
+    task({ deps: [clean, [build, { target: "esnext", entry: "a.ts" }]], run() {} });
+    task({ post: [[build, { entry: "a.ts", jobs: 2 }]], run() {} });
+    // @ts-expect-error "es5" is not one of target's choices
+    task({ deps: [[build, { target: "es5", entry: "a.ts" }]], run() {} });
+    // @ts-expect-error jobs is a number
+    task({ deps: [[build, { jobs: "2", entry: "a.ts" }]], run() {} });
+    // @ts-expect-error tagret is no option of build
+    task({ deps: [[build, { tagret: "esnext", entry: "a.ts" }]], run() {} });
+    // @ts-expect-error entry is required and has no default, so a dep must give it
+    task({ deps: [[build, { target: "esnext" }]], run() {} });
+    expectTypeOf<OptionsInput<NonNullable<typeof build.options>>>().toEqualTypeOf<{
+      readonly entry: string;
+      readonly target?: "es2022" | "esnext";
+      readonly jobs?: number;
+    }>();
+  });
+
+  it("makes a task with deps and no run a group, which takes no options", () => {
+    const ci = task({ deps: [clean, build], parallel: true, post: [clean], name: "ci" });
+    expectTypeOf(ci).toEqualTypeOf<GroupDefinition>();
+    expectTypeOf(ci).toExtend<AnyTaskDefinition>();
+    task({ deps: [ci], run() {} });
+    // @ts-expect-error a group has no options (it has no run to give them to)
+    task({ deps: [clean], options: { a: { type: "number" } } });
+    // @ts-expect-error parallel is a boolean
+    task({ deps: [clean], parallel: "yes" });
+  });
+
+  it("types ctx.call: partial options, and what the task's run returns", () => {
+    task({
+      async run(ctx) {
+        const out = await ctx.call(build, { target: "esnext", entry: "a.ts" });
+        expectTypeOf(out).toEqualTypeOf<string>();
+        expectTypeOf(ctx.call(clean)).resolves.toBeVoid();
+        expectTypeOf(await ctx.call(() => 42)).toEqualTypeOf<number>();
+        await ctx.call(build, {});
+        // @ts-expect-error "es5" is not one of target's choices
+        await ctx.call(build, { target: "es5" });
+        // @ts-expect-error tagret is no option of build
+        await ctx.call(build, { tagret: "esnext" });
+        // @ts-expect-error a group has no run to call
+        await ctx.call(task({ deps: [clean] }));
+      },
+    });
+  });
+
+  it("gives mockContext a typed call and a record of calls", () => {
+    const ctx = mockContext({}, { runCalls: true });
+    expectTypeOf(ctx.called).toEqualTypeOf<MockTaskCall[]>();
+    expectTypeOf(ctx.call(build, { entry: "a.ts" })).resolves.toEqualTypeOf<string>();
   });
 });

@@ -165,6 +165,24 @@ export interface Context {
    * with the task's other output (prefixed or grouped).
    */
   log(...values: readonly unknown[]): void;
+  /**
+   * Runs another task now, inside this one, and returns what its `run` returned. Options not
+   * given take their defaults (`required` ones must be given); values are checked as on the
+   * command line. It gets its own header and result line and its own line in the summary and
+   * reports, with its own time limit and retries; its deps and post tasks are not run (list
+   * them in `deps` for that). When it fails, the call rejects with its error, and so this
+   * task fails too unless it catches it (the run's exit status still counts the failure).
+   *
+   * @example
+   * ```ts
+   * const out = await ctx.call(build, { target: "esnext" });
+   * ```
+   */
+  call<P extends object, R>(
+    task: { readonly run: (ctx: Context, opts: P) => R },
+    options?: Partial<P>,
+  ): Promise<Awaited<R>>;
+  call<R>(task: (ctx: Context) => R): Promise<Awaited<R>>;
   /** The task's full name, as `runner --list` shows it: `build`, or `docs.build` in a namespace. */
   readonly name: string;
   /**

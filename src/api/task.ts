@@ -137,8 +137,28 @@ export type OptionValues<O extends OptionSpecs> = Flatten<
  */
 export type Duration = string | number;
 
+/**
+ * Option values given to a dep (`deps: [[build, { target: "esnext" }]]`) or to
+ * `ctx.call(build, { target: "esnext" })`: any of the task's options, typed as in `opts`;
+ * only a `required` option with no `default` must be given. The rest take their defaults.
+ */
+export type OptionsInput<O extends OptionSpecs> = Flatten<
+  {
+    readonly [K in keyof O as IsNeeded<O[K]> extends true ? K : never]: Value<O[K]>;
+  } & {
+    readonly [K in keyof O as IsNeeded<O[K]> extends true ? never : K]?: Value<O[K]>;
+  }
+>;
+
+/** Whether an option must be given: `required` and without a default. */
+type IsNeeded<S extends OptionSpec> = S["required"] extends true
+  ? S extends { readonly default: unknown }
+    ? false
+    : true
+  : false;
+
 /** What `task()` is given: the task's code and, optionally, its options, deps, names and limits. */
-export interface TaskConfig<O extends OptionSpecs> {
+export interface TaskConfig<O extends OptionSpecs, R = unknown> {
   /**
    * What the task does, for `runner --list` (its first line) and `runner --help <task>` (all
    * of it). When omitted, the JSDoc comment on the exported `const` is used instead.
@@ -147,18 +167,36 @@ export interface TaskConfig<O extends OptionSpecs> {
   /**
    * Other names the task can be run by (`aliases: ["b"]` makes `runner b` run `build`), shown
    * in `--list`. They are kebab-cased like task names; in a namespace they are names in that
-   * namespace (`docs.build` with alias `b` is also `docs.b`). An alias that is already a task's
-   * name or another alias is an error when the tasks file loads.
+   * namespace (`docs.build` with alias `b` is also `docs.b`) and, where no other task or alias
+   * has that name, also global (`runner b`). An alias that is already a task's name or
+   * another alias in the same namespace is an error when the tasks file loads.
    */
   readonly aliases?: readonly string[];
   /**
+   * The task's name where it is not exported (a dep made by a factory): `name: "tsc"`. An
+   * exported task is named by its export; without `name`, an unexported dep is named after
+   * the `const` it was assigned to (or its function's name).
+   */
+  readonly name?: string;
+  /**
    * Tasks to run before this one: `task()`s or plain functions, run in the order listed, each
-   * with its options' defaults, and each once per run however many tasks depend on it. This
-   * task runs only once they have all passed. A dep need not be exported (it then runs but is
-   * hidden from `--list`). A dep held in a `const` must be declared above the task that
-   * names it. A cycle of deps is an error when the tasks file loads.
+   * with its options' defaults (or with some of them given: `[build, { target: "esnext" }]`),
+   * and each once per run for the same options however many tasks depend on it. This task
+   * runs only once they have all passed; with no `run` it is a group of them. A dep need not be
+   * exported (it then runs but is hidden from `--list`). A dep held in a `const` must be
+   * declared above the task that names it. A cycle of deps is an error when the tasks file loads.
    */
   readonly deps?: readonly TaskRef[];
+  /**
+   * Run this task's own deps at the same time (at most `-j` at once), even without `-p`.
+   * @defaultValue `false`
+   */
+  readonly parallel?: boolean;
+  /**
+   * Tasks to run after this one, once, whether it passed or failed (not when it never ran).
+   * Entries are as in `deps`. A failing post task fails the run like any task.
+   */
+  readonly post?: readonly TaskRef[];
   /**
    * The task's command-line options, by name; they type `opts` in `run` (see {@link OptionValues}).
    * @example
@@ -192,9 +230,16 @@ export interface TaskConfig<O extends OptionSpecs> {
    * The task's code. It gets the task's {@link Context} and its option values, typed from
    * `options`. It may be async: the task passes when the returned promise resolves and fails
    * when it throws or rejects (with a failed command's exit status when the error is a
-   * {@link CommandError}, else 1). What it returns is ignored.
+   * {@link CommandError}, else 1). What it returns is what `ctx.call` of it returns.
    */
-  readonly run: (ctx: Context, opts: OptionValues<O>) => unknown;
+  readonly run: (ctx: Context, opts: OptionValues<O>) => R;
+}
+
+/** A group task: `task({ deps: [lint, test] })` with no `run`; it runs its deps and nothing else. */
+// eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type -- a group has no options
+export interface GroupConfig extends Omit<TaskConfig<Record<never, never>>, "run" | "options"> {
+  readonly run?: undefined;
+  readonly options?: undefined;
 }
 
 export const TASK_BRAND = Symbol.for("runner.task");
@@ -204,7 +249,12 @@ export const TASK_BRAND = Symbol.for("runner.task");
  * the tasks file to make it a task, list it in another task's `deps`, or call its `run` in a
  * unit test with a `mockContext()` and typed `opts`.
  */
-export interface TaskDefinition<O extends OptionSpecs = OptionSpecs> extends TaskConfig<O> {
+export interface TaskDefinition<O extends OptionSpecs = OptionSpecs, R = unknown> extends TaskConfig<O, R> {
+  readonly [TASK_BRAND]: true;
+}
+
+/** What `task()` returns for a group task (no `run`): list it in deps, run it by name. */
+export interface GroupDefinition extends GroupConfig {
   readonly [TASK_BRAND]: true;
 }
 
@@ -213,8 +263,26 @@ export interface AnyTaskDefinition {
   readonly [TASK_BRAND]: true;
 }
 
-/** A dependency in `deps`: a task made by `task()`, or a plain function taking `ctx` (exported or not). */
-export type TaskRef = AnyTaskDefinition | ((ctx: Context) => unknown);
+/**
+ * A dependency in `deps`: a task made by `task()`, a plain function taking `ctx` (exported or
+ * not), or a task with some of its options given: `[build, { target: "esnext" }]`.
+ */
+export type TaskRef = AnyTaskDefinition | ((ctx: Context) => unknown) | DepWithOptions;
+
+/** `[build, { target: "esnext" }]` in `deps` or `post`: a task and some of its option values. */
+export type DepWithOptions = readonly [AnyTaskDefinition, Readonly<Record<string, unknown>>];
+
+/**
+ * `deps` as written, checked: each `[task, options]` pair's options must be options of that
+ * task (see {@link OptionsInput}), with nothing else in them.
+ */
+export type CheckedRefs<D> = {
+  readonly [K in keyof D]: D[K] extends readonly [infer T, infer X]
+    ? T extends TaskDefinition<infer O, infer _R>
+      ? readonly [T, OptionsInput<O> & { readonly [E in Exclude<keyof X, keyof O>]: never }]
+      : D[K]
+    : D[K];
+};
 
 /**
  * Declares a task: its code, and optionally its options, deps, aliases, a time limit and
@@ -237,9 +305,35 @@ export type TaskRef = AnyTaskDefinition | ((ctx: Context) => unknown);
  * ```
  */
 // A task that declares no options has none: its `opts` is an empty object, on purpose.
-// eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type
-export function task<const O extends OptionSpecs = Record<never, never>>(config: TaskConfig<O>): TaskDefinition<O> {
-  return Object.freeze({ ...config, [TASK_BRAND]: true as const });
+export function task<
+  // eslint-disable-next-line @typescript-eslint/no-generated-empty-object-type
+  const O extends OptionSpecs = Record<never, never>,
+  R = unknown,
+  const D extends readonly TaskRef[] = readonly [],
+  const P extends readonly TaskRef[] = readonly [],
+>(
+  config: TaskConfig<O, R> & { readonly deps?: D & CheckedRefs<D>; readonly post?: P & CheckedRefs<P> },
+): TaskDefinition<O, R>;
+/** A group task: `task({ deps: [lint, test] })`, with no `run`, runs its deps. */
+export function task<
+  const D extends readonly TaskRef[] = readonly [],
+  const P extends readonly TaskRef[] = readonly [],
+>(config: GroupConfig & { readonly deps: D & CheckedRefs<D>; readonly post?: P & CheckedRefs<P> }): GroupDefinition;
+export function task(config: TaskConfig<OptionSpecs> | GroupConfig): AnyTaskDefinition {
+  return Object.freeze({ ...config, [TASK_BRAND]: true as const, [CALL_SITE]: callSite() });
+}
+
+/**
+ * Where `task()` was called, as a stack the loader reads only when it needs a name for a
+ * dep that is not exported (the `const` it was assigned to). Captured, not formatted: a
+ * stack costs little until it is read.
+ */
+export const CALL_SITE = Symbol.for("runner.task.call-site");
+
+function callSite(): { stack?: string } {
+  const site: { stack?: string } = {};
+  Error.captureStackTrace(site, task);
+  return site;
 }
 
 /** Whether `value` was made by `task()` (by this or by another copy of runner). */

@@ -239,6 +239,13 @@ export function unknownTask(word: string, collection: Collection): UserError {
   // Names users may see: visible tasks and their namespaces, not the `docs.default` spelling of `docs`.
   const names = collection.names.filter((n) => collection.find(n)?.hidden === false && !n.endsWith(".default"));
   const namespaces = collection.tasks.filter((task) => !task.hidden).flatMap((task) => namespacesOf(task.name));
+  // `runner build` where only `docs.build` exists: the task of that name in a namespace.
+  const inNamespaces = [...new Set(names.filter((n) => n.endsWith(`.${name}`)))].sort();
+  if (inNamespaces.length > 0) {
+    const listed = inNamespaces.map((n) => `"${n}"`);
+    const which = listed.length === 1 ? listed[0] : `one of ${listed.join(", ")}`;
+    return new UserError(`Unknown task ${showText(word)}. Did you mean ${which ?? ""}?`);
+  }
   return new UserError(`Unknown task ${showText(word)}.${didYouMean(word, new Set([...names, ...namespaces]))}`);
 }
 

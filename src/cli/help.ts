@@ -6,6 +6,7 @@ import { didYouMean } from "../common/names.ts";
 import { UserError } from "../common/user-error.ts";
 import type { Collection, Task } from "../loader/collection.ts";
 import type { OptionDef } from "../loader/option-declarations.ts";
+import { describeDep } from "../plan/describe.ts";
 import { positionalLabel, usage } from "../plan/option-values.ts";
 
 function namespaceOf(task: Task): string {
@@ -67,7 +68,10 @@ export function listText(collection: Collection, namespace: string | undefined, 
     for (const task of members) {
       const notes: string[] = [];
       if (task === collection.defaultTask) notes.push("default");
-      if (task.deps.length > 0) notes.push(`deps: ${task.deps.map((d) => d.name).join(", ")}`);
+      if (task.deps.length > 0) {
+        notes.push(`${task.parallel ? "deps, at once" : "deps"}: ${task.deps.map(describeDep).join(", ")}`);
+      }
+      if (task.post.length > 0) notes.push(`post: ${task.post.map(describeDep).join(", ")}`);
       const note = notes.length > 0 ? style.dim(`(${notes.join("; ")})`) : "";
       const text = [task.description, note].filter((part) => part !== "").join(" ");
       const name = label(task);
@@ -100,7 +104,13 @@ export function listJson(collection: Collection, namespace: string | undefined):
     name: task.name,
     aliases: task.aliases,
     description: task.description,
-    deps: task.deps.map((dep) => dep.name),
+    deps: task.deps.map((dep) => dep.task.name),
+    ...(task.deps.some((dep) => dep.given.size > 0)
+      ? { depOptions: task.deps.map((dep) => Object.fromEntries(dep.given)) }
+      : {}),
+    ...(task.post.length > 0 ? { post: task.post.map((dep) => dep.task.name) } : {}),
+    ...(task.parallel ? { parallel: true } : {}),
+    ...(task.group ? { group: true } : {}),
     default: task === collection.defaultTask,
     options: task.options.map(optionJson),
   }));
@@ -133,7 +143,10 @@ export function taskHelpText(task: Task, style: ChalkInstance): string {
   if (task.doc !== "") out.push("", task.doc);
   const facts: string[] = [];
   if (task.aliases.length > 0) facts.push(`Aliases: ${task.aliases.join(", ")}`);
-  if (task.deps.length > 0) facts.push(`Runs first: ${task.deps.map((d) => d.name).join(", ")}`);
+  if (task.deps.length > 0) {
+    facts.push(`Runs first${task.parallel ? " (at once)" : ""}: ${task.deps.map(describeDep).join(", ")}`);
+  }
+  if (task.post.length > 0) facts.push(`Runs after: ${task.post.map(describeDep).join(", ")}`);
   if (task.timeoutMs !== undefined) facts.push(`Time limit: ${formatLimit(task.timeoutMs)}`);
   if (task.retries !== undefined && task.retries > 0) facts.push(`Retries: ${task.retries}`);
   if (facts.length > 0) out.push("", ...facts);

@@ -59,6 +59,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const unset = Object.fromEntries(Object.entries(dotenv).filter(([key]) => world.env[key] === undefined));
   const env: Record<string, string | undefined> = { ...unset, ...world.env, ...config.env };
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
+  // Tasks at once, from -p or from a `parallel: true` task's deps: shown as -p shows them.
+  const parallelDisplay = core.parallel || (config.jobs > 1 && steps.some((step) => step.together !== undefined));
   const streams = trackLineStart(world);
   const display: DisplaySettings = {
     streams,
@@ -83,7 +85,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const events = masker === undefined ? undefined : new EventMasker(masker);
   const reporters = new Reporters(
     [
-      ...(core.parallel ? await parallelReporters(world, display, config, steps, github) : [serialReporter(display)]),
+      ...(parallelDisplay ? await parallelReporters(world, display, config, steps, github) : [serialReporter(display)]),
       // ::error lines after everything else, so that no block or line is cut by one.
       ...(github ? [githubActionsReporter(streams)] : []),
       ...(files === undefined ? [] : [files]),
@@ -92,8 +94,9 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   );
 
   const groups = new ProcessGroups(world);
-  // -p -j1 runs one task at a time, as a serial run does.
-  const concurrent = core.parallel && config.jobs > 1;
+  // More than one task may run at once (-p, or a `parallel: true` task's deps, with -j above
+  // 1); -p -j1 runs one task at a time, as a serial run does.
+  const concurrent = config.jobs > 1 && (core.parallel || steps.some((step) => step.together !== undefined));
   // Task code stuck in a synchronous loop blocks the event loop, and with it every timer and
   // signal handler: a watchdog outside the main thread takes over then (watchdog.ts).
   const deadlines = new Deadlines((earliest) => watchdog?.setDeadline(earliest));
@@ -158,6 +161,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         commandRun: { groups, clock: world.clock },
         clock: world.clock,
         jobs: core.parallel ? config.jobs : 1,
+        togetherJobs: config.jobs,
+        taskOf: (source) => collection.taskOf(source),
         keepGoing: core.keepGoing,
         timeoutMs: core.timeout !== undefined ? config.timeout : undefined,
         defaultTimeoutMs: config.timeout,

@@ -63,6 +63,8 @@ export interface ContextSettings extends Pick<
   readonly commandSignal: () => AbortSignal;
   /** Registers a function to run when the task ends (ctx.defer). */
   readonly defer: (fn: () => unknown) => void;
+  /** ctx.call: runs another task now (execution/attempt.ts). */
+  readonly call: (task: unknown, options: unknown) => Promise<unknown>;
 }
 
 /** What ctx.run, ctx.exec and ctx.$ ask for: a shell command line, or a program and its arguments. */
@@ -200,6 +202,7 @@ export function createContext(settings: ContextSettings): Context {
       return execute(quoteArgs([file, ...args]), { kind: "program", file, args });
     },
     log: (...values) => log(format(...values)),
+    call: (task: unknown, options?: unknown) => settings.call(task, options),
     name: settings.name,
     options: settings.options,
     args: settings.args,

@@ -115,10 +115,12 @@ export function prefixedReporter(settings: PrefixedSettings): Reporter {
   const outputOf = (step: Step): PrefixedOutput => {
     let output = outputs.get(step);
     if (output === undefined) {
-      output = new PrefixedOutput(streams, {
-        stdout: byStep.stdout.get(step) ?? none,
-        stderr: byStep.stderr.get(step) ?? none,
-      });
+      // A task run by ctx.call is not in the plan: it gets a prefix of its own name.
+      const prefixOf = (stream: StreamName): Prefix =>
+        byStep[stream].get(step) ??
+        prefixes(stream === "stdout" ? settings.stdoutStyle : settings.style, [step]).get(step) ??
+        none;
+      output = new PrefixedOutput(streams, { stdout: prefixOf("stdout"), stderr: prefixOf("stderr") });
       outputs.set(step, output);
     }
     return output;

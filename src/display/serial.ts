@@ -22,7 +22,9 @@ export interface DisplaySettings {
 
 export function serialReporter(settings: DisplaySettings): Reporter {
   const { streams, style, quiet } = settings;
-  const many = settings.taskCount > 1;
+  // A task that ctx.call runs inside another makes this a run of several tasks too.
+  let many = settings.taskCount > 1;
+  let running = 0;
   const say = (...lines: readonly string[]): void => sayLines(streams, lines);
   return {
     handle(event: RunEvent) {
@@ -33,6 +35,7 @@ export function serialReporter(settings: DisplaySettings): Reporter {
           return stream.drained();
         }
         case "task-started":
+          if (running++ > 0) many = true;
           if (many && !quiet) say(headerLine(style, describeStep(event.step)));
           return undefined;
         case "attempt-ended":
@@ -41,6 +44,7 @@ export function serialReporter(settings: DisplaySettings): Reporter {
         case "task-ended": {
           const { run } = event;
           if (run.status.kind === "skipped") return undefined;
+          running--;
           const failure = failureMessage(style, run);
           if (failure !== undefined) say(failure);
           if (many && !quiet) say(statusLine(style, run));

@@ -7,6 +7,11 @@ import { formatLimit } from "../common/duration.ts";
 import { isCommandError } from "../context/command-error.ts";
 import { createContext, type CommandRecord, type ContextSettings, type TaskOutput } from "../context/context.ts";
 import type { Context } from "../api/context.ts";
+import { showValue } from "../common/show-value.ts";
+import type { Task } from "../loader/collection.ts";
+import { checkGivenOptions } from "../loader/dep-options.ts";
+import type { OptionValue } from "../loader/option-declarations.ts";
+import { finishOptions } from "../plan/option-values.ts";
 import type { Step } from "../plan/plan.ts";
 import type { Clock, World } from "../world/world.ts";
 import type { RunEvent } from "./events.ts";
@@ -18,7 +23,6 @@ import { Deferred } from "./deferred.ts";
 import { stopTask } from "./stop-task.ts";
 import { isTaskExit, type TaskScope, type TaskScopes } from "./task-scope.ts";
 import { messageOf } from "../common/error-text.ts";
-import { showValue } from "../common/show-value.ts";
 import { longTimer, type LongTimer } from "../common/long-timer.ts";
 
 /** What every task's context shares; the attempt adds the per-task parts. */
@@ -35,6 +39,7 @@ export type SharedSettings = Omit<
   | "run"
   | "commandSignal"
   | "defer"
+  | "call"
 >;
 
 export interface AttemptOptions {
@@ -61,6 +66,10 @@ export interface AttemptOptions {
   readonly deadlines: Deadlines | undefined;
   /** Aborted (reason: the signal's name) when runner is asked to stop. */
   readonly interrupt: AbortSignal;
+  /** The task a `task()` or function given to `ctx.call` stands for. */
+  readonly taskOf: (source: unknown) => Task | undefined;
+  /** A task that `caller`'s code ran with ctx.call has ended. */
+  readonly called: (caller: Step, run: TaskRun) => void;
 }
 
 /** What ends an attempt early, besides its own code: the run stops, or the task can never finish. */
@@ -75,6 +84,20 @@ export interface RunWatch {
 }
 
 export async function runAttempts(step: Step, options: AttemptOptions, watch: RunWatch): Promise<TaskRun> {
+  return (await runTask(step, options, watch)).run;
+}
+
+/** How the last attempt's code ended: what it returned, or what it threw (for ctx.call). */
+interface Returned {
+  value?: unknown;
+  error?: unknown;
+}
+
+async function runTask(
+  step: Step,
+  options: AttemptOptions,
+  watch: RunWatch,
+): Promise<{ run: TaskRun; returned: Returned }> {
   const { clock } = options;
   const retries = options.retries ?? step.task.retries ?? options.defaultRetries;
   const attempts: Attempt[] = [];
@@ -84,7 +107,8 @@ export async function runAttempts(step: Step, options: AttemptOptions, watch: Ru
   const started = clock.now();
   for (let attempt = 0; ; attempt++) {
     const attemptStarted = clock.now();
-    const status = await runOnce(step, options, commands, output, watch);
+    const returned: Returned = {};
+    const status = await runOnce(step, options, commands, output, watch, returned);
     attempts.push({ status, durationMs: clock.now() - attemptStarted });
     const last = status.kind === "passed" || status.kind === "cancelled" || attempt >= retries || watch.stopped();
     void options.emit({
@@ -95,7 +119,7 @@ export async function runAttempts(step: Step, options: AttemptOptions, watch: Ru
     });
     if (last) {
       const durationMs = clock.now() - started;
-      return { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() };
+      return { run: { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() }, returned };
     }
   }
 }
@@ -106,6 +130,7 @@ async function runOnce(
   commands: CommandRecord[],
   output: TaskOutput,
   watch: RunWatch,
+  returned: Returned,
 ): Promise<TaskStatus> {
   const controller = new AbortController();
   // Commands started once the task is being stopped (a `finally` block's, a deferred
@@ -113,6 +138,11 @@ async function runOnce(
   const grace = new AbortController();
   const running = new Set<Promise<unknown>>();
   const deferred = new Deferred();
+  const call = (source: unknown, values: unknown): Promise<unknown> => {
+    const calling = callTask(step, source, values, options, callWatch(watch, controller.signal));
+    running.add(calling);
+    return calling.finally(() => running.delete(calling));
+  };
   const ctx: Context = createContext({
     ...options.settings,
     name: step.task.name,
@@ -132,6 +162,7 @@ async function runOnce(
     running,
     commandSignal: () => (controller.signal.aborted ? grace.signal : controller.signal),
     defer: (fn) => deferred.add(fn),
+    call,
   });
   // 0 means no limit, so `--timeout 0` lifts a task's own limit.
   const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
@@ -176,9 +207,14 @@ async function runOnce(
     ended = Promise.resolve()
       .then(() => options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)))
       .then(
-        (): TaskStatus | Exited => ({ kind: "passed" }),
-        (error: unknown): TaskStatus | Exited =>
-          isTaskExit(error) ? { kind: "exited", code: error.code } : statusOfError(error),
+        (value: unknown): TaskStatus | Exited => {
+          if (!over) returned.value = value;
+          return { kind: "passed" };
+        },
+        (error: unknown): TaskStatus | Exited => {
+          if (!over) returned.error = error;
+          return isTaskExit(error) ? { kind: "exited", code: error.code } : statusOfError(error);
+        },
       )
       .then(async (status) => {
         await cleanup();
@@ -248,6 +284,76 @@ async function runOnce(
 type Ending = TaskStatus | WatchEvent | "expired" | Exited;
 
 /**
+ * `ctx.call(task, options)`: runs the task's code now, as a task of its own (its header,
+ * result line and summary line; its time limit and retries), not its deps or post tasks.
+ * Resolves to what its code returned; rejects with what it threw when it did not pass.
+ */
+async function callTask(
+  caller: Step,
+  source: unknown,
+  values: unknown,
+  options: AttemptOptions,
+  watch: RunWatch,
+): Promise<unknown> {
+  const task = options.taskOf(source);
+  if (task === undefined) {
+    throw new TypeError(`ctx.call: expected a task made by task() or a function, not ${showValue(source)}`);
+  }
+  if (task.group) throw new TypeError(`ctx.call: "${task.name}" is a group task with no run; list it in deps instead`);
+  const given =
+    values === undefined
+      ? new Map<string, OptionValue>()
+      : checkGivenOptions(values, task.options, `ctx.call in task "${caller.task.name}" gives "${task.name}"`);
+  const step: Step = {
+    task,
+    options: finishOptions(task.name, task.options, given),
+    args: [],
+    rest: [],
+    deps: [],
+    after: [],
+    postOf: caller.postOf,
+    together: caller.together,
+  };
+  void options.emit({ kind: "task-started", step });
+  const { run, returned } = await runTask(step, options, watch);
+  options.called(caller, run);
+  void options.emit({ kind: "task-ended", run });
+  if (run.status.kind === "passed") return returned.value;
+  // What the called task threw, as it threw it: its caller then fails as it did.
+  // eslint-disable-next-line @typescript-eslint/only-throw-error
+  if (returned.error !== undefined) throw returned.error;
+  const why = run.status.kind === "failed" || run.status.kind === "timed-out" ? `: ${run.status.message}` : "";
+  throw new CalledTaskError(`Task "${task.name}" (run by ctx.call) did not pass${why}`, run.status);
+}
+
+/** A task ctx.call ran did not pass, with no error of its own to pass on (it timed out, or was cancelled). */
+class CalledTaskError extends Error {
+  override readonly name = "CalledTaskError";
+  constructor(
+    message: string,
+    readonly status: TaskStatus,
+  ) {
+    super(message);
+  }
+}
+
+/** The caller's watch, and the caller's own end (its time limit): a called task stops with its caller. */
+function callWatch(watch: RunWatch, caller: AbortSignal): RunWatch {
+  return {
+    stopped: () => watch.stopped() || caller.aborted,
+    add: (notify) => {
+      const stop = watch.add(notify);
+      const aborted = (): void => notify("interrupted");
+      caller.addEventListener("abort", aborted, { once: true });
+      return () => {
+        stop();
+        caller.removeEventListener("abort", aborted);
+      };
+    },
+  };
+}
+
+/**
  * A task's status once its deferred functions have run: the first error one threw fails a
  * task that would otherwise pass; every other is printed in the task's output, so that none
  * hides the task's own failure and none goes unsaid.
@@ -292,6 +398,10 @@ function escapedStatus(error: unknown, how: "uncaught" | "unhandled rejection"):
 
 export function statusOfError(error: unknown): TaskStatus {
   try {
+    // A task run by ctx.call that timed out: its caller ends as it did.
+    if (error instanceof CalledTaskError && error.status.kind === "timed-out") {
+      return { kind: "timed-out", afterMs: error.status.afterMs, message: error.message };
+    }
     if (isCommandError(error)) {
       const message = messageOf(error);
       if (error.result.timedOut) return { kind: "timed-out", afterMs: error.result.durationMs, message };

@@ -8,22 +8,34 @@ import { runAttempts, type AttemptOptions, type RunWatch, type WatchEvent } from
 import type { TaskRun } from "./outcomes.ts";
 import { Schedule } from "./schedule.ts";
 
-export interface ExecuteOptions extends AttemptOptions {
+export interface ExecuteOptions extends Omit<AttemptOptions, "called"> {
   readonly keepGoing: boolean;
   /** At most this many tasks at once; 1 runs them one after another in plan order. */
   readonly jobs: number;
+  /** At most this many at once of the deps of a `parallel: true` task (step.together), whatever `jobs` is. */
+  readonly togetherJobs: number;
   /** Tells when nothing is left to run: a task still waiting then can never finish. */
   readonly onIdle: World["onIdle"];
 }
 
 export async function execute(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
   const schedule = new Schedule(steps);
-  let running = 0;
+  const running = new Set<Step>();
   // Fail-fast: after a failure nothing new starts and running tasks are cancelled (their
   // process groups get SIGTERM, then SIGKILL after the grace period).
   const failFast = new AbortController();
   const stop = AbortSignal.any([options.interrupt, failFast.signal]);
   const watch = watchRun(stop, options.onIdle);
+  // Post tasks run after their task whether it passed or not, so a failure does not stop
+  // them; only Ctrl-C (or another signal) does.
+  const postWatch = watchRun(options.interrupt, options.onIdle);
+  // Tasks that task code ran with ctx.call, by the step that called them.
+  const calls = new Map<Step, TaskRun[]>();
+  const attemptOptions: AttemptOptions = {
+    ...options,
+    called: (caller, run) => calls.set(caller, [...(calls.get(caller) ?? []), run]),
+  };
+  const withCalls = (run: TaskRun): TaskRun[] => [...(calls.get(run.step) ?? []).flatMap(withCalls), run];
 
   const runs = new Promise<TaskRun[]>((resolve, reject) => {
     const finish = (run: TaskRun): void => {
@@ -31,7 +43,7 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
       void options.emit({ kind: "task-ended", run });
     };
     const taskEnded = (run: TaskRun): void => {
-      running--;
+      running.delete(run.step);
       const failed = run.status.kind !== "passed" && run.status.kind !== "cancelled";
       if (failed && !options.keepGoing) failFast.abort("SIGTERM");
       finish(run);
@@ -45,23 +57,40 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
       pump();
     };
     const blockerOf = (step: Step): string | undefined =>
-      step.deps.find((dep) => {
+      [...step.deps, ...step.after].find((dep) => {
         const run = schedule.runOf(dep);
-        return run !== undefined && run.status.kind !== "passed";
+        return (
+          run !== undefined &&
+          (run.status.kind === "skipped" || (run.status.kind !== "passed" && step.deps.includes(dep)))
+        );
       })?.task.name;
+    // After a failure, a post task may still start when the task it follows has started.
+    const mayStillRun = (step: Step): boolean =>
+      !options.interrupt.aborted &&
+      step.postOf !== undefined &&
+      schedule.hasStarted(step.postOf) &&
+      schedule.runOf(step.postOf)?.status.kind !== "skipped";
+    // One at a time in a serial run, except the deps of a `parallel: true` task, which start
+    // together while only steps of their group run.
+    const mayStart = (step: Step): boolean =>
+      running.size < options.jobs ||
+      (step.together !== undefined &&
+        running.size < options.togetherJobs &&
+        [...running].every((other) => other.together === step.together));
     const pump = (): void => {
       if (stop.aborted) {
         const reason = options.interrupt.aborted ? "the run was interrupted" : "an earlier task failed";
-        for (const step of schedule.notStarted()) finish(skipped(step, reason));
+        for (const step of schedule.notStarted(mayStillRun)) finish(skipped(step, reason));
       }
-      while (running < options.jobs) {
-        const step = schedule.next();
-        if (step === undefined) break;
-        running++;
+      for (let step = schedule.peek(); step !== undefined && mayStart(step); step = schedule.peek()) {
+        schedule.next();
+        running.add(step);
         void options.emit({ kind: "task-started", step });
-        runAttempts(step, options, watch).then(taskEnded).catch(reject);
+        runAttempts(step, attemptOptions, step.postOf === undefined ? watch : postWatch)
+          .then(taskEnded)
+          .catch(reject);
       }
-      if (running === 0 && schedule.done()) resolve(schedule.runs());
+      if (running.size === 0 && schedule.done()) resolve(schedule.runs().flatMap(withCalls));
     };
     pump();
   });
@@ -69,6 +98,7 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
     return await runs;
   } finally {
     watch.dispose();
+    postWatch.dispose();
   }
 }
 

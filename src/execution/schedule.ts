@@ -4,7 +4,8 @@ import type { TaskRun } from "./outcomes.ts";
 import type { Step } from "../plan/plan.ts";
 
 /**
- * Which steps can start: each waits for its deps to pass. Ready steps start lowest plan
+ * Which steps can start: each waits for its deps to pass, and a post task for the task it
+ * follows to end, however it ends (not to be skipped). Ready steps start lowest plan
  * index first, so one job at a time runs exactly the plan's order. Every operation looks
  * only at the steps concerned, so a plan of thousands of tasks is no slower per task.
  */
@@ -13,6 +14,8 @@ export class Schedule {
   /** How many of a step's deps have not passed yet. */
   private readonly waitingFor = new Map<Step, number>();
   private readonly dependents = new Map<Step, Step[]>();
+  /** The post tasks that wait for a step to end. */
+  private readonly followers = new Map<Step, Step[]>();
   private readonly ended = new Map<Step, TaskRun>();
   /** Steps whose deps all passed, not started yet, in plan order. */
   private readonly ready: Step[] = [];
@@ -22,14 +25,25 @@ export class Schedule {
     steps.forEach((step, i) => {
       this.index.set(step, i);
       const deps = new Set(step.deps);
-      this.waitingFor.set(step, deps.size);
-      for (const dep of deps) {
-        const list = this.dependents.get(dep);
-        if (list === undefined) this.dependents.set(dep, [step]);
-        else list.push(step);
+      const after = new Set(step.after);
+      this.waitingFor.set(step, deps.size + after.size);
+      for (const [edges, map] of [
+        [deps, this.dependents],
+        [after, this.followers],
+      ] as const) {
+        for (const dep of edges) {
+          const list = map.get(dep);
+          if (list === undefined) map.set(dep, [step]);
+          else list.push(step);
+        }
       }
-      if (deps.size === 0) this.ready.push(step);
+      if (deps.size + after.size === 0) this.ready.push(step);
     });
+  }
+
+  /** The step `next` would start, without starting it. */
+  peek(): Step | undefined {
+    return this.ready[0];
   }
 
   /** The next step to start (its deps all passed), or undefined. */
@@ -39,10 +53,17 @@ export class Schedule {
     return step;
   }
 
+  hasStarted(step: Step): boolean {
+    return this.started.has(step);
+  }
+
   end(run: TaskRun): void {
     this.ended.set(run.step, run);
-    if (run.status.kind !== "passed") return;
-    for (const dependent of this.dependents.get(run.step) ?? []) {
+    const released = [
+      ...(run.status.kind === "passed" ? (this.dependents.get(run.step) ?? []) : []),
+      ...(run.status.kind === "skipped" ? [] : (this.followers.get(run.step) ?? [])),
+    ];
+    for (const dependent of released) {
       const left = (this.waitingFor.get(dependent) ?? 0) - 1;
       this.waitingFor.set(dependent, left);
       if (left === 0 && !this.ended.has(dependent)) this.insertReady(dependent);
@@ -53,12 +74,17 @@ export class Schedule {
     return this.ended.get(step);
   }
 
-  /** Everything that (directly or not) depends on `step` and has not ended, in plan order. */
+  /**
+   * Everything that (directly or not) depends on `step` and has not ended, in plan order:
+   * what can no longer run once it did not pass. Its own post tasks still run; those of
+   * the steps that can no longer run cannot.
+   */
   dependentsOf(step: Step): Step[] {
     const found = new Set<Step>();
     const toVisit = [step];
     for (let from = toVisit.pop(); from !== undefined; from = toVisit.pop()) {
-      for (const dependent of this.dependents.get(from) ?? []) {
+      const next = [...(this.dependents.get(from) ?? []), ...(from === step ? [] : (this.followers.get(from) ?? []))];
+      for (const dependent of next) {
         if (found.has(dependent) || this.ended.has(dependent)) continue;
         found.add(dependent);
         toVisit.push(dependent);
@@ -67,10 +93,15 @@ export class Schedule {
     return this.byPlanOrder([...found]);
   }
 
-  /** Steps that never started and have not ended, in plan order. */
-  notStarted(): Step[] {
+  /**
+   * Steps that never started and have not ended, in plan order, except those `keep` keeps
+   * (they may still start); what is returned will never start.
+   */
+  notStarted(keep: (step: Step) => boolean = () => false): Step[] {
+    const kept = this.ready.filter(keep);
     this.ready.length = 0;
-    return this.steps.filter((step) => !this.started.has(step) && !this.ended.has(step));
+    this.ready.push(...kept);
+    return this.steps.filter((step) => !this.started.has(step) && !this.ended.has(step) && !keep(step));
   }
 
   done(): boolean {

@@ -7,8 +7,17 @@ import { firstLineOf } from "../common/error-text.ts";
 import { kebabCase } from "../common/names.ts";
 import { UserError } from "../common/user-error.ts";
 import type { Context } from "../api/context.ts";
+import { checkGivenOptions } from "./dep-options.ts";
+import { variableNameOf } from "./dep-names.ts";
 import { firstLine } from "./jsdoc.ts";
-import { normalizeOptions, type OptionDef } from "./option-declarations.ts";
+import { normalizeOptions, type OptionDef, type OptionValue } from "./option-declarations.ts";
+
+/** A task another lists in `deps` or `post`, with the option values it gives it (checked at load). */
+export interface Dep {
+  readonly task: Task;
+  /** Option key → value, only what the listing task gave; the rest take their defaults. */
+  readonly given: ReadonlyMap<string, OptionValue>;
+}
 
 export interface Task {
   /** Full dotted name: `docs.build`. */
@@ -18,7 +27,13 @@ export interface Task {
   /** The whole JSDoc comment (or description), for `--help <task>`. */
   readonly doc: string;
   readonly options: readonly OptionDef[];
-  readonly deps: readonly Task[];
+  readonly deps: readonly Dep[];
+  /** Run after it, once, whether it passed or failed (`post`). */
+  readonly post: readonly Dep[];
+  /** Its own deps run at the same time (`parallel: true`). */
+  readonly parallel: boolean;
+  /** A group task: no `run` of its own; it runs its deps. */
+  readonly group: boolean;
   readonly timeoutMs: number | undefined;
   readonly retries: number | undefined;
   readonly hidden: boolean;
@@ -36,11 +51,17 @@ export interface Collection {
   find(word: string): Task | undefined;
   /** Every word `find` accepts, for suggestions and completion. */
   readonly names: readonly string[];
+  /**
+   * The task a `task()` or function stands for, for `ctx.call`: the collection's own, or
+   * (made once, hidden) one the tasks file neither exports nor lists as a dep.
+   */
+  taskOf(source: unknown): Task | undefined;
 }
 
-interface MutableTask extends Omit<Task, "deps" | "aliases" | "hidden"> {
+interface MutableTask extends Omit<Task, "deps" | "post" | "aliases" | "hidden"> {
   hidden: boolean;
-  deps: Task[];
+  deps: Dep[];
+  post: Dep[];
   aliases: string[];
   source: TaskDefinition | ((ctx: Context) => unknown);
 }
@@ -117,7 +138,12 @@ function collect(
   const makeTask = (name: string, source: Source, docKey: string | undefined): MutableTask => {
     const where = `${fileLabel}: task "${name}"`;
     if (isTaskDefinition(source)) {
-      if (typeof source.run !== "function") throw new UserError(`${where} has no run function.`);
+      // A tasks file is JavaScript at run time: `run` may be missing whatever the types say.
+      const group = (source as { run?: unknown }).run === undefined;
+      if (group && (!Array.isArray(source.deps) || source.deps.length === 0)) {
+        throw new UserError(`${where} has no run function (and no deps, so it is no group either).`);
+      }
+      if (!group && typeof source.run !== "function") throw new UserError(`${where} has no run function.`);
       const timeoutMs = source.timeout === undefined ? undefined : parseDuration(source.timeout);
       if (source.timeout !== undefined && timeoutMs === undefined) {
         throw new UserError(
@@ -135,11 +161,14 @@ function collect(
         doc,
         options: normalizeOptions(source.options, where),
         deps: [],
+        post: [],
+        parallel: source.parallel === true,
+        group,
         timeoutMs,
         retries: source.retries,
         hidden: source.hidden === true || isPrivateName(name),
         kind: "task",
-        run: source.run as Task["run"],
+        run: group ? () => undefined : (source.run as Task["run"]),
         source,
       };
     }
@@ -152,6 +181,9 @@ function collect(
       doc,
       options: [],
       deps: [],
+      post: [],
+      parallel: false,
+      group: false,
       timeoutMs: undefined,
       retries: undefined,
       hidden: isPrivateName(name),
@@ -220,6 +252,7 @@ function collect(
   }
 
   // Aliases, after every name is known, so a clash is reported whichever comes first.
+  const globalAliases = new Map<string, Set<MutableTask>>();
   for (const task of [...tasks]) {
     if (!isTaskDefinition(task.source)) continue;
     const aliases: unknown = task.source.aliases;
@@ -232,46 +265,102 @@ function collect(
       const full = prefix + normalizeWord(alias);
       claim(full, task, `an alias of "${task.name}"`);
       if (!task.aliases.includes(full)) task.aliases.push(full);
+      if (prefix !== "") {
+        const word = normalizeWord(alias);
+        globalAliases.set(word, new Set([...(globalAliases.get(word) ?? []), task]));
+      }
     }
   }
+  // A namespaced task's alias works from the top too (`runner gen` for `generate.mocks`'s
+  // alias `gen`) where that reaches one task only: a top-level task, alias or namespace of
+  // that name wins, and an alias two namespaces share stays inside each.
+  const namespaces = new Set(tasks.flatMap((task) => namespacesOf(task.name)));
+  for (const [alias, owners] of globalAliases) {
+    const [owner] = owners;
+    if (owners.size !== 1 || owner === undefined || lookup.has(alias) || namespaces.has(alias)) continue;
+    claim(alias, owner, `an alias of "${owner.name}"`);
+    // Shown as the short spelling; the namespaced one (`generate.gen`) still works.
+    const at = owner.aliases.indexOf(`${owner.name.slice(0, owner.name.lastIndexOf(".") + 1)}${alias}`);
+    owner.aliases.splice(at === -1 ? owner.aliases.length : at, at === -1 ? 0 : 1, alias);
+  }
 
-  // Deps: by identity; a dep that is not exported becomes a hidden task of its own.
-  const depsOf = (task: MutableTask): readonly unknown[] => {
-    if (!isTaskDefinition(task.source) || task.source.deps === undefined) return [];
-    const deps: unknown = task.source.deps;
-    if (!Array.isArray(deps)) throw new UserError(`${fileLabel}: task "${task.name}" has deps that are not a list.`);
-    return deps;
+  // Deps and post tasks: by identity; one that is not exported becomes a hidden task of its own.
+  const refsOf = (task: MutableTask): Ref[] => {
+    if (!isTaskDefinition(task.source)) return [];
+    const refs: Ref[] = [];
+    for (const list of ["deps", "post"] as const) {
+      const entries: unknown = task.source[list];
+      if (entries === undefined) continue;
+      if (!Array.isArray(entries)) {
+        throw new UserError(`${fileLabel}: task "${task.name}" has ${list} that are not a list.`);
+      }
+      entries.forEach((entry: unknown, index) => refs.push({ list, index, entry }));
+    }
+    return refs;
   };
   // Depth-first, a dep's own deps before the next dep, with a stack of its own: a chain of
   // thousands of deps must not overflow the call stack.
   for (const root of [...tasks]) {
-    const stack = [{ task: root, deps: depsOf(root), index: 0 }];
+    const stack = [{ task: root, refs: refsOf(root), index: 0 }];
     for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
-      const { task, deps } = frame;
-      if (frame.index === deps.length) {
+      const { task, refs } = frame;
+      const ref = refs[frame.index++];
+      if (ref === undefined) {
         stack.pop();
         continue;
       }
-      const index = frame.index++;
-      const dep = deps[index];
-      if (!isTaskSource(dep)) {
+      const position = `${ref.list === "deps" ? "a dep" : "a post task"} at position ${ref.index + 1}`;
+      const [dep, values] = Array.isArray(ref.entry) ? (ref.entry as unknown[]) : [ref.entry, undefined];
+      if (!isTaskSource(dep) || (Array.isArray(ref.entry) && ref.entry.length !== 2)) {
         throw new UserError(
-          `${fileLabel}: task "${task.name}" has a dep at position ${index + 1} that is not a task or function (is it declared below the task, or misspelt?).`,
+          Array.isArray(ref.entry)
+            ? `${fileLabel}: task "${task.name}" has ${position} that is not [task, { options }].`
+            : `${fileLabel}: task "${task.name}" has ${position} that is not a task or function (is it declared below the task, or misspelt?).`,
         );
       }
       let depTask = bySource.get(dep);
       if (depTask === undefined) {
-        const fnName = typeof dep === "function" ? dep.name : "";
-        const base = fnName !== "" ? segment(fnName) : `${task.name}[dep ${index + 1}]`;
-        const name = lookup.has(base) ? `${task.name}[dep ${index + 1}]` : base;
-        depTask = add(name, dep, fnName || name, `dep ${index + 1} of "${task.name}"`);
-        depTask.hidden = true;
-        stack.push({ task: depTask, deps: depsOf(depTask), index: 0 });
+        depTask = addUnexported(
+          dep,
+          `${task.name}.${ref.list === "deps" ? "dep" : "post"}-${ref.index + 1}`,
+          task.name,
+        );
+        stack.push({ task: depTask, refs: refsOf(depTask), index: 0 });
       }
-      task.deps.push(depTask);
+      const given =
+        values === undefined
+          ? new Map<string, OptionValue>()
+          : checkGivenOptions(values, depTask.options, `${fileLabel}: task "${task.name}" gives "${depTask.name}"`);
+      task[ref.list].push({ task: depTask, given });
     }
   }
   checkCycles(tasks, fileLabel);
+
+  /**
+   * A task that is not exported: named by its `name`, else by the variable it was assigned
+   * to (or its function's name), else `fallback` (`ci.dep-2`); a variable or function name
+   * another task has is taken in the namespace of the task that lists it, else the fallback.
+   */
+  function addUnexported(source: Source, fallback: string, listedBy: string): MutableTask {
+    const own = isTaskDefinition(source) ? (source as { name?: unknown }).name : undefined;
+    if (own !== undefined && (typeof own !== "string" || own.trim() === "" || /\s/.test(own))) {
+      throw new UserError(
+        `${fileLabel}: a task listed by "${listedBy}" has name ${showValue(own)}; expected a word like "tsc".`,
+      );
+    }
+    const fnName = typeof source === "function" ? source.name : "";
+    const found = own ?? (isTaskDefinition(source) ? variableNameOf(source) : fnName !== "" ? fnName : undefined);
+    const docKey = typeof own === "string" ? undefined : found;
+    let name = fallback;
+    if (typeof own === "string") name = normalizeWord(own);
+    else if (found !== undefined) {
+      const ns = listedBy.includes(".") ? `${listedBy.slice(0, listedBy.lastIndexOf("."))}.` : "";
+      name = [segment(found), `${ns}${segment(found)}`, fallback].find((n) => !lookup.has(n)) ?? fallback;
+    }
+    const task = add(name, source, docKey ?? name, `a task listed by "${listedBy}"`);
+    task.hidden = true;
+    return task;
+  }
 
   const names = [...lookup.keys()];
   return {
@@ -282,7 +371,25 @@ function collect(
     find(word: string): Task | undefined {
       return (lookup.get(word) ?? lookup.get(normalizeWord(word)))?.task;
     },
+    taskOf(source: unknown): Task | undefined {
+      if (!isTaskSource(source)) return undefined;
+      // Made now, with no deps of its own: ctx.call runs a task's code, not its deps.
+      return bySource.get(source) ?? addUnexported(source, `call-${tasks.length + 1}`, "ctx.call");
+    },
   };
+}
+
+/** A `deps` or `post` entry as written. */
+interface Ref {
+  readonly list: "deps" | "post";
+  readonly index: number;
+  readonly entry: unknown;
+}
+
+/** `docs.api.build` → `docs`, `docs.api`. */
+function namespacesOf(name: string): string[] {
+  const parts = name.split(".");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("."));
 }
 
 /** A dependency cycle is an error naming it; depth-first with a stack of its own, linear in the deps. */
@@ -294,12 +401,18 @@ function checkCycles(tasks: readonly Task[], fileLabel: string): void {
     const stack = [{ task: root, index: 0 }];
     onPath.add(root);
     for (let frame = stack.at(-1); frame !== undefined; frame = stack.at(-1)) {
-      const dep = frame.task.deps[frame.index++];
+      const edges = frame.task.deps.length + frame.task.post.length;
+      const at = frame.index++;
+      const dep =
+        at >= edges
+          ? undefined
+          : (at < frame.task.deps.length ? frame.task.deps[at] : frame.task.post[at - frame.task.deps.length])?.task;
       if (dep === undefined) {
         stack.pop();
         onPath.delete(frame.task);
         done.add(frame.task);
       } else if (onPath.has(dep)) {
+        // A post task is part of the chain too: it runs once its task has ended.
         const path = stack.map((f) => f.task);
         const cycle = [...path.slice(path.indexOf(dep)), dep].map((t) => t.name).join(" → ");
         throw new UserError(`${fileLabel}: Dependency cycle: ${cycle}`);

@@ -1,6 +1,7 @@
 // How a step is shown in plans, headers, prefixes and reports: `build --target esnext docs`,
 // with the value of a `secret: true` option as `***`.
 import { SECRET_MASK } from "../common/secrets.ts";
+import type { Dep, Task } from "../loader/collection.ts";
 import type { Step } from "./plan.ts";
 
 /** The step's options as reports show them: every declared option's value, a secret's as `***`. */
@@ -43,10 +44,23 @@ export function describeStep(step: Step): string {
   return text;
 }
 
+/** `build --target esnext`: a dep as its task lists it, with the options it gives it. */
+export function describeDep(dep: Dep): string {
+  return describeOptions(dep.task, Object.fromEntries(dep.given)).join(" ");
+}
+
 function describe(step: Step): string {
-  const parts = [step.task.name];
-  for (const def of step.task.options) {
-    const value = step.options[def.key];
+  const parts = describeOptions(step.task, step.options);
+  parts.push(...step.args);
+  if (step.rest.length > 0) parts.push("--", ...step.rest);
+  return parts.join(" ");
+}
+
+/** The task's name and the options that differ from its defaults, as command-line words. */
+function describeOptions(task: Task, options: Readonly<Record<string, unknown>>): string[] {
+  const parts = [task.name];
+  for (const def of task.options) {
+    const value = options[def.key];
     if (value === undefined || value === def.default) continue;
     if (def.type === "boolean" && value === false && def.default === undefined) continue;
     if (def.type === "count" && value === 0 && def.default === undefined) continue;
@@ -69,7 +83,5 @@ function describe(step: Step): string {
       else parts.push(`--${def.flag}`, shown);
     }
   }
-  parts.push(...step.args);
-  if (step.rest.length > 0) parts.push("--", ...step.rest);
-  return parts.join(" ");
+  return parts;
 }

@@ -15,6 +15,9 @@ function fakeTask(name: string): Task {
     doc: "",
     options: [],
     deps: [],
+    post: [],
+    parallel: false,
+    group: false,
     timeoutMs: undefined,
     retries: undefined,
     hidden: false,
@@ -24,7 +27,16 @@ function fakeTask(name: string): Task {
 }
 
 function step(name: string, deps: readonly Step[] = []): Step {
-  return { task: fakeTask(name), options: {}, args: [], rest: [], deps };
+  return {
+    task: fakeTask(name),
+    options: {},
+    args: [],
+    rest: [],
+    deps,
+    after: [],
+    postOf: undefined,
+    together: undefined,
+  };
 }
 
 const PASSED: TaskStatus = { kind: "passed" };
