@@ -134,7 +134,7 @@ export const build = task({
     expect(planJson.steps).toEqual([
       { name: "build", options: { target: "es2022", minify: false }, args: [], rest: [], deps: [] },
       { name: "build", options: { target: "esnext", minify: true }, args: [], rest: [], deps: [] },
-      { name: "all", options: {}, args: [], rest: [], deps: [1, 2, 1] },
+      { name: "all", options: {}, args: [], rest: [], deps: [0, 1, 0] },
     ]);
   });
 
@@ -220,7 +220,7 @@ export const deploy = task({ deps: [failing], run: (ctx) => ctx.log("deploy ran"
     const plan = await runInProcess(["--plan", "passing"], { cwd: dir });
     expect(plan.stdout).toBe("1. passing\n2. notify (after 1, passed or not)\n");
     const json = JSON.parse((await runInProcess(["--plan", "--json", "passing"], { cwd: dir })).stdout);
-    expect(json.steps[1]).toEqual({ name: "notify", options: {}, args: [], rest: [], deps: [], after: [1] });
+    expect(json.steps[1]).toEqual({ name: "notify", options: {}, args: [], rest: [], deps: [], after: [0] });
     const list = await runInProcess(["--list"], { cwd: dir });
     expect(list.stdout).toMatch(/ {2}passing +\(post: notify\)\n/);
   });
