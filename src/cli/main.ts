@@ -132,7 +132,7 @@ async function program(world: World): Promise<number> {
     return PASSED;
   }
   const { runSteps } = await import("./run.ts");
-  return runSteps(world, { steps, core, config, collection, style });
+  return runSteps(world, { steps, core, config, collection, style, locate: project.locate });
 }
 
 /**

@@ -13,7 +13,7 @@ import { formatLimit } from "../common/duration.ts";
 import { messageOf } from "../common/error-text.ts";
 import { unreachable } from "../common/unreachable.ts";
 import { Reporters, type Reporter } from "../execution/events.ts";
-import { execute } from "../execution/executor.ts";
+import { execute, type ExecuteOptions } from "../execution/executor.ts";
 import { Deadlines } from "../execution/deadlines.ts";
 import {
   afterEscapedErrors,
@@ -42,10 +42,12 @@ export interface RunRequest {
   readonly config: RunnerConfig;
   readonly collection: Collection;
   readonly style: ChalkInstance;
+  /** Where task code threw, in the user's files. */
+  readonly locate: ExecuteOptions["locate"];
 }
 
 export async function runSteps(world: World, request: RunRequest): Promise<number> {
-  const { steps, core, config, collection, style } = request;
+  const { steps, core, config, collection, style, locate } = request;
   const cwd = projectDir(collection.file);
   // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
   // secret beats a checked-in .env); the `env` setting is explicit and wins over both.
@@ -56,7 +58,13 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   };
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   const streams = trackLineStart(world);
-  const display: DisplaySettings = { streams, style, quiet: core.quiet, taskCount: steps.length };
+  const display: DisplaySettings = {
+    streams,
+    style,
+    quiet: core.quiet,
+    verbose: core.verbose,
+    taskCount: steps.length,
+  };
   const github = onGithubActions(world.env);
   const files =
     core.report === undefined && core.junit === undefined
@@ -145,6 +153,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         deadlines,
         interrupt: signals.stop,
         onIdle: world.onIdle,
+        locate,
       });
     } finally {
       signals.runEnded();

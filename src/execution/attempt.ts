@@ -47,6 +47,8 @@ export interface AttemptOptions {
   readonly deadlines: Deadlines | undefined;
   /** Aborted (reason: the signal's name) when runner is asked to stop. */
   readonly interrupt: AbortSignal;
+  /** Where an error task code threw was thrown (`tasks.ts:12:7`), and its stack, mapped to the sources. */
+  readonly locate: (error: unknown) => { readonly where: string | undefined; readonly stack: string } | undefined;
 }
 
 /** What ends an attempt early, besides its own code: the run stops, or the task can never finish. */
@@ -138,7 +140,7 @@ async function runOnce(
         else if (code !== 0) options.late(new Error(`called process.exit(${code}) after it ended`), step.task.name);
       },
       crash: (error, how) => {
-        if (!over) settle(escapedStatus(error, how));
+        if (!over) settle(escapedStatus(error, how, options.locate));
         else options.late(error, `${step.task.name}, after it ended (${how})`);
       },
     };
@@ -154,7 +156,9 @@ async function runOnce(
       .then(
         () => settle({ kind: "passed" }),
         (error: unknown) =>
-          settle(error instanceof TaskExit ? { kind: "exited", code: error.code } : statusOfError(error)),
+          settle(
+            error instanceof TaskExit ? { kind: "exited", code: error.code } : statusOfError(error, options.locate),
+          ),
       );
   });
   // A process.exitCode the task left is its own: it fails it, and never becomes runner's.
@@ -232,14 +236,22 @@ interface Exited {
 }
 
 /** An error that escaped the task's code: the task fails as if its code had thrown it. */
-function escapedStatus(error: unknown, how: "uncaught" | "unhandled rejection"): TaskStatus {
-  const status = statusOfError(error);
+function escapedStatus(
+  error: unknown,
+  how: "uncaught" | "unhandled rejection",
+  locate: AttemptOptions["locate"],
+): TaskStatus {
+  const status = statusOfError(error, locate);
   if (status.kind === "passed" || status.kind === "cancelled" || status.kind === "skipped") return status;
   const where = how === "uncaught" ? "thrown where nothing caught it" : "a promise rejected with nothing to handle it";
   return { ...status, message: `${status.message} (${where})` };
 }
 
-export function statusOfError(error: unknown): TaskStatus {
+/**
+ * How a task ends when its code throws `error`. A failed command says what failed itself;
+ * any other error also tells where it was thrown and its stack (for -v).
+ */
+export function statusOfError(error: unknown, locate: AttemptOptions["locate"] = () => undefined): TaskStatus {
   try {
     if (isCommandError(error)) {
       const message = messageOf(error);
@@ -247,9 +259,21 @@ export function statusOfError(error: unknown): TaskStatus {
       return { kind: "failed", exitCode: commandExitStatus(error.result), message, commandFailed: true };
     }
     const message = error instanceof Error ? messageOf(error) : `Task threw ${messageOf(error)}`;
-    return { kind: "failed", exitCode: 1, message, commandFailed: false };
+    const site = siteOf(error, locate);
+    return { kind: "failed", exitCode: 1, message, commandFailed: false, ...site };
   } catch {
     // A thrown value that cannot even be looked at (a Proxy whose traps throw).
     return { kind: "failed", exitCode: 1, message: "Task threw a value that cannot be shown", commandFailed: false };
+  }
+}
+
+/** `where` and `stack` where there are some: never a reason for the task's result to be lost. */
+function siteOf(error: unknown, locate: AttemptOptions["locate"]): { where?: string; stack?: string } {
+  try {
+    const site = locate(error);
+    if (site === undefined) return {};
+    return site.where === undefined ? { stack: site.stack } : { where: site.where, stack: site.stack };
+  } catch {
+    return {};
   }
 }

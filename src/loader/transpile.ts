@@ -11,7 +11,7 @@
 // Node's own ES-module interop, not esbuild's emulation of it).
 import { readFileSync, statSync } from "node:fs";
 import { isBuiltin } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BuildFailure, BuildResult, Message, PartialMessage, Plugin } from "esbuild";
 import { displayPath } from "../common/display-path.ts";
@@ -19,6 +19,7 @@ import { contentHash } from "../common/hash.ts";
 import { LoadError } from "../common/user-error.ts";
 import type { RunnerEntries } from "../world/world.ts";
 import { scanDocs } from "./jsdoc.ts";
+import { missingDynamicImports, NAMESPACE as MISSING } from "./optional-imports.ts";
 
 export type BundleFormat = "cjs" | "esm";
 
@@ -94,6 +95,7 @@ async function build(file: string, format: BundleFormat, entries: RunnerEntries)
     logLevel: "silent",
     metafile: true,
     plugins: [
+      missingDynamicImports(absent),
       resolveOutside(format, entries[format], (why) => (needsEsm ??= why)),
       lookupsOf(absent),
       importMetaOfOriginal(sources, esbuild.transform),
@@ -170,7 +172,13 @@ function dataFiles(sources: Map<string, Source>): Plugin {
   };
 }
 
-/** Bare imports: runner's own entries, Node built-ins, and packages resolved to a path. */
+/**
+ * Bare imports: runner's own entries, Node built-ins, and packages resolved to a path, which
+ * Node loads from there. Except what Node cannot load as it is, which is bundled: a package
+ * whose entry is TypeScript (a workspace package with `main: "src/index.ts"`), a tsconfig
+ * `paths` alias to a source file, or any package outside node_modules (a workspace package
+ * linked into node_modules, which Node would load from its sources).
+ */
 function resolveOutside(
   format: BundleFormat,
   entries: Readonly<Record<string, string>>,
@@ -184,13 +192,16 @@ function resolveOutside(
         const entry = entries[args.path];
         if (entry !== undefined) return { path: entry, external: true };
         if (isBuiltin(args.path)) return { path: args.path, external: true };
-        if (format === "cjs" && args.kind === "import-statement") needEsm(`imports ${args.path}`);
         const resolved = await build.resolve(args.path, {
           kind: args.kind,
           resolveDir: args.resolveDir,
+          importer: args.importer,
           pluginData: "resolving",
         });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
+        if (resolved.external) return { path: resolved.path, external: true };
+        if (bundled(resolved.path)) return { path: resolved.path, sideEffects: resolved.sideEffects };
+        if (format === "cjs" && args.kind === "import-statement") needEsm(`imports ${args.path}`);
         // require() takes a path; import() takes a URL (a Windows path is no URL).
         const path =
           format === "cjs" && args.kind === "require-call" ? resolved.path : pathToFileURL(resolved.path).href;
@@ -198,6 +209,11 @@ function resolveOutside(
       });
     },
   };
+}
+
+/** Whether a bare import resolved to `path` is bundled rather than left to Node (see resolveOutside). */
+function bundled(path: string): boolean {
+  return /\.[mc]?tsx?$/.test(path) || !path.split(sep).includes("node_modules");
 }
 
 /**
@@ -243,6 +259,7 @@ function finish(file: string, format: BundleFormat, { result, sources, absent }:
   const workDir = dirname(file);
   const code = result.outputFiles[0]?.text ?? "";
   const inputs = Object.keys(result.metafile.inputs)
+    .filter((path) => !path.startsWith(`${MISSING}:`))
     .map((path) => resolve(workDir, path))
     .map((path): BundleInput => {
       // What esbuild bundled, for the files runner read for it; the rest (other loaders) now.

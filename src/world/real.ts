@@ -33,7 +33,7 @@ export function realWorld(options: RealWorldOptions): World {
     },
     runner: options.runner,
     importModule: options.importModule,
-    enableSourceMaps: () => process.setSourceMapsEnabled(true),
+    mapStackTraces,
     onSignal: (signals, handler) => {
       for (const signal of signals) process.on(signal, handler);
       return () => {
@@ -215,5 +215,26 @@ export function trapExit(handler: (code: number) => void): () => void {
   };
   return () => {
     process.exit = original;
+  };
+}
+
+/**
+ * V8 formats a stack when it is first read, through Error.prepareStackTrace (Node's own
+ * formatter, or whatever was installed before): its text is mapped then, so nothing is
+ * done for errors whose stack nobody reads.
+ */
+function mapStackTraces(map: (stack: string) => string): void {
+  const previous = Error.prepareStackTrace;
+  Error.prepareStackTrace = (error, sites) => {
+    const stack: unknown =
+      previous === undefined
+        ? [String(error), ...sites.map((site) => `    at ${String(site)}`)].join("\n")
+        : previous(error, sites);
+    if (typeof stack !== "string") return stack;
+    try {
+      return map(stack);
+    } catch {
+      return stack;
+    }
   };
 }
