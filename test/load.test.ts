@@ -547,7 +547,9 @@ describe("JSDoc descriptions", () => {
       "",
     ]);
     const help = await runRunner(["--help", "format"], { cwd: dir });
-    expect(help.stdout).toBe("Usage: runner format [args...]\n\nFormat the code\n\nRuns prettier on src/** and docs.\n");
+    expect(help.stdout).toBe(
+      "Usage: runner format [args...]\n\nFormat the code\n\nRuns prettier on src/** and docs.\n",
+    );
     const lint = await runRunner(["--help", "lint"], { cwd: dir });
     expect(lint.stdout).toBe("Usage: runner lint\n\nLint the sources\n");
   });

@@ -30,15 +30,14 @@ function trickyText(pick: Pick, next: () => number): string {
 /** A string literal holding tricky text, in either quote, escaped as it must be. */
 function stringLiteral(pick: Pick, next: () => number): string {
   const quote = pick(["'", '"']);
-  const body = trickyText(pick, next)
-    .replaceAll("\\n", "\\\\n")
-    .replaceAll(quote, `\\${quote}`);
+  const body = trickyText(pick, next).replaceAll("\\n", "\\\\n").replaceAll(quote, `\\${quote}`);
   return `${quote}${body}${quote}`;
 }
 
 /** A template literal, its `${}` holding strings, objects and further templates. */
 function templateLiteral(pick: Pick, next: () => number, depth: number): string {
-  const text = (): string => trickyText(pick, next).replaceAll("\\n", "\\\\n").replaceAll("`", "\\`").replaceAll("${", "\\${");
+  const text = (): string =>
+    trickyText(pick, next).replaceAll("\\n", "\\\\n").replaceAll("`", "\\`").replaceAll("${", "\\${");
   const parts = [text()];
   for (let i = Math.floor(next() * 3); i > 0; i--) {
     const inner =
@@ -61,7 +60,8 @@ function noise(pick: Pick, next: () => number, n: number): string {
     () => `const d${n}: number = ${n} / 2 / (1 as number) /${1 + n};`,
     () => `// ${trickyText(pick, next).replaceAll("\n", " ")}`,
     () => `/* ${trickyText(pick, next).replaceAll("*/", "* /")} */`,
-    () => `/** Not a task ${n} */\nconst c${n}: Array<string> = [${stringLiteral(pick, next)}] as const satisfies readonly string[];`,
+    () =>
+      `/** Not a task ${n} */\nconst c${n}: Array<string> = [${stringLiteral(pick, next)}] as const satisfies readonly string[];`,
     () => `const e${n} = (x: number): RegExp => (x > 1 ? /\\/\\*\\*/ : /[*/]/);`,
     () => `if (${n} > 1) /\\/\\*\\*\\//.test("x");`,
     () => `const run${n} = (ctx: { run(c: string): void }) => ctx.run("eslint 'src/**/*.ts'");`,
@@ -71,13 +71,31 @@ function noise(pick: Pick, next: () => number, n: number): string {
 
 /** A description: words, with marks that are harmless inside a JSDoc comment. */
 function description(pick: Pick, next: () => number, n: number): string {
-  const words = ["Build", "the", "docs", "src/**", "*.ts", "`code`", "'quoted'", '"double"', "// not a comment", "a/b", "${x}", "**bold**"];
+  const words = [
+    "Build",
+    "the",
+    "docs",
+    "src/**",
+    "*.ts",
+    "`code`",
+    "'quoted'",
+    '"double"',
+    "// not a comment",
+    "a/b",
+    "${x}",
+    "**bold**",
+  ];
   return [`Task ${n}:`, ...Array.from({ length: 1 + Math.floor(next() * 5) }, () => pick(words))].join(" ");
 }
 
 function documentedTask(pick: Pick, next: () => number, n: number, doc: string): string {
-  const body = Array.from({ length: Math.floor(next() * 3) }, (_, i) => `  ${noise(pick, next, n * 100 + i)}`).join("\n");
-  const comment = next() < 0.5 ? `/** ${doc} */` : `/**\n * ${doc}\n *\n * More about ${stringLiteral(pick, next).replaceAll("/", "|")}.\n */`;
+  const body = Array.from({ length: Math.floor(next() * 3) }, (_, i) => `  ${noise(pick, next, n * 100 + i)}`).join(
+    "\n",
+  );
+  const comment =
+    next() < 0.5
+      ? `/** ${doc} */`
+      : `/**\n * ${doc}\n *\n * More about ${stringLiteral(pick, next).replaceAll("/", "|")}.\n */`;
   const between = next() < 0.3 ? "\n// eslint-disable-next-line" : "";
   const form = pick([
     `export function task${n}(): void {\n${body}\n}`,
@@ -112,7 +130,9 @@ describe("scanDocs on generated sources", () => {
     // The generator makes valid TypeScript, or the test would prove nothing.
     expect(() => transformSync(source, { loader: "ts" })).not.toThrow();
     const docs = scanDocs(source);
-    const found = new Map([...docs].filter(([name]) => /^task\d+$/.test(name)).map(([name, doc]) => [name, doc.split("\n")[0]]));
+    const found = new Map(
+      [...docs].filter(([name]) => /^task\d+$/.test(name)).map(([name, doc]) => [name, doc.split("\n")[0]]),
+    );
     expect(found).toEqual(expected);
   });
 });
@@ -144,6 +164,11 @@ describe("scanDocs", () => {
       `/**/`,
       `export function empty() {}`,
     ].join("\n");
-    expect(scanDocs(source)).toEqual(new Map([["kept", "Kept"], ["last", "Last"]]));
+    expect(scanDocs(source)).toEqual(
+      new Map([
+        ["kept", "Kept"],
+        ["last", "Last"],
+      ]),
+    );
   });
 });
