@@ -6,10 +6,14 @@
 //
 // As in TypeScript, line comments between the JSDoc and its declaration do not detach it;
 // anything else (another comment, code) does.
-import jsTokens, { type Token } from "js-tokens";
+import type { Token } from "js-tokens";
 
-/** Declared name → the comment's text, leading `*` removed, trimmed. */
-export function scanDocs(source: string): Map<string, string> {
+/**
+ * Declared name → the comment's text, leading `*` removed, trimmed. The tokenizer is loaded
+ * here, on first use: its setup (a score of regular expressions) is no part of a cached start.
+ */
+export async function scanDocs(source: string): Promise<Map<string, string>> {
+  const { default: jsTokens } = await import("js-tokens");
   const docs = new Map<string, string>();
   const tokens = [...jsTokens(source)];
   for (let at = 0; at < tokens.length; at++) {

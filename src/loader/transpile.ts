@@ -45,11 +45,11 @@ export interface BundleInput {
 /** Bundles `file`; `cwd` (where runner was started) is for the paths in error messages. */
 export async function transpile(file: string, entries: RunnerEntries, cwd: string): Promise<Bundle> {
   const attempt = await build(file, "cjs", entries).catch((error: unknown) => ({ error }));
-  if ("result" in attempt && attempt.needsEsm === undefined) return finish(file, "cjs", attempt);
+  if ("result" in attempt && attempt.needsEsm === undefined) return await finish(file, "cjs", attempt);
   // Whatever stopped CommonJS (a build error included: top-level await is one), the ES
   // module build decides, and its errors are the ones reported.
   try {
-    return finish(file, "esm", await build(file, "esm", entries));
+    return await finish(file, "esm", await build(file, "esm", entries));
   } catch (error) {
     throw buildError(error, file, cwd);
   }
@@ -255,7 +255,7 @@ function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof im
   };
 }
 
-function finish(file: string, format: BundleFormat, { result, sources, absent }: Built): Bundle {
+async function finish(file: string, format: BundleFormat, { result, sources, absent }: Built): Promise<Bundle> {
   const workDir = dirname(file);
   const code = result.outputFiles[0]?.text ?? "";
   const inputs = Object.keys(result.metafile.inputs)
@@ -271,7 +271,7 @@ function finish(file: string, format: BundleFormat, { result, sources, absent }:
   const docs = new Map<string, string>();
   for (const [path, { text }] of [...sources].reverse()) {
     if (text === undefined) continue;
-    for (const [name, doc] of scanDocs(text)) {
+    for (const [name, doc] of await scanDocs(text)) {
       if (path === file || !docs.has(name)) docs.set(name, doc);
     }
   }

@@ -125,11 +125,11 @@ function generate(seed: number): { source: string; expected: Map<string, string>
 
 describe("scanDocs on generated sources", () => {
   const seeds = Array.from({ length: 300 }, (_, i) => 1000 + i);
-  it.each(seeds)("seed %i: every task has exactly the description written", (seed) => {
+  it.each(seeds)("seed %i: every task has exactly the description written", async (seed) => {
     const { source, expected } = generate(seed);
     // The generator makes valid TypeScript, or the test would prove nothing.
     expect(() => transformSync(source, { loader: "ts" })).not.toThrow();
-    const docs = scanDocs(source);
+    const docs = await scanDocs(source);
     const found = new Map(
       [...docs].filter(([name]) => /^task\d+$/.test(name)).map(([name, doc]) => [name, doc.split("\n")[0]]),
     );
@@ -138,17 +138,17 @@ describe("scanDocs on generated sources", () => {
 });
 
 describe("scanDocs", () => {
-  it("reads past the examples of issue 10", () => {
+  it("reads past the examples of issue 10", async () => {
     const source = [
       `const SRC = "src/**/*.ts";`,
       `export const lint = task({ run: (ctx) => ctx.run("eslint 'src/**/*.ts'") });`,
       `/** Run the tests */`,
       `export function test() {}`,
     ].join("\n");
-    expect(scanDocs(source)).toEqual(new Map([["test", "Run the tests"]]));
+    expect(await scanDocs(source)).toEqual(new Map([["test", "Run the tests"]]));
   });
 
-  it("keeps the rules: line comments between, no other code between, the last JSDoc wins", () => {
+  it("keeps the rules: line comments between, no other code between, the last JSDoc wins", async () => {
     const source = [
       `/** Kept */`,
       `// eslint-disable-next-line`,
@@ -164,7 +164,7 @@ describe("scanDocs", () => {
       `/**/`,
       `export function empty() {}`,
     ].join("\n");
-    expect(scanDocs(source)).toEqual(
+    expect(await scanDocs(source)).toEqual(
       new Map([
         ["kept", "Kept"],
         ["last", "Last"],
