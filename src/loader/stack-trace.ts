@@ -72,7 +72,8 @@ export class BundleStacks {
     const entry = this.#map.findEntry(line - 1, column - 1);
     // Node answers with the nearest mapping before the position, even lines before it.
     if (!("originalSource" in entry) || entry.generatedLine !== line - 1) return undefined;
-    const { sourceRoot = "" } = this.#map.payload;
+    // esbuild writes one (the project's directory); a map without one is relative to the bundle.
+    const sourceRoot = (this.#map.payload as { sourceRoot?: string }).sourceRoot ?? "";
     let file: string;
     try {
       file = fileURLToPath(new URL(entry.originalSource, sourceRoot === "" ? pathToFileURL(this.#bundle) : sourceRoot));

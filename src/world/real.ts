@@ -224,11 +224,15 @@ export function trapExit(handler: (code: number) => void): () => void {
  * done for errors whose stack nobody reads.
  */
 function mapStackTraces(map: (stack: string) => string): void {
-  const previous = Error.prepareStackTrace;
+  // Node 20 and 24 expose their formatter here; V8's own format where nothing is.
+  const previous = Reflect.get(Error, "prepareStackTrace") as
+    ((error: Error, sites: NodeJS.CallSite[]) => unknown) | undefined;
   Error.prepareStackTrace = (error, sites) => {
     const stack: unknown =
       previous === undefined
-        ? [String(error), ...sites.map((site) => `    at ${String(site)}`)].join("\n")
+        ? // A CallSite's toString is V8's text for the frame.
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string
+          [String(error), ...sites.map((site) => `    at ${String(site)}`)].join("\n")
         : previous(error, sites);
     if (typeof stack !== "string") return stack;
     try {
