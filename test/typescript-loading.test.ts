@@ -25,6 +25,19 @@ describe("imports Node cannot load as they are", () => {
     expect([again.stdout, again.stderr, again.code]).toEqual(["hi there workspace\n", "", 0]);
   });
 
+  it("bundles a linked CommonJS workspace package with its own __dirname and __filename", async () => {
+    const root = project({
+      "packages/paths/package.json": JSON.stringify({ name: "paths", main: "lib/index.js" }),
+      "packages/paths/lib/index.js": `const { join } = require("node:path");\nexports.templates = join(__dirname, "templates");\nexports.file = __filename;\n`,
+      "app/tasks.ts": `import { templates, file } from "paths";\nexport function hi(): void {\n  const __dirname = "shadowed";\n  console.log(templates, file, __dirname);\n}\n`,
+    });
+    mkdirSync(join(root, "app/node_modules"), { recursive: true });
+    symlinkSync(join(root, "packages/paths"), join(root, "app/node_modules/paths"));
+    const run = await runRunner(["hi"], { cwd: join(root, "app") });
+    const lib = join(realpathSync(root), "packages/paths/lib");
+    expect([run.stdout, run.stderr, run.code]).toEqual([`${lib}/templates ${lib}/index.js shadowed\n`, "", 0]);
+  });
+
   it("bundles a package whose exports point at TypeScript", async () => {
     const dir = project({
       "node_modules/ts-pkg/package.json": JSON.stringify({ name: "ts-pkg", exports: { ".": "./index.mts" } }),

@@ -231,11 +231,13 @@ function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof im
         const text = readFileSync(args.path, "utf8");
         sources.set(args.path, { text, hash: contentHash(text), stat: { size, mtimeMs, ctimeMs } });
         const loader = /\.[mc]?tsx?$/.test(args.path) ? "ts" : "js";
-        if (!text.includes("import.meta")) return { contents: text, loader };
+        // __dirname and __filename too: a bundled workspace package's CommonJS code reads them.
+        if (!text.includes("import.meta") && !/\b__(?:dir|file)name\b/.test(text)) return { contents: text, loader };
         try {
           const transformed = await transform(text, {
             loader,
-            format: "esm",
+            // Only where import.meta is: a CommonJS file must stay one.
+            ...(text.includes("import.meta") ? { format: "esm" as const } : {}),
             sourcefile: args.path,
             sourcemap: "inline",
             sourcesContent: false,
@@ -243,6 +245,8 @@ function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof im
               "import.meta.url": JSON.stringify(pathToFileURL(args.path).href),
               "import.meta.filename": JSON.stringify(args.path),
               "import.meta.dirname": JSON.stringify(dirname(args.path)),
+              __filename: JSON.stringify(args.path),
+              __dirname: JSON.stringify(dirname(args.path)),
             },
             logLevel: "silent",
           });
