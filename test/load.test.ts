@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   realpathSync,
   renameSync,
   rmSync,
@@ -540,6 +541,56 @@ describe("JSDoc descriptions", () => {
     expect(lint.stdout).toBe("Usage: runner lint [args...]\n\nLint the code\nwith eslint\n");
     const clean = await runRunner(["--help", "clean"], { cwd: dir });
     expect(clean.stdout).toBe("Usage: runner clean\n\nRemove build output\n");
+  });
+
+  it("is not thrown off by `/**` in strings, templates, regular expressions and comments (issue 10)", async () => {
+    const dir = project({
+      "tasks.ts": [
+        `import { task } from "runner";`,
+        `const SRC = "src/**/*.ts";`,
+        `const DOCS = \`docs/**/\${"*"}.md\`; // and /** in a comment`,
+        `const GLOB = /\\/\\*\\*\\//;`,
+        ``,
+        `/** Lint the sources */`,
+        `export const lint = task({ run: (ctx) => ctx.run("eslint 'src/**/*.ts'") });`,
+        ``,
+        `/**`,
+        ` * Format the code`,
+        ` *`,
+        ` * Runs prettier on src/** and docs.`,
+        ` */`,
+        `export async function format(ctx: { run(cmd: string): Promise<unknown> }): Promise<void> {`,
+        `  await ctx.run(\`prettier --write \${SRC} \${DOCS} \${String(GLOB)}\`);`,
+        `}`,
+        ``,
+      ].join("\n"),
+    });
+    const list = await runRunner(["--list"], { cwd: dir });
+    expect([list.stdout, list.stderr]).toEqual([
+      "Available tasks:\n\n  format    Format the code\n  lint      Lint the sources\n",
+      "",
+    ]);
+    const help = await runRunner(["--help", "format"], { cwd: dir });
+    expect(help.stdout).toBe(
+      "Usage: runner format [args...]\n\nFormat the code\n\nRuns prettier on src/** and docs.\n",
+    );
+    const lint = await runRunner(["--help", "lint"], { cwd: dir });
+    expect(lint.stdout).toBe("Usage: runner lint\n\nLint the sources\n");
+  });
+
+  it("reads the descriptions once, when the cache is built: a cached run takes them from the cache entry", async () => {
+    const dir = project({ "tasks.ts": tasksFile });
+    const cache = join(dir, "cache");
+    await runRunner(["--list"], { cwd: dir, env: { RUNNER_CACHE_DIR: cache } });
+    const entry = join(cache, readdirSync(cache).find((name) => name.endsWith(".json")) ?? "");
+    const meta = JSON.parse(readFileSync(entry, "utf8")) as { docs: [string, string][] };
+    expect(new Map(meta.docs).get("deploy")).toBe("Deploy to production");
+    // What the entry says is what a cached run shows: the source is not scanned again.
+    meta.docs = meta.docs.map(([name, doc]) => [name, name === "deploy" ? "From the cache entry" : doc]);
+    writeFileSync(entry, JSON.stringify(meta));
+    const cached = await verbose(["--list"], dir, { RUNNER_CACHE_DIR: cache });
+    expect(cached.how).toBe("from the cache");
+    expect(cached.stdout).toContain("  deploy    From the cache entry\n");
   });
 
   it("keeps the descriptions when the tasks come from the cache", async () => {

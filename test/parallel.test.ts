@@ -525,8 +525,8 @@ export const quick = task({ run: (ctx) => ctx.run("touch quick-ran") });
     const dir = project({ "wait-for.sh": WAIT_FOR, "tasks.ts": TASKS });
     const run = await runRunner([...P, "-j2", "flaky", "steady"], { cwd: dir });
     expect(run.code).toBe(0);
-    expect(run.stderr).toContain("✖ flaky: flaky 1\n↻ flaky: attempt 2 of 3\n");
-    expect(run.stderr).toContain("✖ flaky: flaky 2\n↻ flaky: attempt 3 of 3\n");
+    expect(run.stderr).toContain("✖ flaky: flaky 1 (tasks.ts:8:26)\n↻ flaky: attempt 2 of 3\n");
+    expect(run.stderr).toContain("✖ flaky: flaky 2 (tasks.ts:8:26)\n↻ flaky: attempt 3 of 3\n");
     expect(summary(run.stderr)).toBe(
       "  ✔ flaky   passed <time> (3 attempts)\n  ✔ steady  passed <time>\n2 tasks: 2 passed in <time>\n",
     );

@@ -171,7 +171,9 @@ describe("exit status", () => {
   it("is 1 for a thrown error, shown by its message", async () => {
     const run = await runInProcess(["boom"], { cwd: dir });
     expect(run.code).toBe(1);
-    expect(normalize(run.stderr)).toBe("✖ boom: kaboom\n\n  ✖ boom  failed <time>\n1 task: 1 failed in <time>\n");
+    expect(normalize(run.stderr)).toBe(
+      "✖ boom: kaboom (tasks.ts:15:9)\n\n  ✖ boom  failed <time>\n1 task: 1 failed in <time>\n",
+    );
   });
 
   it("is 128 + the signal number when a signal killed the failing command", async () => {
@@ -387,7 +389,13 @@ export const broken = task({ run: (ctx) => ctx.run("echo trying; exit 4") });
     expect(run.code).toBe(0);
     expect(run.stdout).toBe("attempt 1\nattempt 2\nattempt 3\n");
     expect(run.stderr).toBe(
-      ["✖ flaky: flaky 1", "↻ flaky: attempt 2 of 3", "✖ flaky: flaky 2", "↻ flaky: attempt 3 of 3", ""].join("\n"),
+      [
+        "✖ flaky: flaky 1 (tasks.ts:8:26)",
+        "↻ flaky: attempt 2 of 3",
+        "✖ flaky: flaky 2 (tasks.ts:8:26)",
+        "↻ flaky: attempt 3 of 3",
+        "",
+      ].join("\n"),
     );
   });
 
@@ -414,7 +422,9 @@ export const broken = task({ run: (ctx) => ctx.run("echo trying; exit 4") });
     const run = await runInProcess(["--retries", "0", "flaky"], { cwd: dir });
     expect(run.code).toBe(1);
     expect(run.stdout).toBe("attempt 1\n");
-    expect(normalize(run.stderr)).toBe("✖ flaky: flaky 1\n\n  ✖ flaky  failed <time>\n1 task: 1 failed in <time>\n");
+    expect(normalize(run.stderr)).toBe(
+      "✖ flaky: flaky 1 (tasks.ts:8:26)\n\n  ✖ flaky  failed <time>\n1 task: 1 failed in <time>\n",
+    );
   });
 });
 

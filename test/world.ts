@@ -69,7 +69,8 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
     clock: { now: () => Number(process.hrtime.bigint() - origin) / 1e6, epochMs: () => Date.now() },
     runner: testRunner,
     importModule: nativeImport,
-    enableSourceMaps: () => process.setSourceMapsEnabled(true),
+    // Left alone in a test process: the loader maps the stacks it reads itself.
+    mapStackTraces: () => {},
     onSignal: () => () => {},
     onIdle: () => () => {},
     onExit: () => () => {},

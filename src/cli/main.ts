@@ -140,7 +140,15 @@ async function program(world: World): Promise<number> {
     return PASSED;
   }
   const { runSteps } = await import("./run.ts");
-  return runSteps(world, { steps, core, config, collection, style, stderrStyle: styleFor(world.stderr.isTTY) });
+  return runSteps(world, {
+    steps,
+    core,
+    config,
+    collection,
+    style,
+    stderrStyle: styleFor(world.stderr.isTTY),
+    locate: project.locate,
+  });
 }
 
 /**

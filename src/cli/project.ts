@@ -9,7 +9,7 @@ import type { CheckedConfigFile } from "../config/resolve.ts";
 import { findConfigFile } from "../config/search.ts";
 import { buildCollection, type Collection } from "../loader/collection.ts";
 import { checkStartDir, checkTasksFile, findTasksFile, projectDir } from "../loader/discover.ts";
-import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
+import { loadTasks, type LoadedTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { World } from "../world/world.ts";
 import type { CoreOptions } from "./grammar.ts";
 
@@ -18,6 +18,8 @@ export interface Project {
   readonly configFile: CheckedConfigFile | undefined;
   /** Whether the tasks came from the cache (for -v). */
   readonly fromCache: boolean;
+  /** Where task code threw an error, in the user's files (tasks-cache.ts). */
+  readonly locate: LoadedTasks["locate"];
 }
 
 export type ProjectWorld = LoaderWorld & Pick<World, "platform" | "chdir">;
@@ -44,8 +46,9 @@ export async function loadProject(world: ProjectWorld, leading: CoreOptions): Pr
   const tasksDir = projectDir(file);
   enterProjectDir(world, tasksDir);
   if (tasksDir !== startDir) configFile = await findConfigFile(tasksDir, world, loadTs);
-  const { exports, docs, fromCache } = await loadTasks(file, world);
-  return { collection: buildCollection(file, displayPath(file, world.cwd), exports, docs), configFile, fromCache };
+  const { exports, docs, fromCache, locate } = await loadTasks(file, world);
+  const collection = buildCollection(file, displayPath(file, world.cwd), exports, docs);
+  return { collection, configFile, fromCache, locate };
 }
 
 /**

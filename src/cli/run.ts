@@ -16,7 +16,7 @@ import { Reporters, type Reporter } from "../execution/events.ts";
 import { EventMasker } from "../execution/masked-events.ts";
 import { Masker } from "../common/secrets.ts";
 import { secretValues } from "../plan/describe.ts";
-import { execute } from "../execution/executor.ts";
+import { execute, type ExecuteOptions } from "../execution/executor.ts";
 import { Deadlines } from "../execution/deadlines.ts";
 import {
   afterEscapedErrors,
@@ -47,10 +47,12 @@ export interface RunRequest {
   /** Colours for stdout (task output's prefixes), and for runner's own lines on stderr. */
   readonly style: ChalkInstance;
   readonly stderrStyle: ChalkInstance;
+  /** Where task code threw, in the user's files. */
+  readonly locate: ExecuteOptions["locate"];
 }
 
 export async function runSteps(world: World, request: RunRequest): Promise<number> {
-  const { steps, core, config, collection, style, stderrStyle } = request;
+  const { steps, core, config, collection, style, stderrStyle, locate } = request;
   const cwd = projectDir(collection.file);
   // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
   // secret beats a checked-in .env), for commands and for task code's process.env alike; the
@@ -67,6 +69,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     style: stderrStyle,
     stdoutStyle: style,
     quiet: core.quiet,
+    verbose: core.verbose,
     taskCount: steps.length,
   };
   const github = onGithubActions(world.env);
@@ -175,6 +178,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         deadlines,
         interrupt: signals.stop,
         onIdle: world.onIdle,
+        locate,
       });
     } finally {
       signals.runEnded();

@@ -47,7 +47,7 @@ export function parallelReporter(
           const { run } = event;
           if (run.status.kind === "skipped") return undefined;
           view.ended(run);
-          const failure = failureMessage(style, run);
+          const failure = failureMessage(style, run, settings.verbose);
           view.say([...(failure === undefined ? [] : [failure]), ...(statusLines ? [statusLine(style, run)] : [])]);
           return undefined;
         }

@@ -16,6 +16,8 @@ export interface DisplaySettings {
   readonly stdoutStyle: ChalkInstance;
   /** -q: fewer of runner's own lines. */
   readonly quiet: boolean;
+  /** -v: a thrown error's whole stack under its task's failure line. */
+  readonly verbose: boolean;
   /** How many tasks the plan holds: with one, there are no headers or status lines. */
   readonly taskCount: number;
 }
@@ -45,7 +47,7 @@ export function serialReporter(settings: DisplaySettings): Reporter {
           const { run } = event;
           if (run.status.kind === "skipped") return undefined;
           running--;
-          const failure = failureMessage(style, run);
+          const failure = failureMessage(style, run, settings.verbose);
           if (failure !== undefined) say(failure);
           if (many && !quiet) say(statusLine(style, run));
           return undefined;

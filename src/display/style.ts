@@ -81,14 +81,21 @@ export function statusLine(style: ChalkInstance, run: TaskRun): string {
   return `${symbol(style, run.status)} ${name} ${style.red(statusText(run.status))} ${time}`;
 }
 
-/** The message of a failure, one block: what went wrong, as the task's error said it. */
-export function failureMessage(style: ChalkInstance, run: TaskRun): string | undefined {
-  return failureText(style, run.step, run.status);
+/**
+ * The message of a failure, one block: what went wrong, as the task's error said it, and
+ * where a thrown error was thrown (`(tasks.ts:12:7)`); with -v (`stacks`), its whole stack.
+ */
+export function failureMessage(style: ChalkInstance, run: TaskRun, stacks = false): string | undefined {
+  return failureText(style, run.step, run.status, stacks);
 }
 
-function failureText(style: ChalkInstance, step: Step, status: TaskStatus): string | undefined {
+function failureText(style: ChalkInstance, step: Step, status: TaskStatus, stacks = false): string | undefined {
   if (status.kind !== "failed" && status.kind !== "timed-out") return undefined;
-  return `${style.red("✖")} ${style.bold(step.task.name)}: ${status.message}`;
+  const line = `${style.red("✖")} ${style.bold(step.task.name)}: ${status.message}`;
+  if (status.kind !== "failed") return line;
+  const where = status.where === undefined ? "" : ` ${style.dim(`(${status.where})`)}`;
+  const frames = stacks ? (status.stack ?? "").split("\n").filter((text) => /^\s+at /.test(text)) : [];
+  return [`${line}${where}`, ...frames.map((frame) => style.dim(frame))].join("\n");
 }
 
 /** A failed attempt that will be tried again: why it failed, and which attempt comes next. */

@@ -70,6 +70,8 @@ export interface AttemptOptions {
   readonly taskOf: (source: unknown) => Task | undefined;
   /** A task that `caller`'s code ran with ctx.call has ended. */
   readonly called: (caller: Step, run: TaskRun) => void;
+  /** Where an error task code threw was thrown (`tasks.ts:12:7`), and its stack, mapped to the sources. */
+  readonly locate: (error: unknown) => { readonly where: string | undefined; readonly stack: string } | undefined;
 }
 
 /** What ends an attempt early, besides its own code: the run stops, or the task can never finish. */
@@ -179,7 +181,7 @@ async function runOnce(
       else if (code !== 0) options.late(new Error(`called process.exit(${code}) after it ended`), step.task.name);
     },
     crash: (error, how) => {
-      if (!over) settle(escapedStatus(error, how));
+      if (!over) settle(escapedStatus(error, how, options.locate));
       else options.late(error, `${step.task.name}, after it ended (${how})`);
     },
   };
@@ -213,7 +215,7 @@ async function runOnce(
         },
         (error: unknown): TaskStatus | Exited => {
           if (!over) returned.error = error;
-          return isTaskExit(error) ? { kind: "exited", code: error.code } : statusOfError(error);
+          return isTaskExit(error) ? { kind: "exited", code: error.code } : statusOfError(error, options.locate);
         },
       )
       .then(async (status) => {
@@ -389,14 +391,22 @@ interface Exited {
 }
 
 /** An error that escaped the task's code: the task fails as if its code had thrown it. */
-function escapedStatus(error: unknown, how: "uncaught" | "unhandled rejection"): TaskStatus {
-  const status = statusOfError(error);
+function escapedStatus(
+  error: unknown,
+  how: "uncaught" | "unhandled rejection",
+  locate: AttemptOptions["locate"],
+): TaskStatus {
+  const status = statusOfError(error, locate);
   if (status.kind === "passed" || status.kind === "cancelled" || status.kind === "skipped") return status;
   const where = how === "uncaught" ? "thrown where nothing caught it" : "a promise rejected with nothing to handle it";
   return { ...status, message: `${status.message} (${where})` };
 }
 
-export function statusOfError(error: unknown): TaskStatus {
+/**
+ * How a task ends when its code throws `error`. A failed command says what failed itself;
+ * any other error also tells where it was thrown and its stack (for -v).
+ */
+export function statusOfError(error: unknown, locate: AttemptOptions["locate"] = () => undefined): TaskStatus {
   try {
     // A task run by ctx.call that timed out: its caller ends as it did.
     if (error instanceof CalledTaskError && error.status.kind === "timed-out") {
@@ -411,15 +421,27 @@ export function statusOfError(error: unknown): TaskStatus {
     // An error that carries its exit status (invoke's `Exit`, execa's errors) ends the task
     // with it, as process.exit would: 0 passes.
     const code = typeof error === "object" && error !== null ? (error as { exitCode?: unknown }).exitCode : undefined;
-    if (code === undefined) return { kind: "failed", exitCode: 1, message, commandFailed: false };
+    const site = siteOf(error, locate);
+    if (code === undefined) return { kind: "failed", exitCode: 1, message, commandFailed: false, ...site };
     if (code === 0) return { kind: "passed" };
     if (typeof code === "number" && Number.isInteger(code) && code >= 1 && code <= 255) {
-      return { kind: "failed", exitCode: code, message, commandFailed: false };
+      return { kind: "failed", exitCode: code, message, commandFailed: false, ...site };
     }
     const why = `its exitCode ${showValue(code)} is not a whole number from 0 to 255, so the task's status is 1`;
-    return { kind: "failed", exitCode: 1, message: `${message} (${why})`, commandFailed: false };
+    return { kind: "failed", exitCode: 1, message: `${message} (${why})`, commandFailed: false, ...site };
   } catch {
     // A thrown value that cannot even be looked at (a Proxy whose traps throw).
     return { kind: "failed", exitCode: 1, message: "Task threw a value that cannot be shown", commandFailed: false };
+  }
+}
+
+/** `where` and `stack` where there are some: never a reason for the task's result to be lost. */
+function siteOf(error: unknown, locate: AttemptOptions["locate"]): { where?: string; stack?: string } {
+  try {
+    const site = locate(error);
+    if (site === undefined) return {};
+    return site.where === undefined ? { stack: site.stack } : { where: site.where, stack: site.stack };
+  } catch {
+    return {};
   }
 }

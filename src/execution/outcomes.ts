@@ -5,7 +5,16 @@ import type { Step } from "../plan/plan.ts";
 
 export type TaskStatus =
   | { readonly kind: "passed" }
-  | { readonly kind: "failed"; readonly exitCode: number; readonly message: string; readonly commandFailed: boolean }
+  | {
+      readonly kind: "failed";
+      readonly exitCode: number;
+      readonly message: string;
+      readonly commandFailed: boolean;
+      /** Where a thrown error (not a failed command) was thrown: `tasks.ts:12:7`, as paths are shown. */
+      readonly where?: string;
+      /** Its stack, mapped to the sources (shown with -v). */
+      readonly stack?: string;
+    }
   | { readonly kind: "timed-out"; readonly afterMs: number; readonly message: string }
   | { readonly kind: "cancelled" }
   | { readonly kind: "skipped"; readonly reason: string };

@@ -9,7 +9,7 @@
 // imports (a dependency moved) is rebuilt once before anything is reported.
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
+import { join, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { displayPath } from "../common/display-path.ts";
 import { cacheDir, privateDir, trustedFile, writeAtomically } from "../common/files.ts";
@@ -18,12 +18,13 @@ import { checkTrusted } from "../common/trust.ts";
 import { LoadError, UserError } from "../common/user-error.ts";
 import type { World } from "../world/world.ts";
 import { transpile, type Bundle } from "./transpile.ts";
-import { messageOf, stackOf } from "../common/error-text.ts";
+import { messageOf } from "../common/error-text.ts";
+import { BundleStacks, type ErrorSite } from "./stack-trace.ts";
 
 /** What loading needs of the world. */
 export type LoaderWorld = Pick<
   World,
-  "env" | "home" | "tmpdir" | "uid" | "cwd" | "runner" | "importModule" | "enableSourceMaps" | "onIdle"
+  "env" | "home" | "tmpdir" | "uid" | "cwd" | "runner" | "importModule" | "mapStackTraces" | "onIdle"
 >;
 
 export interface LoadedTasks {
@@ -31,6 +32,8 @@ export interface LoadedTasks {
   /** Leading JSDoc comments by declared name, across the tasks file and its imports. */
   readonly docs: ReadonlyMap<string, string>;
   readonly fromCache: boolean;
+  /** Where an error thrown by task code was thrown, in the user's files, and its stack, mapped. */
+  readonly locate: (error: unknown) => ErrorSite | undefined;
 }
 
 /** A cache entry, as `<key>.json` holds it. */
@@ -173,13 +176,15 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
   if (cached !== undefined && inputsUnchanged(cached.meta)) {
     checkInputs(cached.meta.inputs, world);
     const bundle = join(cached.dir, cached.meta.bundle.name);
+    const stacks = bundleStacks(bundle, cached.meta.inputs, world);
     try {
-      return { exports: await importBundle(world, bundle), docs: new Map(cached.meta.docs), fromCache: true };
+      const exports = await importBundle(world, bundle);
+      return { exports, docs: new Map(cached.meta.docs), fromCache: true, locate: stacks.locate };
     } catch (error) {
       // The cached bundle names dependencies by absolute path, resolved when it was built:
       // after a package moved (reinstall, hoisting) or the bundle was cleaned away, build
       // again once rather than report a stale cache as the user's error.
-      if (!isMissingModule(error)) throw loadError(error, file, cached.meta.inputs, bundle, world.cwd);
+      if (!isMissingModule(error)) throw loadError(error, file, stacks, bundle, world.cwd);
     }
   }
   checkTrusted(file, world.uid, displayPath(file, world.cwd));
@@ -187,15 +192,17 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
   checkInputs(built.inputs, world);
   const stored = store(built, key, [...dirs, () => mkdtempSync(join(world.tmpdir(), "runner-cache-run-"))], world.uid);
   const bundle = join(stored.dir, stored.meta.bundle.name);
+  const stacks = bundleStacks(bundle, stored.meta.inputs, world);
   try {
     // A query makes this a new module for Node, which remembers a failed import by URL.
     return {
       exports: await importBundle(world, bundle, cached === undefined ? "" : "?rebuilt"),
       docs: new Map(stored.meta.docs),
       fromCache: false,
+      locate: stacks.locate,
     };
   } catch (error) {
-    throw loadError(error, file, stored.meta.inputs, bundle, world.cwd);
+    throw loadError(error, file, stacks, bundle, world.cwd);
   }
 }
 
@@ -233,9 +240,18 @@ function store(built: Bundle, key: string, dirs: readonly (string | (() => strin
   );
 }
 
+/**
+ * The bundle's stacks, mapped from now on: a thrown error points into tasks.ts, not into the
+ * cached bundle. The user's files are its inputs outside node_modules.
+ */
+function bundleStacks(bundle: string, inputs: CacheMeta["inputs"], world: LoaderWorld): BundleStacks {
+  const own = inputs.map((input) => input.path).filter((path) => !path.split(sep).includes("node_modules"));
+  const stacks = new BundleStacks(bundle, own, world.cwd);
+  world.mapStackTraces(stacks.mapStack);
+  return stacks;
+}
+
 async function importBundle(world: LoaderWorld, bundlePath: string, query = ""): Promise<Record<string, unknown>> {
-  // Source maps make a thrown error point into tasks.ts, not into the cached bundle.
-  world.enableSourceMaps();
   if (bundlePath.endsWith(".cjs")) return namespaceOf(createRequire(bundlePath)(bundlePath) as object);
   // A top-level await that nothing will ever settle leaves nothing to run: without this,
   // runner would end right there, with status 0 and nothing done.
@@ -272,18 +288,13 @@ function isMissingModule(error: unknown): boolean {
 }
 
 /** `tasks.ts:3:7: boom (thrown while loading the tasks file)`, with no runner stack. */
-function loadError(error: unknown, file: string, inputs: CacheMeta["inputs"], bundle: string, cwd: string): LoadError {
+function loadError(error: unknown, file: string, stacks: BundleStacks, bundle: string, cwd: string): LoadError {
   // Node names the importer of a missing module: that is the bundle, but the user wrote the tasks file.
   const shown = displayPath(file, cwd);
   const message = messageOf(error).replaceAll(pathToFileURL(bundle).href, shown).replaceAll(bundle, shown);
-  const stack = error instanceof Error ? stackOf(error) : "";
   // The innermost frame in one of the user's own files (the tasks file or what it imports).
-  const own = new Set(inputs.map((input) => input.path));
-  for (const [, frame = "", line, column] of stack.matchAll(/\(?((?:file:\/\/)?\/[^():\s]+):(\d+):(\d+)\)?$/gm)) {
-    const path = frame.startsWith("file:") ? fileURLToPath(frame) : frame;
-    if (!own.has(path)) continue;
-    const location = { line: Number(line), column: Number(column) };
-    return new LoadError(displayPath(path, cwd), "threw", message, location);
-  }
-  return new LoadError(shown, "threw", message, undefined);
+  const where = stacks.locate(error)?.where;
+  const at = where === undefined ? undefined : /^(.*):(\d+):(\d+)$/.exec(where);
+  if (at === null || at === undefined) return new LoadError(shown, "threw", message, undefined);
+  return new LoadError(at[1] ?? shown, "threw", message, { line: Number(at[2]), column: Number(at[3]) });
 }

@@ -11,7 +11,7 @@
 // Node's own ES-module interop, not esbuild's emulation of it).
 import { readFileSync, statSync } from "node:fs";
 import { isBuiltin } from "node:module";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { BuildFailure, BuildResult, Message, PartialMessage, Plugin } from "esbuild";
 import { displayPath } from "../common/display-path.ts";
@@ -19,6 +19,7 @@ import { contentHash } from "../common/hash.ts";
 import { LoadError } from "../common/user-error.ts";
 import type { RunnerEntries } from "../world/world.ts";
 import { scanDocs } from "./jsdoc.ts";
+import { missingDynamicImports, NAMESPACE as MISSING } from "./optional-imports.ts";
 
 export type BundleFormat = "cjs" | "esm";
 
@@ -44,11 +45,11 @@ export interface BundleInput {
 /** Bundles `file`; `cwd` (where runner was started) is for the paths in error messages. */
 export async function transpile(file: string, entries: RunnerEntries, cwd: string): Promise<Bundle> {
   const attempt = await build(file, "cjs", entries).catch((error: unknown) => ({ error }));
-  if ("result" in attempt && attempt.needsEsm === undefined) return finish(file, "cjs", attempt);
+  if ("result" in attempt && attempt.needsEsm === undefined) return await finish(file, "cjs", attempt);
   // Whatever stopped CommonJS (a build error included: top-level await is one), the ES
   // module build decides, and its errors are the ones reported.
   try {
-    return finish(file, "esm", await build(file, "esm", entries));
+    return await finish(file, "esm", await build(file, "esm", entries));
   } catch (error) {
     throw buildError(error, file, cwd);
   }
@@ -94,6 +95,7 @@ async function build(file: string, format: BundleFormat, entries: RunnerEntries)
     logLevel: "silent",
     metafile: true,
     plugins: [
+      missingDynamicImports(absent),
       resolveOutside(format, entries[format], (why) => (needsEsm ??= why)),
       lookupsOf(absent),
       importMetaOfOriginal(sources, esbuild.transform),
@@ -170,7 +172,13 @@ function dataFiles(sources: Map<string, Source>): Plugin {
   };
 }
 
-/** Bare imports: runner's own entries, Node built-ins, and packages resolved to a path. */
+/**
+ * Bare imports: runner's own entries, Node built-ins, and packages resolved to a path, which
+ * Node loads from there. Except what Node cannot load as it is, which is bundled: a package
+ * whose entry is TypeScript (a workspace package with `main: "src/index.ts"`), a tsconfig
+ * `paths` alias to a source file, or any package outside node_modules (a workspace package
+ * linked into node_modules, which Node would load from its sources).
+ */
 function resolveOutside(
   format: BundleFormat,
   entries: Readonly<Record<string, string>>,
@@ -184,13 +192,16 @@ function resolveOutside(
         const entry = entries[args.path];
         if (entry !== undefined) return { path: entry, external: true };
         if (isBuiltin(args.path)) return { path: args.path, external: true };
-        if (format === "cjs" && args.kind === "import-statement") needEsm(`imports ${args.path}`);
         const resolved = await build.resolve(args.path, {
           kind: args.kind,
           resolveDir: args.resolveDir,
+          importer: args.importer,
           pluginData: "resolving",
         });
         if (resolved.errors.length > 0) return { errors: resolved.errors };
+        if (resolved.external) return { path: resolved.path, external: true };
+        if (bundled(resolved.path)) return { path: resolved.path, sideEffects: resolved.sideEffects };
+        if (format === "cjs" && args.kind === "import-statement") needEsm(`imports ${args.path}`);
         // require() takes a path; import() takes a URL (a Windows path is no URL).
         const path =
           format === "cjs" && args.kind === "require-call" ? resolved.path : pathToFileURL(resolved.path).href;
@@ -198,6 +209,11 @@ function resolveOutside(
       });
     },
   };
+}
+
+/** Whether a bare import resolved to `path` is bundled rather than left to Node (see resolveOutside). */
+function bundled(path: string): boolean {
+  return /\.[mc]?tsx?$/.test(path) || !path.split(sep).includes("node_modules");
 }
 
 /**
@@ -215,11 +231,13 @@ function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof im
         const text = readFileSync(args.path, "utf8");
         sources.set(args.path, { text, hash: contentHash(text), stat: { size, mtimeMs, ctimeMs } });
         const loader = /\.[mc]?tsx?$/.test(args.path) ? "ts" : "js";
-        if (!text.includes("import.meta")) return { contents: text, loader };
+        // __dirname and __filename too: a bundled workspace package's CommonJS code reads them.
+        if (!text.includes("import.meta") && !/\b__(?:dir|file)name\b/.test(text)) return { contents: text, loader };
         try {
           const transformed = await transform(text, {
             loader,
-            format: "esm",
+            // Only where import.meta is: a CommonJS file must stay one.
+            ...(text.includes("import.meta") ? { format: "esm" as const } : {}),
             sourcefile: args.path,
             sourcemap: "inline",
             sourcesContent: false,
@@ -227,6 +245,8 @@ function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof im
               "import.meta.url": JSON.stringify(pathToFileURL(args.path).href),
               "import.meta.filename": JSON.stringify(args.path),
               "import.meta.dirname": JSON.stringify(dirname(args.path)),
+              __filename: JSON.stringify(args.path),
+              __dirname: JSON.stringify(dirname(args.path)),
             },
             logLevel: "silent",
           });
@@ -239,10 +259,11 @@ function importMetaOfOriginal(sources: Map<string, Source>, transform: typeof im
   };
 }
 
-function finish(file: string, format: BundleFormat, { result, sources, absent }: Built): Bundle {
+async function finish(file: string, format: BundleFormat, { result, sources, absent }: Built): Promise<Bundle> {
   const workDir = dirname(file);
   const code = result.outputFiles[0]?.text ?? "";
   const inputs = Object.keys(result.metafile.inputs)
+    .filter((path) => !path.startsWith(`${MISSING}:`))
     .map((path) => resolve(workDir, path))
     .map((path): BundleInput => {
       // What esbuild bundled, for the files runner read for it; the rest (other loaders) now.
@@ -254,7 +275,7 @@ function finish(file: string, format: BundleFormat, { result, sources, absent }:
   const docs = new Map<string, string>();
   for (const [path, { text }] of [...sources].reverse()) {
     if (text === undefined) continue;
-    for (const [name, doc] of scanDocs(text)) {
+    for (const [name, doc] of await scanDocs(text)) {
       if (path === file || !docs.has(name)) docs.set(name, doc);
     }
   }

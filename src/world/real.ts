@@ -35,7 +35,7 @@ export function realWorld(options: RealWorldOptions): World {
     },
     runner: options.runner,
     importModule: options.importModule,
-    enableSourceMaps: () => process.setSourceMapsEnabled(true),
+    mapStackTraces,
     onSignal: (signals, handler) => {
       for (const signal of signals) process.on(signal, handler);
       return () => {
@@ -234,5 +234,30 @@ export function fillEnv(values: Readonly<Record<string, string>>): () => void {
   for (const [key, value] of added) process.env[key] = value;
   return () => {
     for (const [key, value] of added) if (process.env[key] === value) Reflect.deleteProperty(process.env, key);
+  };
+}
+
+/**
+ * V8 formats a stack when it is first read, through Error.prepareStackTrace (Node's own
+ * formatter, or whatever was installed before): its text is mapped then, so nothing is
+ * done for errors whose stack nobody reads.
+ */
+function mapStackTraces(map: (stack: string) => string): void {
+  // Node 20 and 24 expose their formatter here; V8's own format where nothing is.
+  const previous = Reflect.get(Error, "prepareStackTrace") as
+    ((error: Error, sites: NodeJS.CallSite[]) => unknown) | undefined;
+  Error.prepareStackTrace = (error, sites) => {
+    const stack: unknown =
+      previous === undefined
+        ? // A CallSite's toString is V8's text for the frame.
+          // eslint-disable-next-line @typescript-eslint/no-base-to-string
+          [String(error), ...sites.map((site) => `    at ${String(site)}`)].join("\n")
+        : previous(error, sites);
+    if (typeof stack !== "string") return stack;
+    try {
+      return map(stack);
+    } catch {
+      return stack;
+    }
   };
 }

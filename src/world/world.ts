@@ -86,8 +86,11 @@ export interface World {
   readonly runner: RunnerIdentity;
   /** import() of a file known only at run time (an ES-module tasks bundle, a JS config file). */
   readonly importModule: (specifier: string) => Promise<unknown>;
-  /** Stack traces of loaded code point into its sources (the tasks file, not its bundle). */
-  readonly enableSourceMaps: () => void;
+  /**
+   * From now on, every stack trace (an error's `.stack`) is passed through `map`: a loaded
+   * bundle's frames then point into its sources (the tasks file, not its bundle).
+   */
+  readonly mapStackTraces: (map: (stack: string) => string) => void;
   /** Calls `handler` for each of `signals` that arrives, until the returned function is called. */
   readonly onSignal: (signals: readonly NodeJS.Signals[], handler: (signal: NodeJS.Signals) => void) => () => void;
   /** Calls `handler` when nothing is left to run (an empty event loop: nothing pending can settle). */
