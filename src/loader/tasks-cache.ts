@@ -10,7 +10,7 @@
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, resolve, sep } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { displayPath } from "../common/display-path.ts";
 import { cacheDir, privateDir, trustedFile, writeAtomically } from "../common/files.ts";
 import { contentHash as hash } from "../common/hash.ts";
