@@ -188,7 +188,7 @@ describe("secret options", () => {
     const run = await runRunner(["broken"], { cwd: dir });
     expect(run.code).toBe(1);
     expect(normalize(run.stderr)).toBe(
-      "✖ broken: the key *** was refused\n\n  ✖ broken  failed <time>\n1 task: 1 failed in <time>\n",
+      "✖ broken: the key *** was refused (tasks.ts:23:11)\n\n  ✖ broken  failed <time>\n1 task: 1 failed in <time>\n",
     );
     const help = await runRunner(["--help", "broken"], { cwd: dir });
     expect(help.stdout).not.toContain(SECRET);
@@ -254,7 +254,7 @@ export const next = task({ run: () => console.log("next ran") });
     const run = await runRunner(["three"], { cwd: dir });
     expect(run.code).toBe(3);
     expect(normalize(run.stderr)).toBe(
-      "✖ three: bad\n\n  ✖ three  failed (exit 3) <time>\n1 task: 1 failed in <time>\n",
+      "✖ three: bad (tasks.ts:2:64)\n\n  ✖ three  failed (exit 3) <time>\n1 task: 1 failed in <time>\n",
     );
     expect((await runRunner(["later"], { cwd: dir })).code).toBe(5);
     expect((await runRunner(["plain-object"], { cwd: dir })).code).toBe(6);
@@ -279,7 +279,7 @@ export const next = task({ run: () => console.log("next ran") });
     const odd = await runRunner(["odd"], { cwd: dir });
     expect(odd.code).toBe(1);
     expect(odd.stderr).toContain(
-      "✖ odd: bad (its exitCode 300 is not a whole number from 0 to 255, so the task's status is 1)\n",
+      "✖ odd: bad (its exitCode 300 is not a whole number from 0 to 255, so the task's status is 1) (tasks.ts:2:64)\n",
     );
     const text = await runRunner(["text"], { cwd: dir });
     expect(text.code).toBe(1);

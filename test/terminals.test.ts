@@ -240,7 +240,7 @@ export const other = () => {};
     const r = await runRunner(["-p", "ask", "other"], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      "✖ ask: test -t 0 && test -t 1 && echo on-a-terminal; printf 'name? '; read name; echo hello $name: interactive: true needs runner's terminal to itself, but other tasks may run at the same time (-p with more than one job); run it without -p, or with -j1\n",
+      "✖ ask: test -t 0 && test -t 1 && echo on-a-terminal; printf 'name? '; read name; echo hello $name: interactive: true needs runner's terminal to itself, but other tasks may run at the same time (-p with more than one job); run it without -p, or with -j1 (tasks.mjs:3:23)\n",
     );
     expect(r.stdout).not.toContain("captured");
   });
@@ -252,7 +252,7 @@ export const other = () => {};
     const r = await runRunner(["both"], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      "✖ both: true: interactive: true hands over runner's terminal, so it cannot take pty too\n",
+      "✖ both: true: interactive: true hands over runner's terminal, so it cannot take pty too (tasks.mjs:1:34)\n",
     );
   });
 });
