@@ -8,18 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { project } from "./helpers.ts";
 import { runInProcess } from "./world.ts";
-
-/** mulberry32: small, fast, and the same sequence for the same seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from "./random.ts";
 
 const TASKS = `import { task } from "runner-ts";
 export const build = task({

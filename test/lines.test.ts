@@ -5,6 +5,7 @@
 // must be the same.
 import { describe, expect, it } from "vitest";
 import { PrefixedLines, type CarriageReturns } from "../src/display/lines.ts";
+import { random } from "./random.ts";
 
 const PREFIX = Buffer.from("build │ ");
 const BARE = Buffer.from("build │");
@@ -77,17 +78,6 @@ function cutter(data: Buffer, cuts: readonly number[], maxLine: number, returns?
   const rest = lines.flush();
   if (rest !== undefined) out.push(rest);
   return Buffer.concat(out);
-}
-
-/** A small deterministic generator (mulberry32), so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Lines of mixed lengths (empty ones, long ones), any bytes but 0x0A and 0x0D; the end may lack a newline. */
