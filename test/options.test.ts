@@ -183,6 +183,29 @@ describe("secret options", () => {
     }
   });
 
+  it("are masked for a task that ctx.call runs with a secret value, and in --trace", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+export const deploy = task({
+  options: { token: { type: "string", secret: true, default: "none" } },
+  run: (ctx, opts) => ctx.run(\`echo deploying with \${opts.token}\`, { echo: true }),
+});
+export const release = task({ run: (ctx) => ctx.call(deploy, { token: "called-${SECRET}" }) });
+`,
+    });
+    const run = await runRunner(["-e", "--report", "run.json", "--trace", "trace.json", "release"], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("deploying with ***\n");
+    for (const text of [
+      run.stdout,
+      run.stderr,
+      readFileSync(join(dir, "run.json"), "utf8"),
+      readFileSync(join(dir, "trace.json"), "utf8"),
+    ]) {
+      expect(text).not.toContain(SECRET);
+    }
+  });
+
   it("mask a thrown error's message and a secret default", async () => {
     const dir = project({ "tasks.ts": SECRET_TASKS });
     const run = await runRunner(["broken"], { cwd: dir });

@@ -82,10 +82,12 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           streams,
           () => world.clock.now(),
         );
-  // Secret option values are masked in every event, before any reporter sees it.
+  // Secret option values are masked in every event, before any reporter sees it: the plan's,
+  // and those of tasks that ctx.call runs (any task with a secret option may be called).
   const secrets = secretValues(steps);
-  const masker = secrets.length === 0 ? undefined : new Masker(secrets);
-  const events = masker === undefined ? undefined : new EventMasker(masker);
+  const anySecret = secrets.length > 0 || collection.tasks.some((task) => task.options.some((def) => def.secret));
+  const masker = anySecret ? new Masker(secrets) : undefined;
+  const events = masker === undefined ? undefined : new EventMasker(masker, (step) => secretValues([step]));
   const reporters = new Reporters(
     [
       ...(parallelDisplay ? await parallelReporters(world, display, config, steps, github) : [serialReporter(display)]),

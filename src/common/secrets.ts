@@ -8,12 +8,19 @@ export const SECRET_MASK = "***";
 /** Replaces each of a run's secret values with `***`, in text and in bytes. */
 export class Masker {
   /** Longest first, so that a secret holding another is masked whole. */
-  private readonly texts: readonly string[];
-  private readonly bytes: readonly Buffer[];
+  private texts: readonly string[] = [];
+  private bytes: readonly Buffer[] = [];
   private readonly mask = Buffer.from(SECRET_MASK);
 
   constructor(secrets: Iterable<string>) {
-    this.texts = [...new Set(secrets)].filter((s) => s !== "").sort((a, b) => b.length - a.length);
+    this.add(secrets);
+  }
+
+  /** More secrets, from now on: a task that `ctx.call` runs with a secret value of its own. */
+  add(secrets: Iterable<string>): void {
+    const all = new Set([...this.texts, ...secrets]);
+    if (all.size === this.texts.length) return;
+    this.texts = [...all].filter((s) => s !== "").sort((a, b) => b.length - a.length);
     this.bytes = this.texts.map((s) => Buffer.from(s));
   }
 

@@ -16,13 +16,19 @@ export class EventMasker {
   private readonly pending = new Map<Step, Partial<Record<StreamName, Buffer | undefined>>>();
   private readonly runs = new WeakMap<TaskRun, TaskRun>();
 
-  constructor(private readonly masker: Masker) {}
+  constructor(
+    private readonly masker: Masker,
+    private readonly secretsOf: (step: Step) => readonly string[],
+  ) {}
 
   /** What the reporters get for `event`: the event masked, after any output it let out. */
   events(event: RunEvent): RunEvent[] {
     switch (event.kind) {
       case "run-started":
+        return [event];
       case "task-started":
+        // A task ctx.call runs is not in the plan: its secret values are known from now.
+        this.masker.add(this.secretsOf(event.step));
         return [event];
       case "output":
         return this.output(event.step, event.stream, event.chunk);

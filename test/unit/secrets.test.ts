@@ -33,7 +33,7 @@ describe("EventMasker", () => {
     events.map((event) => (event.kind === "output" ? event.chunk.toString() : event.kind));
 
   it("joins a secret split across chunks, and lets out what it held when the task ends", () => {
-    const masker = new EventMasker(new Masker(["hunter2"]));
+    const masker = new EventMasker(new Masker(["hunter2"]), () => []);
     expect(texts(masker.events(output("pass: hun")))).toEqual(["pass: "]);
     expect(texts(masker.events(output("ter2!\nnext h")))).toEqual(["***!\nnext "]);
     const run = {
@@ -55,5 +55,12 @@ describe("EventMasker", () => {
       "login ***",
       "pass: ***!\nnext h",
     ]);
+  });
+
+  it("learns a started task's secrets: a task ctx.call runs is not in the plan", () => {
+    const masker = new EventMasker(new Masker([]), (started) => (started === step ? ["called-secret"] : []));
+    expect(texts(masker.events(output("before called-secret\n")))).toEqual(["before called-secret\n"]);
+    expect(texts(masker.events({ kind: "task-started", step }))).toEqual(["task-started"]);
+    expect(texts(masker.events(output("after called-secret\n")))).toEqual(["after ***\n"]);
   });
 });
