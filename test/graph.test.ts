@@ -150,6 +150,24 @@ const hasGraphviz = spawnSync("dot", ["-V"]).status === 0;
 // .ci/run installs Graphviz: in CI its absence is a failure, not a skip.
 if (!hasGraphviz && process.env.CI === "true") throw new Error("Graphviz (dot) is not installed; .ci/run installs it");
 
+describe("post tasks", () => {
+  it("draw a dashed 'after' edge to the task they follow, in both formats", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+export const notify = task({ run() {} });
+export const clean = task({ run() {} });
+export const build = task({ deps: [clean], post: [notify], run() {} });
+`,
+    });
+    const mermaid = await runRunner(["--graph", "build"], { cwd: dir });
+    expect(mermaid.stdout).toBe(
+      'flowchart TD\n  s1["clean"]\n  s2["build"]\n  s3["notify"]\n  s2 --> s1\n  s3 -. after .-> s2\n',
+    );
+    const dot = await runRunner(["--graph", "dot", "build"], { cwd: dir });
+    expect(dot.stdout).toContain('  s3 -> s2 [style=dashed, label="after"];\n');
+  });
+});
+
 describe("graph labels", () => {
   it.skipIf(!hasGraphviz)("DOT: Graphviz draws every label as typed", async () => {
     const dir = project({ "tasks.ts": TASKS });

@@ -3,7 +3,9 @@
 // as `--plan` names it (`build --target esnext`), with ids `s1`, `s2`, … numbered as
 // `--plan` and `--plan --json` number the steps, so names like `docs.build` or options
 // with quotes never reach an id. Edges point from a task to each task it depends on, as
-// turbo's, Bazel's and Nx's graphs do; laid out top-down, the tasks named come first.
+// turbo's, Bazel's and Nx's graphs do; laid out top-down, the tasks named come first. A post
+// task's edge to the task it follows is dashed and says "after": it waits for that task to
+// end, passed or not, rather than needing it to pass.
 import { showText } from "../common/show-value.ts";
 import { UserError } from "../common/user-error.ts";
 import { describeStep } from "../plan/describe.ts";
@@ -19,13 +21,17 @@ export function graphText(steps: readonly Step[], format: string): string {
   }
   const id = new Map(steps.map((step, index) => [step, `s${index + 1}`]));
   const nodes = steps.map((step) => ({ id: id.get(step) ?? "", label: describeStep(step) }));
-  const edges = steps.flatMap((step) => step.deps.map((dep) => ({ from: id.get(step) ?? "", to: id.get(dep) ?? "" })));
+  const edge = (from: Step, to: Step, after: boolean) => ({ from: id.get(from) ?? "", to: id.get(to) ?? "", after });
+  const edges = steps.flatMap((step) => [
+    ...step.deps.map((dep) => edge(step, dep, false)),
+    ...step.after.map((ended) => edge(step, ended, true)),
+  ]);
   switch (format) {
     case "mermaid":
       return [
         "flowchart TD",
         ...nodes.map((node) => `  ${node.id}["${mermaidText(node.label)}"]`),
-        ...edges.map((edge) => `  ${edge.from} --> ${edge.to}`),
+        ...edges.map(({ from, to, after }) => `  ${from} ${after ? "-. after .->" : "-->"} ${to}`),
         "",
       ].join("\n");
     case "dot":
@@ -33,7 +39,7 @@ export function graphText(steps: readonly Step[], format: string): string {
         "digraph runner {",
         "  node [shape=box];",
         ...nodes.map((node) => `  ${node.id} [label="${dotText(node.label)}"];`),
-        ...edges.map((edge) => `  ${edge.from} -> ${edge.to};`),
+        ...edges.map(({ from, to, after }) => `  ${from} -> ${to}${after ? ' [style=dashed, label="after"]' : ""};`),
         "}",
         "",
       ].join("\n");
