@@ -1,0 +1,150 @@
+// A pool worker (forked by worker-pool.ts, started through boot.ts): it loads the same
+// cached tasks bundle as runner, runs one task at a time by name with the options runner
+// parsed, and tells runner how it ended over IPC (protocol.ts). Its stdout and stderr are
+// pipes to runner, made blocking at start so that what a task prints right before
+// process.exit is not lost. When runner goes away (the IPC channel disconnects), the worker
+// kills its commands and exits.
+import { createContext } from "../context/context.ts";
+import { ProcessGroups } from "../child/process-groups.ts";
+import { buildCollection, type Collection } from "../loader/collection.ts";
+import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
+import type { Clock, World } from "../world/world.ts";
+import { serializeError } from "./errors.ts";
+import { isToWorker, type FromWorker, type ToWorker } from "./protocol.ts";
+
+type WorkerWorld = LoaderWorld & Pick<World, "kill" | "onExit"> & { readonly clock: Clock };
+
+interface Handle {
+  setBlocking?: (blocking: boolean) => void;
+}
+
+const written = { stdout: 0, stderr: 0 };
+
+/** Blocking pipes, and a count of the bytes that went through them. */
+function countWrites(): void {
+  for (const name of ["stdout", "stderr"] as const) {
+    const stream = process[name];
+    (stream as unknown as { _handle?: Handle })._handle?.setBlocking?.(true);
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+      written[name] +=
+        typeof chunk === "string"
+          ? Buffer.byteLength(chunk, typeof rest[0] === "string" ? (rest[0] as BufferEncoding) : "utf8")
+          : (chunk as Uint8Array).byteLength;
+      return write(chunk, ...rest);
+    }) as typeof stream.write;
+  }
+}
+
+function send(message: FromWorker, then?: () => void): void {
+  process.send?.(message, undefined, undefined, () => then?.());
+}
+
+export function workerMain(world: WorkerWorld): void {
+  countWrites();
+  const groups = new ProcessGroups(world);
+  const collections = new Map<string, Promise<Collection>>();
+  const startCwd = process.cwd();
+  const startEnv = { ...process.env };
+  let current: { id: number; controller: AbortController } | undefined;
+
+  const collection = (file: string): Promise<Collection> => {
+    let loaded = collections.get(file);
+    if (loaded === undefined) {
+      loaded = loadTasks(file, world).then(({ exports, docs }) => buildCollection(file, file, exports, docs));
+      collections.set(file, loaded);
+    }
+    return loaded;
+  };
+
+  const crash = (error: unknown, how: string): void => {
+    send({ runner: 1, kind: "crash", id: current?.id, error: serializeError(error), how }, () => {
+      groups.killAll("SIGKILL");
+      process.exit(70);
+    });
+  };
+  process.on("uncaughtException", (error) => crash(error, "uncaught"));
+  process.on("unhandledRejection", (error) => crash(error, "unhandled rejection"));
+  process.on("disconnect", () => {
+    groups.killAll("SIGKILL");
+    process.exit(0);
+  });
+
+  const run = async (message: Extract<ToWorker, { kind: "run" }>): Promise<void> => {
+    const { id, settings } = message;
+    const controller = new AbortController();
+    current = { id, controller };
+    const deferred: (() => unknown)[] = [];
+    const running = new Set<Promise<unknown>>();
+    const runGroups = Object.create(groups) as ProcessGroups;
+    runGroups.add = (pgid: number) => {
+      groups.add(pgid);
+      send({ runner: 1, kind: "group", id, pgid });
+    };
+    const out = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
+      process[stream].write(chunk);
+      return undefined;
+    };
+    let outcome: Extract<FromWorker, { kind: "done" }>["outcome"];
+    try {
+      const task = (await collection(message.file)).tasks.find((t) => t.name === message.task);
+      if (task === undefined) throw new Error(`runner's pool worker found no task "${message.task}" in ${message.file}`);
+      const ctx = createContext({
+        ...settings,
+        config: settings.config as never,
+        inheritStdin: false,
+        terminalSize: () => undefined,
+        name: message.task,
+        options: message.options as never,
+        args: message.args,
+        rest: message.rest,
+        signal: controller.signal,
+        output: { stdout: out("stdout"), stderr: out("stderr") },
+        run: { groups: runGroups, clock: world.clock },
+        commands: {
+          started: (command) => send({ runner: 1, kind: "command-started", id, command }),
+          ended: (record) => send({ runner: 1, kind: "command-ended", id, record }),
+        },
+        running,
+        commandSignal: () => controller.signal,
+        defer: (fn) => deferred.push(fn),
+        call: () => Promise.reject(new Error("ctx.call is not supported in an isolated task yet")),
+      });
+      try {
+        outcome = { kind: "returned", value: await task.run(ctx, message.options as Record<string, unknown>) };
+      } finally {
+        for (const fn of deferred.reverse()) await fn();
+      }
+    } catch (error) {
+      outcome = { kind: "threw", error: serializeError(error) };
+    }
+    // What a task did to the process is not the next one's.
+    try {
+      process.chdir(startCwd);
+    } catch {
+      // The directory may be gone; the next task starts where it can.
+    }
+    for (const key of Object.keys(process.env)) if (!(key in startEnv)) Reflect.deleteProperty(process.env, key);
+    Object.assign(process.env, startEnv);
+    const leftCode = process.exitCode;
+    process.exitCode = undefined;
+    if (outcome.kind === "returned" && leftCode !== undefined && Number(leftCode) !== 0) {
+      outcome = { kind: "threw", error: serializeError(new Error(`set process.exitCode to ${leftCode}`)) };
+    }
+    current = undefined;
+    const done = (o: typeof outcome): FromWorker => ({ runner: 1, kind: "done", id, outcome: o, written: { ...written } });
+    try {
+      process.send?.(done(outcome));
+    } catch (error) {
+      // A value structured clone cannot copy (a function, a class instance with one).
+      const why = `its return value cannot be sent back to runner (${error instanceof Error ? error.message : String(error)})`;
+      send(done({ kind: "threw", error: serializeError(new TypeError(`Task "${message.task}": ${why}`)) }));
+    }
+  };
+
+  process.on("message", (message: unknown) => {
+    if (!isToWorker(message)) return;
+    if (message.kind === "run") void run(message);
+    else if (current?.id === message.id) current.controller.abort(message.reason);
+  });
+}
