@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { project, runRunner } from "./helpers.ts";
+import { readPid, waitUntilGone } from "./process-helpers.ts";
 
 const PIDS = `
 import { task } from "runner";
@@ -48,9 +49,10 @@ export const after = task({ isolate: true, run: () => { console.log("after ran")
     });
     const r = await runRunner(["-k", "big", "after"], { cwd: dir });
     expect(r.code, r.stderr).toBe(3);
-    expect(r.stdout).toContain("x".repeat(5 * 1024 * 1024) + "END");
+    // Not toContain: a failure would print 5 MB.
+    expect(r.stdout.includes(`${"x".repeat(5 * 1024 * 1024)}END`)).toBe(true);
     expect(r.stdout).toContain("after ran");
-    expect(r.all).toMatch(/process\\.exit\\(3\\)/);
+    expect(r.stderr).toContain("big: called process.exit(3)");
   });
 
   it("an uncaught exception fails the task with a clear reason; the next isolated task gets a new worker", async () => {
@@ -68,21 +70,44 @@ export const next = task({ isolate: true, run: () => { console.log("next ran"); 
     expect(r.stdout).toContain("next ran");
   });
 
-  it("a thrown custom error keeps its class name, message and code", async () => {
+  it("a thrown custom error comes back with its class name, message, code and own properties", async () => {
     const dir = project({
       "tasks.ts": `
 import { task } from "runner";
-class DeployError extends Error { name = "DeployError"; code = "E_DEPLOY"; }
-export const deploy = task({ isolate: true, run: () => { throw new DeployError("no target"); } });
-export const check = task({ isolate: true, run: async (ctx) => {
-  try { await ctx.call(deploy); } catch {}
+class DeployError extends Error { name = "DeployError"; code = "E_DEPLOY"; target = { host: "db" }; }
+export const deploy = task({ isolate: true, run: () => { throw new DeployError("no target", { cause: new RangeError("inner") }); } });
+export const caller = task({ run: async (ctx) => {
+  try { await ctx.call(deploy); } catch (e) {
+    console.log("caught", e instanceof Error, e.name, e.message, e.code, e.target.host, e.cause.name, e.cause.message, process.pid);
+  }
+} });
+export const exits = task({ isolate: true, run: () => { throw Object.assign(new Error("custom exit"), { exitCode: 4 }); } });
+`,
+    });
+    // The called task failed (as in-process: its result line and the run's status), its caller passed.
+    const r = await runRunner(["caller"], { cwd: dir });
+    expect(r.code, r.all).toBe(1);
+    expect(r.all).toContain("✔ caller");
+    expect(r.stdout).toContain("caught true DeployError no target E_DEPLOY db RangeError inner");
+    expect(r.all).toContain("✖ deploy: no target (tasks.ts:");
+    const e = await runRunner(["exits"], { cwd: dir });
+    expect(e.code, e.all).toBe(4);
+  });
+
+  it("Map and BigInt return values round-trip", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const make = task({ isolate: true, run: () => new Map([["n", 2n ** 70n]]) });
+export const use = task({ run: async (ctx) => {
+  const v = await ctx.call(make);
+  console.log("got", v instanceof Map, typeof v.get("n"), String(v.get("n")));
 } });
 `,
     });
-    const r = await runRunner(["deploy"], { cwd: dir });
-    expect(r.code, r.all).toBe(1);
-    expect(r.all).toContain("DeployError");
-    expect(r.all).toContain("no target");
+    const r = await runRunner(["use"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain(`got true bigint ${2n ** 70n}`);
   });
 
   it("a value that cannot be sent back is a clear error, not a hang", async () => {
@@ -97,5 +122,47 @@ export const map = task({ isolate: true, run: () => new Map([[1n, 2n]]) });
     expect(r.code, r.all).toBe(1);
     expect(r.all).toContain("cannot be sent back to runner");
     expect(r.all).not.toMatch(/map.*failed/i);
+  });
+
+  it("a task that never yields times out (124), its commands are killed and its worker replaced", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const spin = task({ isolate: true, timeout: "1s", run: async (ctx) => {
+  void ctx.run("echo $$ > command.pid; exec sleep 60");
+  while (!require("node:fs").existsSync("command.pid")) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  console.log("spinning", process.pid);
+  while (true) {}
+} });
+export const next = task({ isolate: true, run: () => { console.log("next in", process.pid); } });
+`,
+    });
+    const r = await runRunner(["-k", "spin", "next"], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.all).toBe(124);
+    expect(r.all).toContain("timed out");
+    const spun = /spinning (\d+)/.exec(r.stdout)?.[1];
+    const next = /next in (\d+)/.exec(r.stdout)?.[1];
+    expect(spun).toBeDefined();
+    expect(next).toBeDefined();
+    expect(next).not.toBe(spun);
+    expect(await waitUntilGone(Number(spun))).toBe(true);
+    expect(await waitUntilGone(readPid(dir, "command.pid"))).toBe(true);
+  });
+
+  it("at most -j workers exist, and they are reused", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+const t = () => task({ isolate: true, run: async () => { await new Promise((r) => setTimeout(r, 50)); console.log("worker", process.pid); } });
+export const a = t(), b = t(), c = t(), d = t(), e = t(), f = t();
+`,
+    });
+    const r = await runRunner(["-j2", "a", "b", "c", "d", "e", "f"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    const pids = new Set([...r.stdout.matchAll(/worker (\d+)/g)].map((m) => m[1]));
+    expect(pids.size).toBeGreaterThanOrEqual(1);
+    expect(pids.size).toBeLessThanOrEqual(2);
+    expect([...r.stdout.matchAll(/worker (\d+)/g)]).toHaveLength(6);
   });
 });
