@@ -25,7 +25,14 @@ function sendable(value: unknown): unknown {
 
 export function serializeError(error: unknown, depth = 0): SerializedError {
   if (!(error instanceof Error)) {
-    return { name: "Error", message: String(error), stack: undefined, props: {}, cause: undefined, thrown: { value: sendable(error) } };
+    return {
+      name: "Error",
+      message: String(error),
+      stack: undefined,
+      props: {},
+      cause: undefined,
+      thrown: { value: sendable(error) },
+    };
   }
   const props: Record<string, unknown> = {};
   for (const key of Object.keys(error)) {

@@ -32,7 +32,7 @@ function countWrites(): void {
           ? Buffer.byteLength(chunk, typeof rest[0] === "string" ? (rest[0] as BufferEncoding) : "utf8")
           : (chunk as Uint8Array).byteLength;
       return write(chunk, ...rest);
-    }) as typeof stream.write;
+    });
   }
 }
 
@@ -88,14 +88,15 @@ export function workerMain(world: WorkerWorld): void {
     let outcome: Extract<FromWorker, { kind: "done" }>["outcome"];
     try {
       const task = (await collection(message.file)).tasks.find((t) => t.name === message.task);
-      if (task === undefined) throw new Error(`runner's pool worker found no task "${message.task}" in ${message.file}`);
+      if (task === undefined)
+        throw new Error(`runner's pool worker found no task "${message.task}" in ${message.file}`);
       const ctx = createContext({
         ...settings,
         config: settings.config as never,
         inheritStdin: false,
         terminalSize: () => undefined,
         name: message.task,
-        options: message.options as never,
+        options: message.options,
         args: message.args,
         rest: message.rest,
         signal: controller.signal,
@@ -111,7 +112,7 @@ export function workerMain(world: WorkerWorld): void {
         call: () => Promise.reject(new Error("ctx.call is not supported in an isolated task yet")),
       });
       try {
-        outcome = { kind: "returned", value: await task.run(ctx, message.options as Record<string, unknown>) };
+        outcome = { kind: "returned", value: await task.run(ctx, message.options) };
       } finally {
         for (const fn of deferred.reverse()) await fn();
       }
@@ -132,7 +133,13 @@ export function workerMain(world: WorkerWorld): void {
       outcome = { kind: "threw", error: serializeError(new Error(`set process.exitCode to ${leftCode}`)) };
     }
     current = undefined;
-    const done = (o: typeof outcome): FromWorker => ({ runner: 1, kind: "done", id, outcome: o, written: { ...written } });
+    const done = (o: typeof outcome): FromWorker => ({
+      runner: 1,
+      kind: "done",
+      id,
+      outcome: o,
+      written: { ...written },
+    });
     try {
       process.send?.(done(outcome));
     } catch (error) {

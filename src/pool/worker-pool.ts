@@ -90,8 +90,13 @@ export class WorkerPool {
         worker.child.send(message);
         const stop = (): void => {
           if (worker.job !== job) return;
-          const reason = hooks.signal.reason;
-          worker.child.send({ runner: 1, kind: "cancel", id: job.id, reason: typeof reason === "string" ? reason : "SIGTERM" });
+          const reason: unknown = hooks.signal.reason;
+          worker.child.send({
+            runner: 1,
+            kind: "cancel",
+            id: job.id,
+            reason: typeof reason === "string" ? reason : "SIGTERM",
+          });
           setTimeout(() => {
             if (worker.job === job && !worker.closed) this.kill(worker, job);
           }, hooks.killGraceMs).unref();
