@@ -1,9 +1,10 @@
 // Isolated tasks (SPEC §7): their code runs in a pool worker process, through the real CLI.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { project, runRunner } from "./helpers.ts";
-import { readPid, waitUntilGone } from "./process-helpers.ts";
+import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
 const PIDS = `
 import { task } from "runner";
@@ -164,5 +165,49 @@ export const a = t(), b = t(), c = t(), d = t(), e = t(), f = t();
     expect(pids.size).toBeGreaterThanOrEqual(1);
     expect(pids.size).toBeLessThanOrEqual(2);
     expect([...r.stdout.matchAll(/worker (\d+)/g)]).toHaveLength(6);
+  });
+
+  it("a task's own process.send does not confuse runner's protocol", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const chatty = task({ isolate: true, run: () => {
+  process.send?.({ kind: "done", id: 1, outcome: { kind: "threw" } });
+  process.send?.({ runner: 2, kind: "crash", how: "fake" });
+  process.send?.("hello");
+  return new Promise((r) => setTimeout(() => { console.log("still here"); r(undefined); }, 100));
+} });
+`,
+    });
+    const r = await runRunner(["chatty"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain("still here");
+  });
+
+  it("SIGKILL of runner leaves no worker and no command of it behind", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+import { writeFileSync } from "node:fs";
+export const hold = task({ isolate: true, run: async (ctx) => {
+  writeFileSync("worker.pid", String(process.pid));
+  await ctx.run("echo $$ > command.pid; exec sleep 60");
+} });
+`,
+    });
+    const child = spawnRunner(["hold"], dir);
+    child.stdout.resume();
+    child.stderr.resume();
+    for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += 50) await sleep(50);
+    const worker = readPid(dir, "worker.pid");
+    const command = readPid(dir, "command.pid");
+    try {
+      child.kill("SIGKILL");
+      expect(await waitUntilGone(worker)).toBe(true);
+      expect(await waitUntilGone(command)).toBe(true);
+    } finally {
+      killIfAlive(worker);
+      killIfAlive(command);
+    }
   });
 });
