@@ -210,4 +210,34 @@ export const hold = task({ isolate: true, run: async (ctx) => {
       killIfAlive(command);
     }
   });
+
+  it("SIGKILL of runner also ends a worker whose task never yields, and its commands", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+import { existsSync, writeFileSync } from "node:fs";
+export const spin = task({ isolate: true, run: async (ctx) => {
+  writeFileSync("worker.pid", String(process.pid));
+  void ctx.run("echo $$ > command.pid; exec sleep 60");
+  while (!existsSync("command.pid")) await new Promise((r) => setTimeout(r, 20));
+  while (true) {}
+} });
+`,
+    });
+    const child = spawnRunner(["spin"], dir);
+    child.stdout.resume();
+    child.stderr.resume();
+    for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += 50) await sleep(50);
+    await sleep(100);
+    const worker = readPid(dir, "worker.pid");
+    const command = readPid(dir, "command.pid");
+    try {
+      child.kill("SIGKILL");
+      expect(await waitUntilGone(worker)).toBe(true);
+      expect(await waitUntilGone(command)).toBe(true);
+    } finally {
+      killIfAlive(worker);
+      killIfAlive(command);
+    }
+  });
 });

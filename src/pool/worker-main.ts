@@ -26,13 +26,13 @@ function countWrites(): void {
     const stream = process[name];
     (stream as unknown as { _handle?: Handle })._handle?.setBlocking?.(true);
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       written[name] +=
         typeof chunk === "string"
           ? Buffer.byteLength(chunk, typeof rest[0] === "string" ? (rest[0] as BufferEncoding) : "utf8")
           : (chunk as Uint8Array).byteLength;
       return write(chunk, ...rest);
-    });
+    };
   }
 }
 
@@ -40,9 +40,38 @@ function send(message: FromWorker, then?: () => void): void {
   process.send?.(message, undefined, undefined, () => then?.());
 }
 
+/**
+ * A thread that watches for runner's death while task code may hold the main thread for
+ * ever (`while (true) {}`), when no `disconnect` event can run: once the parent is gone, it
+ * kills the command groups the worker started, then the worker. Groups are told to it as
+ * they start, and forgotten as they end, so it never signals a group the worker no longer owns.
+ */
+const ORPHAN_WATCH = `
+const { parentPort, workerData } = require("node:worker_threads");
+const groups = new Set();
+parentPort.on("message", ([kind, pgid]) => (kind === "add" ? groups.add(pgid) : groups.delete(pgid)));
+setInterval(() => {
+  if (process.ppid === workerData.parent) return;
+  for (const pgid of groups) { try { process.kill(-pgid, "SIGKILL"); } catch {} }
+  process.kill(process.pid, "SIGKILL");
+}, 250);
+`;
+
+function watchOrphaning(): { add(pgid: number): void; ended(pgid: number): void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only in pool workers
+  const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
+  const thread = new Worker(ORPHAN_WATCH, { eval: true, workerData: { parent: process.ppid } });
+  thread.unref();
+  return {
+    add: (pgid) => thread.postMessage(["add", pgid]),
+    ended: (pgid) => thread.postMessage(["end", pgid]),
+  };
+}
+
 export function workerMain(world: WorkerWorld): void {
   countWrites();
   const groups = new ProcessGroups(world);
+  const orphaning = watchOrphaning();
   const collections = new Map<string, Promise<Collection>>();
   const startCwd = process.cwd();
   const startEnv = { ...process.env };
@@ -79,7 +108,12 @@ export function workerMain(world: WorkerWorld): void {
     const runGroups = Object.create(groups) as ProcessGroups;
     runGroups.add = (pgid: number) => {
       groups.add(pgid);
+      orphaning.add(pgid);
       send({ runner: 1, kind: "group", id, pgid });
+    };
+    runGroups.ended = (pgid: number, how: { leftBehind: boolean }) => {
+      groups.ended(pgid, how);
+      if (!how.leftBehind) orphaning.ended(pgid);
     };
     const out = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
       process[stream].write(chunk);
