@@ -106,9 +106,15 @@ export const use = task({ run: async (ctx) => {
 } });
 `,
     });
-    const r = await runRunner(["use"], { cwd: dir });
+    const r = await runRunner(["--report", "r.json", "use", "make"], { cwd: dir });
     expect(r.code, r.all).toBe(0);
     expect(r.stdout).toContain(`got true bigint ${2n ** 70n}`);
+    // In the report as JSON: the BigInt as its digits, the Map as an object.
+    const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8"));
+    const make = report.tasks.filter((t: { name: string }) => t.name === "make");
+    expect(make.length).toBeGreaterThan(0);
+    for (const t of make) expect(t.result).toEqual({ n: String(2n ** 70n) });
+    expect(report.tasks.find((t: { name: string }) => t.name === "use")).not.toHaveProperty("result");
   });
 
   it("a value that cannot be sent back is a clear error, not a hang", async () => {

@@ -134,7 +134,9 @@ async function runTask(
     });
     if (last) {
       const durationMs = clock.now() - started;
-      return { run: { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() }, returned };
+      const run: TaskRun = { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() };
+      const result = status.kind === "passed" && isIsolated(step, options) ? jsonOf(returned.value) : undefined;
+      return { run: result === undefined ? run : { ...run, result }, returned };
     }
   }
 }
@@ -179,7 +181,7 @@ async function runOnce(
     defer: (fn) => deferred.add(fn),
     call,
   });
-  const isolated = !step.task.group && options.isolation !== undefined && (step.task.isolate || options.isolation.all);
+  const isolated = isIsolated(step, options);
   // 0 means no limit, so `--timeout 0` lifts a task's own limit.
   const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
   const timeoutMs = limit === 0 ? undefined : limit;
@@ -528,5 +530,24 @@ async function runIsolated(
     }
     default:
       return unreachable("isolated end", end);
+  }
+}
+
+function isIsolated(step: Step, options: AttemptOptions): boolean {
+  return !step.task.group && options.isolation !== undefined && (step.task.isolate || options.isolation.all);
+}
+
+/** A returned value as JSON text: a BigInt as its digits, a Map as an object, a Set as an array; undefined when there is none. */
+function jsonOf(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.stringify(value, (_key, item: unknown) => {
+      if (typeof item === "bigint") return item.toString();
+      if (item instanceof Map) return Object.fromEntries([...item].map(([k, v]: [unknown, unknown]) => [String(k), v]));
+      if (item instanceof Set) return [...item] as unknown[];
+      return item;
+    });
+  } catch {
+    return undefined;
   }
 }
