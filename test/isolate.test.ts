@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { project, runRunner } from "./helpers.ts";
+import { spawn } from "node:child_process";
+import { cleanEnv, project, runnerBin, runRunner } from "./helpers.ts";
 import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
 const PIDS = `
@@ -244,6 +245,32 @@ export const spin = task({ isolate: true, run: async (ctx) => {
     } finally {
       killIfAlive(worker);
       killIfAlive(command);
+    }
+  });
+
+  it("workers do not get runner's --inspect (from its flags or NODE_OPTIONS)", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const iso = task({ isolate: true, run: () => { console.log("inspector", require("node:inspector").url() ?? "none"); } });
+`,
+    });
+    for (const [flags, nodeOptions] of [
+      [["--inspect=127.0.0.1:0"], undefined],
+      [[], "--inspect=127.0.0.1:0"],
+    ] as const) {
+      const child = spawn(process.execPath, [...flags, runnerBin, "iso"], {
+        cwd: dir,
+        env: cleanEnv(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      const code = await new Promise((resolve) => child.on("close", resolve));
+      expect(code, out).toBe(0);
+      expect(out).toContain("inspector none");
+      expect(out.match(/Debugger listening/g)?.length, out).toBe(1);
     }
   });
 });

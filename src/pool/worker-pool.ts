@@ -69,6 +69,19 @@ export function runPool(max: number, dist: string, env: PoolOptions["env"], cwd:
   });
 }
 
+/** Node's inspector flags: a worker with runner's would fight it for the port. */
+const INSPECT = /^--inspect(-brk|-port|-wait)?(=|$)/;
+
+/** The workers' environment: runner's, marked, without an inspector flag in NODE_OPTIONS. */
+function workerEnv(env: PoolOptions["env"]): Record<string, string | undefined> {
+  const nodeOptions = env.NODE_OPTIONS?.split(/\s+/).filter((word) => word !== "" && !INSPECT.test(word));
+  return {
+    ...env,
+    ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions.join(" ") }),
+    RUNNER_POOL_WORKER: "1",
+  };
+}
+
 let fork: typeof import("node:child_process").fork | undefined;
 
 export class WorkerPool {
@@ -141,10 +154,9 @@ export class WorkerPool {
     fork ??= (require("node:child_process") as typeof import("node:child_process")).fork;
     const child = fork(this.options.script, [], {
       cwd: this.options.cwd,
-      env: { ...this.options.env, RUNNER_POOL_WORKER: "1" },
+      env: workerEnv(this.options.env),
       execPath: this.options.execPath,
-      // A worker with runner's --inspect would fight it for the port.
-      execArgv: this.options.execArgv.filter((arg) => !/^--inspect(-brk|-port|-wait)?(=|$)/.test(arg)),
+      execArgv: this.options.execArgv.filter((arg) => !INSPECT.test(arg)),
       serialization: "advanced",
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       detached: true,
