@@ -68,14 +68,41 @@ function watchOrphaning(): { add(pgid: number): void; ended(pgid: number): void 
   };
 }
 
+/** The worker's command groups, each also told to `told` as it starts and ends. */
+class ReportedGroups extends ProcessGroups {
+  constructor(
+    world: ConstructorParameters<typeof ProcessGroups>[0],
+    private readonly told: { add(pgid: number): void; ended(pgid: number): void },
+  ) {
+    super(world);
+  }
+
+  override add(pgid: number): void {
+    super.add(pgid);
+    this.told.add(pgid);
+  }
+
+  override ended(pgid: number, how: { leftBehind: boolean }): void {
+    super.ended(pgid, how);
+    if (!how.leftBehind) this.told.ended(pgid);
+  }
+}
+
 export function workerMain(world: WorkerWorld): void {
   countWrites();
-  const groups = new ProcessGroups(world);
   const orphaning = watchOrphaning();
+  let current: { id: number; controller: AbortController } | undefined;
+  // Each command group is told to runner (which kills it on a time-out) and to the orphan watch.
+  const groups = new ReportedGroups(world, {
+    add: (pgid) => {
+      orphaning.add(pgid);
+      if (current !== undefined) send({ runner: 1, kind: "group", id: current.id, pgid });
+    },
+    ended: (pgid) => orphaning.ended(pgid),
+  });
   const collections = new Map<string, Promise<Collection>>();
   const startCwd = process.cwd();
   const startEnv = { ...process.env };
-  let current: { id: number; controller: AbortController } | undefined;
 
   const collection = (file: string): Promise<Collection> => {
     let loaded = collections.get(file);
@@ -105,16 +132,6 @@ export function workerMain(world: WorkerWorld): void {
     current = { id, controller };
     const deferred: (() => unknown)[] = [];
     const running = new Set<Promise<unknown>>();
-    const runGroups = Object.create(groups) as ProcessGroups;
-    runGroups.add = (pgid: number) => {
-      groups.add(pgid);
-      orphaning.add(pgid);
-      send({ runner: 1, kind: "group", id, pgid });
-    };
-    runGroups.ended = (pgid: number, how: { leftBehind: boolean }) => {
-      groups.ended(pgid, how);
-      if (!how.leftBehind) orphaning.ended(pgid);
-    };
     const out = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
       process[stream].write(chunk);
       return undefined;
@@ -135,7 +152,7 @@ export function workerMain(world: WorkerWorld): void {
         rest: message.rest,
         signal: controller.signal,
         output: { stdout: out("stdout"), stderr: out("stderr") },
-        run: { groups: runGroups, clock: world.clock },
+        run: { groups, clock: world.clock },
         commands: {
           started: (command) => send({ runner: 1, kind: "command-started", id, command }),
           ended: (record) => send({ runner: 1, kind: "command-ended", id, record }),
