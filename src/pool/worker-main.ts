@@ -44,15 +44,28 @@ function send(message: FromWorker, then?: () => void): void {
  * A thread that watches for runner's death while task code may hold the main thread for
  * ever (`while (true) {}`), when no `disconnect` event can run: once the parent is gone, it
  * kills the command groups the worker started, then the worker. Groups are told to it as
- * they start, and forgotten as they end, so it never signals a group the worker no longer owns.
+ * they start, and forgotten as they end; and, as process-groups.ts does, a group is signalled
+ * only while its leader's start time (/proc/<pid>/stat) is still the one seen when it was
+ * told: a group whose leader has gone (leftovers of a finished command) cannot be proven the
+ * worker's from here, and is left alone rather than risk an unrelated group.
  */
 const ORPHAN_WATCH = `
 const { parentPort, workerData } = require("node:worker_threads");
-const groups = new Set();
-parentPort.on("message", ([kind, pgid]) => (kind === "add" ? groups.add(pgid) : groups.delete(pgid)));
+const { readFileSync } = require("node:fs");
+const startOf = (pid) => {
+  try {
+    const stat = readFileSync("/proc/" + pid + "/stat", "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch { return undefined; }
+};
+const groups = new Map();
+parentPort.on("message", ([kind, pgid]) => (kind === "add" ? groups.set(pgid, startOf(pgid)) : groups.delete(pgid)));
 setInterval(() => {
   if (process.ppid === workerData.parent) return;
-  for (const pgid of groups) { try { process.kill(-pgid, "SIGKILL"); } catch {} }
+  for (const [pgid, start] of groups) {
+    if (start === undefined || startOf(pgid) !== start) continue;
+    try { process.kill(-pgid, "SIGKILL"); } catch {}
+  }
   process.kill(process.pid, "SIGKILL");
 }, 250);
 `;

@@ -139,7 +139,10 @@ export class WorkerPool {
     job.killed = true;
     const pid = worker.child.pid;
     // The worker leads its own group (detached): that kills it and what it forked itself.
-    if (pid !== undefined) {
+    // Only while it is not yet reaped (no exit code or signal recorded): until then its pid,
+    // and so its group id, cannot belong to anyone else.
+    const unreaped = worker.child.exitCode === null && worker.child.signalCode === null;
+    if (pid !== undefined && unreaped) {
       try {
         process.kill(-pid, "SIGKILL");
       } catch {
