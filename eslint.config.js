@@ -84,7 +84,16 @@ export default defineConfig(
   },
   {
     // The two places that build the real world from the process.
-    files: ["src/world/real.ts", "src/world/watchdog.ts", "src/world/watchdog-worker.ts", "src/boot/boot.ts"],
+    // The pool's two ends are process entries too: the worker is a process of its own
+    // (its stdio, exit and IPC), and the pool forks under runner's own Node and flags.
+    files: [
+      "src/world/real.ts",
+      "src/world/watchdog.ts",
+      "src/world/watchdog-worker.ts",
+      "src/boot/boot.ts",
+      "src/pool/worker-main.ts",
+      "src/pool/worker-pool.ts",
+    ],
     rules: { "no-restricted-globals": "off", "no-restricted-syntax": "off" },
   },
   // Which folder may use which: each stays below the ones that use it.
@@ -93,7 +102,7 @@ export default defineConfig(
     files: ["src/world/**"],
     rules: restrict(
       only(
-        ["cli", "loader", "config", "plan", "execution", "context", "child", "display", "report", "boot"],
+        ["cli", "loader", "config", "plan", "execution", "context", "child", "display", "report", "boot", "pool"],
         "world/ is below everything but common/.",
       ),
     ),
@@ -102,6 +111,12 @@ export default defineConfig(
     files: ["src/loader/**", "src/config/**", "src/api/**", "src/context/**", "src/child/**"],
     rules: restrict(
       only(ABOVE_PLAN, "The loader, config, API, context and child folders are below execution and the displays."),
+    ),
+  },
+  {
+    files: ["src/pool/**"],
+    rules: restrict(
+      only(ABOVE_PLAN, "The pool is below execution and the displays: execution uses it, not the other way round."),
     ),
   },
   {
@@ -117,7 +132,7 @@ export default defineConfig(
         "Displays and reports see a run through execution/outcomes.ts and events.ts only.",
       ],
       only(
-        ["cli", "boot", "child", "loader", "context/context.ts"],
+        ["cli", "boot", "child", "loader", "pool", "context/context.ts"],
         "Displays and reports see a run through its events.",
       ),
     ),

@@ -221,6 +221,13 @@ export interface TaskConfig<O extends OptionSpecs, R = unknown> {
    */
   readonly retries?: number;
   /**
+   * Runs the task's code in a worker process of runner's pool, not in runner's own process:
+   * CPU-bound code runs truly in parallel, `process.exit` and crashes stay in the task, and
+   * a time limit holds even for code that never yields. `--isolate` isolates every task.
+   * @defaultValue false
+   */
+  readonly isolate?: boolean;
+  /**
    * Whether to keep the task out of `--list`, `--help` and shell completion. It still runs
    * by name and as a dep. A name starting with `_` hides a task too.
    * @defaultValue `false`

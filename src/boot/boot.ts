@@ -15,6 +15,7 @@ import type { BootOptions } from "./entry.ts";
 
 interface RunnerModule {
   readonly cli: (options: BootOptions) => Promise<void>;
+  readonly poolWorker: (options: BootOptions) => void;
 }
 
 type CompileCache = (dir: string) => unknown;
@@ -96,4 +97,11 @@ function loadWithCodeCache(file: string, dir: string | undefined): RunnerModule 
 
 // import() works here, in a module Node loaded itself; runner.cjs may have come through
 // vm.Script, where it would not: runner's code imports through the world's importModule.
-void loadRunner(join(import.meta.dirname, "runner.cjs")).cli({ importModule: (specifier) => import(specifier) });
+const runner = loadRunner(join(import.meta.dirname, "runner.cjs"));
+const boot: BootOptions = { importModule: (specifier) => import(specifier) };
+// A pool worker runner forked for isolated tasks (src/pool/): not a command line. Its mark is
+// not passed on to the commands its tasks run.
+if (process.env.RUNNER_POOL_WORKER === "1" && process.send !== undefined) {
+  delete process.env.RUNNER_POOL_WORKER;
+  runner.poolWorker(boot);
+} else void runner.cli(boot);

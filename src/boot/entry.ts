@@ -40,3 +40,15 @@ export async function cli(options: BootOptions): Promise<void> {
   await flushOutput();
   exitWith(statusAfterOutput(world, status));
 }
+
+/** A pool worker (src/pool/worker-main.ts): forked by runner for isolated tasks. */
+export function poolWorker(options: BootOptions): void {
+  const { realWorld } = require("../world/real.ts") as typeof import("../world/real.ts");
+  const { workerMain } = require("../pool/worker-main.ts") as typeof import("../pool/worker-main.ts");
+  const world = realWorld({
+    runner: identity(),
+    importModule: options.importModule,
+    watchdog: join(import.meta.dirname, "watchdog.cjs"),
+  });
+  workerMain(world);
+}

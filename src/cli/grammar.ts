@@ -20,6 +20,8 @@ export interface CoreOptions {
   readonly timeout: string | undefined;
   readonly retries: string | undefined;
   readonly dryRun: boolean;
+  /** Every task's code runs in a pool worker (SPEC §7). */
+  readonly isolate: boolean;
   readonly plan: boolean;
   readonly json: boolean;
   /** --report <file>: where to write the run's JSON report. */
@@ -86,6 +88,7 @@ function program(): Command {
     .option("--timeout <duration>", "per-task time limit: 90s, 5m, 1h or milliseconds")
     .option("--retries <n>", "re-run a failed task up to n times")
     .option("-n, --dry-run", "run task code but print commands instead of running them")
+    .option("--isolate", "run each task's code in a worker process of a pool of at most -j")
     .option("--plan", "print what would run, in order, and run nothing")
     .option("--json", "machine-readable output for --list and --plan")
     .option("--report <file>", "write a JSON report of the run (also when it fails)")
@@ -162,6 +165,7 @@ export function coreOptionsOf(matches: readonly CoreMatch[]): CoreOptions {
     timeout: text("timeout"),
     retries: text("retries"),
     dryRun: flag("dryRun") === true,
+    isolate: flag("isolate") === true,
     plan: flag("plan") === true,
     json: flag("json") === true,
     report: text("report"),

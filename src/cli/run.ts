@@ -2,7 +2,8 @@
 // reporters for the output mode and the files asked for, the signal policy, the executor,
 // and the cleanup of what commands left behind. Imported by main.ts only when tasks run,
 // so `--list`, `--help` and `--plan` never load the process, display or executor modules.
-import { relative } from "node:path";
+import { dirname, relative } from "node:path";
+import { runPool, type WorkerPool } from "../pool/worker-pool.ts";
 import type { ChalkInstance } from "chalk";
 import { ProcessGroups } from "../child/process-groups.ts";
 import { loadDotenv } from "../config/dotenv.ts";
@@ -143,6 +144,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const startedAt = world.clock.epochMs();
   const started = world.clock.now();
   let runs: TaskRun[];
+  let pool: WorkerPool | undefined;
   try {
     void reporters.emit({ kind: "run-started", steps });
     try {
@@ -181,8 +183,20 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         interrupt: signals.stop,
         onIdle: world.onIdle,
         locate,
+        isolation: {
+          all: core.isolate,
+          file: collection.file,
+          pool: () =>
+            (pool ??= runPool(
+              core.parallel ? config.jobs : 1,
+              dirname(world.runner.entries.cjs["runner-ts"] ?? ""),
+              env,
+              cwd,
+            )),
+        },
       });
     } finally {
+      pool?.close();
       signals.runEnded();
     }
     const exitCode = afterEscapedErrors(runExitStatus(runs, signals.stoppedBy()), escaped);

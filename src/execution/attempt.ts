@@ -21,9 +21,21 @@ import type { Attempt, TaskRun, TaskStatus } from "./outcomes.ts";
 import { keptOutput } from "./task-output.ts";
 import { Deferred } from "./deferred.ts";
 import { stopTask } from "./stop-task.ts";
-import { isTaskExit, type TaskScope, type TaskScopes } from "./task-scope.ts";
+import { isTaskExit, TaskExit as IsolatedExit, type TaskScope, type TaskScopes } from "./task-scope.ts";
 import { messageOf } from "../common/error-text.ts";
+import { unreachable } from "../common/unreachable.ts";
 import { longTimer, type LongTimer } from "../common/long-timer.ts";
+import type { IsolatedEnd, WorkerPool } from "../pool/worker-pool.ts";
+
+/** Where isolated tasks run (SPEC §7). */
+export interface Isolation {
+  /** --isolate: every task, not only those with `isolate: true`. */
+  readonly all: boolean;
+  /** The run's pool, made when first needed. */
+  readonly pool: () => WorkerPool;
+  /** The tasks file, which each worker loads. */
+  readonly file: string;
+}
 
 /** What every task's context shares; the attempt adds the per-task parts. */
 export type SharedSettings = Omit<
@@ -72,6 +84,7 @@ export interface AttemptOptions {
   readonly called: (caller: Step, run: TaskRun) => void;
   /** Where an error task code threw was thrown (`tasks.ts:12:7`), and its stack, mapped to the sources. */
   readonly locate: (error: unknown) => { readonly where: string | undefined; readonly stack: string } | undefined;
+  readonly isolation?: Isolation;
 }
 
 /** What ends an attempt early, besides its own code: the run stops, or the task can never finish. */
@@ -121,7 +134,9 @@ async function runTask(
     });
     if (last) {
       const durationMs = clock.now() - started;
-      return { run: { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() }, returned };
+      const run: TaskRun = { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() };
+      const result = status.kind === "passed" && isIsolated(step, options) ? jsonOf(returned.value) : undefined;
+      return { run: result === undefined ? run : { ...run, result }, returned };
     }
   }
 }
@@ -166,6 +181,7 @@ async function runOnce(
     defer: (fn) => deferred.add(fn),
     call,
   });
+  const isolated = isIsolated(step, options);
   // 0 means no limit, so `--timeout 0` lifts a task's own limit.
   const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
   const timeoutMs = limit === 0 ? undefined : limit;
@@ -207,7 +223,11 @@ async function runOnce(
     if (watch.stopped()) settle("interrupted");
     // In a microtask of its own, as the task's code always started: after this round of starts.
     ended = Promise.resolve()
-      .then(() => options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)))
+      .then(() =>
+        isolated
+          ? runIsolated(step, options, controller.signal, output, commands)
+          : options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)),
+      )
       .then(
         (value: unknown): TaskStatus | Exited => {
           if (!over) returned.value = value;
@@ -443,5 +463,91 @@ function siteOf(error: unknown, locate: AttemptOptions["locate"]): { where?: str
     return site.where === undefined ? { stack: site.stack } : { where: site.where, stack: site.stack };
   } catch {
     return {};
+  }
+}
+
+/** The task's code in a pool worker: resolves to what it returned, throws what it threw (SPEC §7). */
+async function runIsolated(
+  step: Step,
+  options: AttemptOptions,
+  signal: AbortSignal,
+  output: TaskOutput,
+  commands: CommandRecord[],
+): Promise<unknown> {
+  const isolation = options.isolation;
+  if (isolation === undefined) throw new Error("no pool");
+  const { settings } = options;
+  const groups = options.commandRun.groups;
+  const end: IsolatedEnd = await isolation.pool().run(
+    {
+      file: isolation.file,
+      task: step.task.name,
+      options: step.options,
+      args: step.args,
+      rest: step.rest,
+      settings: {
+        cwd: settings.cwd,
+        invocationDir: settings.invocationDir,
+        config: settings.config as unknown as Record<string, unknown>,
+        env: settings.env,
+        shell: settings.shell,
+        echo: settings.echo,
+        dryRun: settings.dryRun,
+        warnOnly: settings.warnOnly,
+        killGraceMs: settings.killGraceMs,
+        captureLimit: settings.captureLimit,
+        concurrent: settings.concurrent,
+      },
+    },
+    {
+      output,
+      commandStarted: (command) => void options.emit({ kind: "command-started", step, command }),
+      commandEnded: (record) => {
+        commands.push(record);
+        void options.emit({ kind: "command-ended", step, record });
+      },
+      signal,
+      killGraceMs: settings.killGraceMs,
+      // Registered with the run's groups, which check a group is certainly its command's before signalling it.
+      group: (pgid) => groups.add(pgid),
+      killGroup: (pgid) => void groups.signal(pgid, "SIGKILL"),
+    },
+  );
+  switch (end.kind) {
+    case "returned":
+      return end.value;
+    case "threw":
+      throw end.error;
+    case "exited":
+      throw new IsolatedExit(end.code);
+    case "crashed": {
+      if (end.error === undefined) throw new Error(`Task crashed: ${end.message}`);
+      const error = end.error;
+      if (error instanceof Error) error.message = `${error.message} (${end.message} in its worker process)`;
+      // What the task's code let escape, as it was (a thrown string stays one).
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
+      throw error;
+    }
+    default:
+      return unreachable("isolated end", end);
+  }
+}
+
+function isIsolated(step: Step, options: AttemptOptions): boolean {
+  return !step.task.group && options.isolation !== undefined && (step.task.isolate || options.isolation.all);
+}
+
+/** A returned value as JSON text: a BigInt as its digits, a Map as an object, a Set as an array; undefined when there is none. */
+function jsonOf(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.stringify(value, (_key, item: unknown) => {
+      if (typeof item === "bigint") return item.toString();
+      if (item instanceof Map) return Object.fromEntries([...item].map(([k, v]: [unknown, unknown]) => [String(k), v]));
+      if (item instanceof Set) return [...item] as unknown[];
+      return item;
+    });
+  } catch {
+    return undefined;
   }
 }

@@ -100,6 +100,7 @@ export class EventMasker {
         attempts: run.attempts.map((attempt): Attempt => ({ ...attempt, status: this.status(attempt.status) })),
         commands: run.commands.map((record) => this.command(record)),
         outputTail: this.masker.text(run.outputTail),
+        ...(run.result === undefined ? {} : { result: this.masker.text(run.result) }),
       };
       this.runs.set(run, masked);
     }

@@ -36,6 +36,8 @@ export interface TaskRun {
   readonly commands: readonly CommandRecord[];
   /** The last of what the task printed (all streams, as they came), for summaries and reports. */
   readonly outputTail: string;
+  /** What an isolated task's code returned, as JSON text (`--report`'s `result`); undefined when nothing. */
+  readonly result?: string;
 }
 
 /** A finished run, as the summary, the report and the JUnit file describe it. */

@@ -36,6 +36,8 @@ export interface Task {
   readonly group: boolean;
   readonly timeoutMs: number | undefined;
   readonly retries: number | undefined;
+  /** Its code runs in a pool worker (`isolate: true`). */
+  readonly isolate: boolean;
   readonly hidden: boolean;
   /** Exported functions take extra words as `ctx.args`; `task()`s declare positionals. */
   readonly kind: "function" | "task";
@@ -153,6 +155,9 @@ function collect(
       if (source.retries !== undefined && !(Number.isInteger(source.retries) && source.retries >= 0)) {
         throw new UserError(`${where} has retries ${showValue(source.retries)}; expected a whole number ≥ 0.`);
       }
+      if (source.isolate !== undefined && typeof source.isolate !== "boolean") {
+        throw new UserError(`${where} has isolate ${showValue(source.isolate)}; expected true or false.`);
+      }
       const doc = source.description ?? docOf(docKey, source) ?? "";
       return {
         name,
@@ -166,6 +171,7 @@ function collect(
         group,
         timeoutMs,
         retries: source.retries,
+        isolate: source.isolate === true,
         hidden: source.hidden === true || isPrivateName(name),
         kind: "task",
         run: group ? () => undefined : (source.run as Task["run"]),
@@ -186,6 +192,7 @@ function collect(
       group: false,
       timeoutMs: undefined,
       retries: undefined,
+      isolate: false,
       hidden: isPrivateName(name),
       kind: "function",
       run: (ctx) => fn(ctx),

@@ -25,6 +25,9 @@
 //                 for a task tried once, none for a skipped one.
 //     commands    every command it ran, all attempts: { command, exitCode, signal, durationMs }.
 //     outputTail  the last 100 lines the task printed (all its streams, as printed).
+//     result      only for an isolated task that passed and returned a value: that value
+//                 as JSON (a BigInt as a string of its digits, a Map as an object, a Set as
+//                 an array).
 import { taskExitStatus } from "../execution/exit-status.ts";
 import type { RunRecord, TaskRun, TaskStatus } from "../execution/outcomes.ts";
 import { unreachable } from "../common/unreachable.ts";
@@ -63,6 +66,7 @@ export interface ReportTask {
   readonly attempts: readonly ReportAttempt[];
   readonly commands: readonly ReportCommand[];
   readonly outputTail: string;
+  readonly result?: unknown;
 }
 
 export interface Report {
@@ -143,6 +147,7 @@ export function buildReport(record: RunRecord): Report {
         durationMs: Math.round(command.durationMs),
       })),
       outputTail: lastLinesOf(run.outputTail, REPORT_TAIL_LINES),
+      ...(run.result === undefined ? {} : { result: JSON.parse(run.result) as unknown }),
     })),
   };
 }

@@ -20,6 +20,7 @@ function fakeTask(name: string): Task {
     group: false,
     timeoutMs: undefined,
     retries: undefined,
+    isolate: false,
     hidden: false,
     kind: "function",
     run: () => undefined,

@@ -1,0 +1,69 @@
+// The messages between runner and its pool workers (worker-pool.ts, worker-main.ts). Each
+// carries `runner: 1`, so that what a task's own code sends with process.send is told apart
+// and ignored. Output does not travel here: it goes through the worker's stdout and stderr
+// pipes (blocking in the worker, so nothing is lost at process.exit), and `done` says how
+// many bytes of each were written, so runner ends the task only once it has read them all.
+import type { CommandRecord } from "../context/context.ts";
+import type { SerializedError } from "./errors.ts";
+
+/** What of the run's settings a worker's ctx gets (functions cannot cross processes). */
+export interface WorkerSettings {
+  readonly cwd: string;
+  readonly invocationDir: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly shell: string;
+  readonly echo: boolean;
+  readonly dryRun: boolean;
+  readonly warnOnly: boolean;
+  readonly killGraceMs: number;
+  readonly captureLimit: number;
+  readonly concurrent: boolean;
+}
+
+/** Runs task `task` of tasks file `file` with these options and words. */
+export interface RunRequest {
+  readonly file: string;
+  readonly task: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly args: readonly string[];
+  readonly rest: readonly string[];
+  readonly settings: WorkerSettings;
+}
+
+export type ToWorker =
+  | ({ readonly runner: 1; readonly kind: "run"; readonly id: number } & RunRequest)
+  /** Stop the task's commands (ctx.signal aborts with `reason`). */
+  | { readonly runner: 1; readonly kind: "cancel"; readonly id: number; readonly reason: string };
+
+export type FromWorker =
+  | { readonly runner: 1; readonly kind: "command-started"; readonly id: number; readonly command: string }
+  | { readonly runner: 1; readonly kind: "command-ended"; readonly id: number; readonly record: CommandRecord }
+  /** A command's process group, its leader just spawned (runner may have to kill it). */
+  | { readonly runner: 1; readonly kind: "group"; readonly id: number; readonly pgid: number }
+  | {
+      readonly runner: 1;
+      readonly kind: "done";
+      readonly id: number;
+      readonly outcome:
+        | { readonly kind: "returned"; readonly value: unknown }
+        | { readonly kind: "threw"; readonly error: SerializedError };
+      /** Bytes written to stdout and stderr since the worker started. */
+      readonly written: { readonly stdout: number; readonly stderr: number };
+    }
+  /** An error escaped the task's code; the worker exits after this. */
+  | {
+      readonly runner: 1;
+      readonly kind: "crash";
+      readonly id: number | undefined;
+      readonly error: SerializedError;
+      readonly how: string;
+    };
+
+export function isFromWorker(message: unknown): message is FromWorker {
+  return typeof message === "object" && message !== null && (message as { runner?: unknown }).runner === 1;
+}
+
+export function isToWorker(message: unknown): message is ToWorker {
+  return isFromWorker(message);
+}

@@ -1,0 +1,221 @@
+// A pool worker (forked by worker-pool.ts, started through boot.ts): it loads the same
+// cached tasks bundle as runner, runs one task at a time by name with the options runner
+// parsed, and tells runner how it ended over IPC (protocol.ts). Its stdout and stderr are
+// pipes to runner, made blocking at start so that what a task prints right before
+// process.exit is not lost. When runner goes away (the IPC channel disconnects), the worker
+// kills its commands and exits.
+import { createContext } from "../context/context.ts";
+import { ProcessGroups } from "../child/process-groups.ts";
+import { buildCollection, type Collection } from "../loader/collection.ts";
+import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
+import type { Clock, World } from "../world/world.ts";
+import { serializeError } from "./errors.ts";
+import { isToWorker, type FromWorker, type ToWorker } from "./protocol.ts";
+
+type WorkerWorld = LoaderWorld & Pick<World, "kill" | "onExit"> & { readonly clock: Clock };
+
+interface Handle {
+  setBlocking?: (blocking: boolean) => void;
+}
+
+const written = { stdout: 0, stderr: 0 };
+
+/** Blocking pipes, and a count of the bytes that went through them. */
+function countWrites(): void {
+  for (const name of ["stdout", "stderr"] as const) {
+    const stream = process[name];
+    (stream as unknown as { _handle?: Handle })._handle?.setBlocking?.(true);
+    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
+      written[name] +=
+        typeof chunk === "string"
+          ? Buffer.byteLength(chunk, typeof rest[0] === "string" ? (rest[0] as BufferEncoding) : "utf8")
+          : (chunk as Uint8Array).byteLength;
+      return write(chunk, ...rest);
+    };
+  }
+}
+
+function send(message: FromWorker, then?: () => void): void {
+  process.send?.(message, undefined, undefined, () => then?.());
+}
+
+/**
+ * A thread that watches for runner's death while task code may hold the main thread for
+ * ever (`while (true) {}`), when no `disconnect` event can run: once the parent is gone, it
+ * kills the command groups the worker started, then the worker. Groups are told to it as
+ * they start, and forgotten as they end; and, as process-groups.ts does, a group is signalled
+ * only while its leader's start time (/proc/<pid>/stat) is still the one seen when it was
+ * told: a group whose leader has gone (leftovers of a finished command) cannot be proven the
+ * worker's from here, and is left alone rather than risk an unrelated group.
+ */
+const ORPHAN_WATCH = `
+const { parentPort, workerData } = require("node:worker_threads");
+const { readFileSync } = require("node:fs");
+const startOf = (pid) => {
+  try {
+    const stat = readFileSync("/proc/" + pid + "/stat", "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch { return undefined; }
+};
+const groups = new Map();
+parentPort.on("message", ([kind, pgid]) => (kind === "add" ? groups.set(pgid, startOf(pgid)) : groups.delete(pgid)));
+setInterval(() => {
+  if (process.ppid === workerData.parent) return;
+  for (const [pgid, start] of groups) {
+    if (start === undefined || startOf(pgid) !== start) continue;
+    try { process.kill(-pgid, "SIGKILL"); } catch {}
+  }
+  process.kill(process.pid, "SIGKILL");
+}, 250);
+`;
+
+function watchOrphaning(): { add(pgid: number): void; ended(pgid: number): void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only in pool workers
+  const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
+  const thread = new Worker(ORPHAN_WATCH, { eval: true, workerData: { parent: process.ppid } });
+  thread.unref();
+  return {
+    add: (pgid) => thread.postMessage(["add", pgid]),
+    ended: (pgid) => thread.postMessage(["end", pgid]),
+  };
+}
+
+/** The worker's command groups, each also told to `told` as it starts and ends. */
+class ReportedGroups extends ProcessGroups {
+  constructor(
+    world: ConstructorParameters<typeof ProcessGroups>[0],
+    private readonly told: { add(pgid: number): void; ended(pgid: number): void },
+  ) {
+    super(world);
+  }
+
+  override add(pgid: number): void {
+    super.add(pgid);
+    this.told.add(pgid);
+  }
+
+  override ended(pgid: number, how: { leftBehind: boolean }): void {
+    super.ended(pgid, how);
+    if (!how.leftBehind) this.told.ended(pgid);
+  }
+}
+
+export function workerMain(world: WorkerWorld): void {
+  countWrites();
+  const orphaning = watchOrphaning();
+  let current: { id: number; controller: AbortController } | undefined;
+  // Each command group is told to runner (which kills it on a time-out) and to the orphan watch.
+  const groups = new ReportedGroups(world, {
+    add: (pgid) => {
+      orphaning.add(pgid);
+      if (current !== undefined) send({ runner: 1, kind: "group", id: current.id, pgid });
+    },
+    ended: (pgid) => orphaning.ended(pgid),
+  });
+  const collections = new Map<string, Promise<Collection>>();
+  const startCwd = process.cwd();
+  const startEnv = { ...process.env };
+
+  const collection = (file: string): Promise<Collection> => {
+    let loaded = collections.get(file);
+    if (loaded === undefined) {
+      loaded = loadTasks(file, world).then(({ exports, docs }) => buildCollection(file, file, exports, docs));
+      collections.set(file, loaded);
+    }
+    return loaded;
+  };
+
+  const crash = (error: unknown, how: string): void => {
+    send({ runner: 1, kind: "crash", id: current?.id, error: serializeError(error), how }, () => {
+      groups.killAll("SIGKILL");
+      process.exit(70);
+    });
+  };
+  process.on("uncaughtException", (error) => crash(error, "uncaught"));
+  process.on("unhandledRejection", (error) => crash(error, "unhandled rejection"));
+  process.on("disconnect", () => {
+    groups.killAll("SIGKILL");
+    process.exit(0);
+  });
+
+  const run = async (message: Extract<ToWorker, { kind: "run" }>): Promise<void> => {
+    const { id, settings } = message;
+    const controller = new AbortController();
+    current = { id, controller };
+    const deferred: (() => unknown)[] = [];
+    const running = new Set<Promise<unknown>>();
+    const out = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
+      process[stream].write(chunk);
+      return undefined;
+    };
+    let outcome: Extract<FromWorker, { kind: "done" }>["outcome"];
+    try {
+      const task = (await collection(message.file)).tasks.find((t) => t.name === message.task);
+      if (task === undefined)
+        throw new Error(`runner's pool worker found no task "${message.task}" in ${message.file}`);
+      const ctx = createContext({
+        ...settings,
+        config: settings.config as never,
+        inheritStdin: false,
+        terminalSize: () => undefined,
+        name: message.task,
+        options: message.options,
+        args: message.args,
+        rest: message.rest,
+        signal: controller.signal,
+        output: { stdout: out("stdout"), stderr: out("stderr") },
+        run: { groups, clock: world.clock },
+        commands: {
+          started: (command) => send({ runner: 1, kind: "command-started", id, command }),
+          ended: (record) => send({ runner: 1, kind: "command-ended", id, record }),
+        },
+        running,
+        commandSignal: () => controller.signal,
+        defer: (fn) => deferred.push(fn),
+        call: () => Promise.reject(new Error("ctx.call is not supported in an isolated task yet")),
+      });
+      try {
+        outcome = { kind: "returned", value: await task.run(ctx, message.options) };
+      } finally {
+        for (const fn of deferred.reverse()) await fn();
+      }
+    } catch (error) {
+      outcome = { kind: "threw", error: serializeError(error) };
+    }
+    // What a task did to the process is not the next one's.
+    try {
+      process.chdir(startCwd);
+    } catch {
+      // The directory may be gone; the next task starts where it can.
+    }
+    for (const key of Object.keys(process.env)) if (!(key in startEnv)) Reflect.deleteProperty(process.env, key);
+    Object.assign(process.env, startEnv);
+    const leftCode = process.exitCode;
+    process.exitCode = undefined;
+    if (outcome.kind === "returned" && leftCode !== undefined && Number(leftCode) !== 0) {
+      outcome = { kind: "threw", error: serializeError(new Error(`set process.exitCode to ${leftCode}`)) };
+    }
+    current = undefined;
+    const done = (o: typeof outcome): FromWorker => ({
+      runner: 1,
+      kind: "done",
+      id,
+      outcome: o,
+      written: { ...written },
+    });
+    try {
+      process.send?.(done(outcome));
+    } catch (error) {
+      // A value structured clone cannot copy (a function, a class instance with one).
+      const why = `its return value cannot be sent back to runner (${error instanceof Error ? error.message : String(error)})`;
+      send(done({ kind: "threw", error: serializeError(new TypeError(`Task "${message.task}": ${why}`)) }));
+    }
+  };
+
+  process.on("message", (message: unknown) => {
+    if (!isToWorker(message)) return;
+    if (message.kind === "run") void run(message);
+    else if (current?.id === message.id) current.controller.abort(message.reason);
+  });
+}

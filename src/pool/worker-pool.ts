@@ -1,0 +1,251 @@
+// runner's side of the pool: at most `max` worker processes (child_process.fork, IPC with
+// advanced serialization), reused from task to task, replaced after a crash or a kill. A
+// task whose worker died is never run again here: retries are the user's (`retries`).
+import type { ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import type { CommandRecord, TaskOutput } from "../context/context.ts";
+import { deserializeError } from "./errors.ts";
+import { isFromWorker, type FromWorker, type RunRequest, type ToWorker } from "./protocol.ts";
+
+/** How an isolated task's code ended. */
+export type IsolatedEnd =
+  | { readonly kind: "returned"; readonly value: unknown }
+  | { readonly kind: "threw"; readonly error: unknown }
+  /** It called process.exit(code). */
+  | { readonly kind: "exited"; readonly code: number }
+  /** Its worker died otherwise (a signal, an escaped error): `message` says how. */
+  | { readonly kind: "crashed"; readonly message: string; readonly error?: unknown };
+
+export interface IsolatedHooks {
+  readonly output: TaskOutput;
+  readonly commandStarted: (command: string) => void;
+  readonly commandEnded: (record: CommandRecord) => void;
+  /** Aborted when the task is to stop: its commands are cancelled, and its worker killed after `killGraceMs`. */
+  readonly signal: AbortSignal;
+  readonly killGraceMs: number;
+  /** Kills a process group a command of the worker leads, if it is certainly that command's. */
+  readonly killGroup: (pgid: number) => void;
+  /** A command group the worker reported. */
+  readonly group: (pgid: number) => void;
+}
+
+export interface PoolOptions {
+  readonly max: number;
+  /** The script the workers run, and how to run it. */
+  readonly script: string;
+  readonly execPath: string;
+  readonly execArgv: readonly string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly cwd: string;
+}
+
+interface Job {
+  readonly id: number;
+  readonly hooks: IsolatedHooks;
+  readonly resolve: (end: IsolatedEnd) => void;
+  readonly groups: Set<number>;
+  crash?: { readonly error: unknown; readonly how: string };
+  killed?: boolean;
+}
+
+interface Worker {
+  readonly child: ChildProcess;
+  readonly read: { stdout: number; stderr: number };
+  job: Job | undefined;
+  /** A `done` waiting for the output it counts. */
+  pending: Extract<FromWorker, { kind: "done" }> | undefined;
+  closed: boolean;
+}
+
+/** The run's pool: workers are runner's own boot script (dist/boot.cjs) under the same Node. */
+export function runPool(max: number, dist: string, env: PoolOptions["env"], cwd: string): WorkerPool {
+  return new WorkerPool({
+    max,
+    script: join(dist, "boot.cjs"),
+    execPath: process.execPath,
+    execArgv: process.execArgv,
+    env,
+    cwd,
+  });
+}
+
+/** Node's inspector flags: a worker with runner's would fight it for the port. */
+const INSPECT = /^--inspect(-brk|-port|-wait)?(=|$)/;
+
+/** The workers' environment: runner's, marked, without an inspector flag in NODE_OPTIONS. */
+function workerEnv(env: PoolOptions["env"]): Record<string, string | undefined> {
+  const nodeOptions = env.NODE_OPTIONS?.split(/\s+/).filter((word) => word !== "" && !INSPECT.test(word));
+  return {
+    ...env,
+    ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions.join(" ") }),
+    RUNNER_POOL_WORKER: "1",
+  };
+}
+
+let fork: typeof import("node:child_process").fork | undefined;
+
+export class WorkerPool {
+  private readonly idle: Worker[] = [];
+  private readonly all = new Set<Worker>();
+  private readonly queue: (() => void)[] = [];
+  private nextId = 1;
+
+  constructor(private readonly options: PoolOptions) {}
+
+  /** Runs a task in a worker, once one is free. */
+  run(request: RunRequest, hooks: IsolatedHooks): Promise<IsolatedEnd> {
+    return new Promise((resolve) => {
+      const start = (): void => {
+        const worker = this.idle.pop() ?? this.spawn();
+        const job: Job = { id: this.nextId++, hooks, resolve, groups: new Set() };
+        worker.job = job;
+        const message: ToWorker = { runner: 1, kind: "run", id: job.id, ...request };
+        worker.child.send(message);
+        const stop = (): void => {
+          if (worker.job !== job) return;
+          const reason: unknown = hooks.signal.reason;
+          worker.child.send({
+            runner: 1,
+            kind: "cancel",
+            id: job.id,
+            reason: typeof reason === "string" ? reason : "SIGTERM",
+          });
+          setTimeout(() => {
+            if (worker.job === job && !worker.closed) this.kill(worker, job);
+          }, hooks.killGraceMs).unref();
+        };
+        if (hooks.signal.aborted) stop();
+        else hooks.signal.addEventListener("abort", stop, { once: true });
+      };
+      if (this.all.size - this.idle.length < this.options.max) start();
+      else this.queue.push(start);
+    });
+  }
+
+  /** Ends every worker (at the run's end). */
+  close(): void {
+    for (const worker of this.all) {
+      if (worker.job !== undefined) this.kill(worker, worker.job);
+      else worker.child.disconnect();
+    }
+  }
+
+  /** How many workers exist now (for tests and -v). */
+  get size(): number {
+    return this.all.size;
+  }
+
+  private kill(worker: Worker, job: Job): void {
+    job.killed = true;
+    const pid = worker.child.pid;
+    // The worker leads its own group (detached): that kills it and what it forked itself.
+    // Only while it is not yet reaped (no exit code or signal recorded): until then its pid,
+    // and so its group id, cannot belong to anyone else.
+    const unreaped = worker.child.exitCode === null && worker.child.signalCode === null;
+    if (pid !== undefined && unreaped) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        worker.child.kill("SIGKILL");
+      }
+    }
+    for (const pgid of job.groups) job.hooks.killGroup(pgid);
+  }
+
+  private spawn(): Worker {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by runs that isolate a task only
+    fork ??= (require("node:child_process") as typeof import("node:child_process")).fork;
+    const child = fork(this.options.script, [], {
+      cwd: this.options.cwd,
+      env: workerEnv(this.options.env),
+      execPath: this.options.execPath,
+      execArgv: this.options.execArgv.filter((arg) => !INSPECT.test(arg)),
+      serialization: "advanced",
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      detached: true,
+    });
+    const worker: Worker = { child, read: { stdout: 0, stderr: 0 }, job: undefined, pending: undefined, closed: false };
+    this.all.add(worker);
+    for (const name of ["stdout", "stderr"] as const) {
+      const stream = child[name];
+      stream?.on("data", (chunk: Buffer) => {
+        worker.read[name] += chunk.length;
+        const wait = worker.job?.hooks.output[name](chunk);
+        if (wait !== undefined) {
+          stream.pause();
+          void wait.then(() => stream.resume());
+        }
+        this.finishIfRead(worker);
+      });
+    }
+    child.on("message", (message: unknown) => {
+      if (!isFromWorker(message)) return;
+      const job = worker.job;
+      if (job === undefined || (message.id !== undefined && message.id !== job.id)) return;
+      switch (message.kind) {
+        case "command-started":
+          job.hooks.commandStarted(message.command);
+          break;
+        case "command-ended":
+          job.hooks.commandEnded(message.record);
+          break;
+        case "group":
+          job.groups.add(message.pgid);
+          job.hooks.group(message.pgid);
+          break;
+        case "done":
+          worker.pending = message;
+          this.finishIfRead(worker);
+          break;
+        case "crash":
+          job.crash = { error: deserializeError(message.error), how: message.how };
+          break;
+        default:
+          message satisfies never;
+      }
+    });
+    child.on("error", () => {
+      // Seen as its close.
+    });
+    // `close`, not `exit`: by then all it wrote has been read.
+    child.on("close", (code, signal) => {
+      worker.closed = true;
+      this.all.delete(worker);
+      const at = this.idle.indexOf(worker);
+      if (at >= 0) this.idle.splice(at, 1);
+      const job = worker.job;
+      worker.job = undefined;
+      if (job !== undefined) {
+        if (job.crash !== undefined) {
+          job.resolve({ kind: "crashed", message: job.crash.how, error: job.crash.error });
+        } else if (signal !== null) {
+          job.resolve({ kind: "crashed", message: `its worker process was killed by ${signal}` });
+        } else job.resolve({ kind: "exited", code: code ?? 1 });
+      }
+      this.next();
+    });
+    return worker;
+  }
+
+  /** Ends the worker's task once its `done` came and all the output it counts was read. */
+  private finishIfRead(worker: Worker): void {
+    const done = worker.pending;
+    const job = worker.job;
+    if (done === undefined || job === undefined) return;
+    if (worker.read.stdout < done.written.stdout || worker.read.stderr < done.written.stderr) return;
+    worker.pending = undefined;
+    worker.job = undefined;
+    this.idle.push(worker);
+    job.resolve(
+      done.outcome.kind === "returned"
+        ? { kind: "returned", value: done.outcome.value }
+        : { kind: "threw", error: deserializeError(done.outcome.error) },
+    );
+    this.next();
+  }
+
+  private next(): void {
+    if (this.all.size - this.idle.length >= this.options.max) return;
+    this.queue.shift()?.();
+  }
+}

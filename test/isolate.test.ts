@@ -1,0 +1,276 @@
+// Isolated tasks (SPEC §7): their code runs in a pool worker process, through the real CLI.
+import { existsSync, readFileSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { cleanEnv, project, runnerBin, runRunner } from "./helpers.ts";
+import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
+
+const PIDS = `
+import { task } from "runner";
+export const a = task({ isolate: true, run: (ctx) => { ctx.log("pid a", process.pid); } });
+export const b = task({ isolate: true, run: (ctx) => { console.log("pid b", process.pid); } });
+export const here = task({ run: () => { console.log("pid here", process.pid); } });
+`;
+
+describe("isolated tasks", () => {
+  it("run in a worker process, not runner's, and a worker is reused", async () => {
+    const dir = project({ "tasks.ts": PIDS });
+    const r = await runRunner(["a", "b", "here"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    const pid = (name: string): string => new RegExp(`pid ${name} (\\d+)`).exec(r.stdout)?.[1] ?? "none";
+    expect(pid("a")).not.toBe("none");
+    expect(pid("a")).toBe(pid("b"));
+    expect(pid("a")).not.toBe(pid("here"));
+  });
+
+  it("--isolate isolates every task; output and commands are the task's", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const t = task({ run: async (ctx) => { console.log("pid", process.pid); await ctx.run("echo from-command"); } });
+export const main = task({ run: () => { console.log("pid", process.pid); } });
+`,
+    });
+    const r = await runRunner(["--isolate", "--report", "r.json", "t"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain("from-command");
+    const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8"));
+    const run = report.tasks?.[0] ?? report.runs?.[0];
+    expect(JSON.stringify(run)).toContain("echo from-command");
+  });
+
+  it("process.exit(3) fails only that task with status 3, keeping 5 MB printed just before", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const big = task({ isolate: true, run: () => { process.stdout.write("x".repeat(5 * 1024 * 1024) + "END\\n"); process.exit(3); } });
+export const after = task({ isolate: true, run: () => { console.log("after ran"); } });
+`,
+    });
+    const r = await runRunner(["-k", "big", "after"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(3);
+    // Not toContain: a failure would print 5 MB.
+    expect(r.stdout.includes(`${"x".repeat(5 * 1024 * 1024)}END`)).toBe(true);
+    expect(r.stdout).toContain("after ran");
+    expect(r.stderr).toContain("big: called process.exit(3)");
+  });
+
+  it("an uncaught exception fails the task with a clear reason; the next isolated task gets a new worker", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const boom = task({ isolate: true, run: async () => { setTimeout(() => { throw new Error("kaboom"); }, 1); await new Promise(() => {}); } });
+export const next = task({ isolate: true, run: () => { console.log("next ran"); } });
+`,
+    });
+    const r = await runRunner(["-k", "boom", "next"], { cwd: dir });
+    expect(r.code, r.all).toBe(1);
+    expect(r.all).toContain("kaboom");
+    expect(r.all).toContain("uncaught");
+    expect(r.stdout).toContain("next ran");
+  });
+
+  it("a thrown custom error comes back with its class name, message, code and own properties", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+class DeployError extends Error { name = "DeployError"; code = "E_DEPLOY"; target = { host: "db" }; }
+export const deploy = task({ isolate: true, run: () => { throw new DeployError("no target", { cause: new RangeError("inner") }); } });
+export const caller = task({ run: async (ctx) => {
+  try { await ctx.call(deploy); } catch (e) {
+    console.log("caught", e instanceof Error, e.name, e.message, e.code, e.target.host, e.cause.name, e.cause.message, process.pid);
+  }
+} });
+export const exits = task({ isolate: true, run: () => { throw Object.assign(new Error("custom exit"), { exitCode: 4 }); } });
+`,
+    });
+    // The called task failed (as in-process: its result line and the run's status), its caller passed.
+    const r = await runRunner(["caller"], { cwd: dir });
+    expect(r.code, r.all).toBe(1);
+    expect(r.all).toContain("✔ caller");
+    expect(r.stdout).toContain("caught true DeployError no target E_DEPLOY db RangeError inner");
+    expect(r.all).toContain("✖ deploy: no target (tasks.ts:");
+    const e = await runRunner(["exits"], { cwd: dir });
+    expect(e.code, e.all).toBe(4);
+  });
+
+  it("Map and BigInt return values round-trip", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const make = task({ isolate: true, run: () => new Map([["n", 2n ** 70n]]) });
+export const use = task({ run: async (ctx) => {
+  const v = await ctx.call(make);
+  console.log("got", v instanceof Map, typeof v.get("n"), String(v.get("n")));
+} });
+`,
+    });
+    const r = await runRunner(["--report", "r.json", "use", "make"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain(`got true bigint ${2n ** 70n}`);
+    // In the report as JSON: the BigInt as its digits, the Map as an object.
+    const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8"));
+    const make = report.tasks.filter((t: { name: string }) => t.name === "make");
+    expect(make.length).toBeGreaterThan(0);
+    for (const t of make) expect(t.result).toEqual({ n: String(2n ** 70n) });
+    expect(report.tasks.find((t: { name: string }) => t.name === "use")).not.toHaveProperty("result");
+  });
+
+  it("a value that cannot be sent back is a clear error, not a hang", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const fn = task({ isolate: true, run: () => ({ f: () => 1 }) });
+export const map = task({ isolate: true, run: () => new Map([[1n, 2n]]) });
+`,
+    });
+    const r = await runRunner(["-k", "fn", "map"], { cwd: dir, timeoutMs: 30_000 });
+    expect(r.code, r.all).toBe(1);
+    expect(r.all).toContain("cannot be sent back to runner");
+    expect(r.all).not.toMatch(/map.*failed/i);
+  });
+
+  it("a task that never yields times out (124), its commands are killed and its worker replaced", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const spin = task({ isolate: true, timeout: "1s", run: async (ctx) => {
+  void ctx.run("echo $$ > command.pid; exec sleep 60");
+  while (!require("node:fs").existsSync("command.pid")) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 100));
+  console.log("spinning", process.pid);
+  while (true) {}
+} });
+export const next = task({ isolate: true, run: () => { console.log("next in", process.pid); } });
+`,
+    });
+    const r = await runRunner(["-k", "spin", "next"], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.all).toBe(124);
+    expect(r.all).toContain("timed out");
+    const spun = /spinning (\d+)/.exec(r.stdout)?.[1];
+    const next = /next in (\d+)/.exec(r.stdout)?.[1];
+    expect(spun).toBeDefined();
+    expect(next).toBeDefined();
+    expect(next).not.toBe(spun);
+    expect(await waitUntilGone(Number(spun))).toBe(true);
+    expect(await waitUntilGone(readPid(dir, "command.pid"))).toBe(true);
+  });
+
+  it("at most -j workers exist, and they are reused", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+const t = () => task({ isolate: true, run: async () => { await new Promise((r) => setTimeout(r, 50)); console.log("worker", process.pid); } });
+export const a = t(), b = t(), c = t(), d = t(), e = t(), f = t();
+`,
+    });
+    const r = await runRunner(["-j2", "a", "b", "c", "d", "e", "f"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    const pids = new Set([...r.stdout.matchAll(/worker (\d+)/g)].map((m) => m[1]));
+    expect(pids.size).toBeGreaterThanOrEqual(1);
+    expect(pids.size).toBeLessThanOrEqual(2);
+    expect([...r.stdout.matchAll(/worker (\d+)/g)]).toHaveLength(6);
+  });
+
+  it("a task's own process.send does not confuse runner's protocol", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const chatty = task({ isolate: true, run: () => {
+  process.send?.({ kind: "done", id: 1, outcome: { kind: "threw" } });
+  process.send?.({ runner: 2, kind: "crash", how: "fake" });
+  process.send?.("hello");
+  return new Promise((r) => setTimeout(() => { console.log("still here"); r(undefined); }, 100));
+} });
+`,
+    });
+    const r = await runRunner(["chatty"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    expect(r.stdout).toContain("still here");
+  });
+
+  it("SIGKILL of runner leaves no worker and no command of it behind", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+import { writeFileSync } from "node:fs";
+export const hold = task({ isolate: true, run: async (ctx) => {
+  writeFileSync("worker.pid", String(process.pid));
+  await ctx.run("echo $$ > command.pid; exec sleep 60");
+} });
+`,
+    });
+    const child = spawnRunner(["hold"], dir);
+    child.stdout.resume();
+    child.stderr.resume();
+    for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += 50) await sleep(50);
+    const worker = readPid(dir, "worker.pid");
+    const command = readPid(dir, "command.pid");
+    try {
+      child.kill("SIGKILL");
+      expect(await waitUntilGone(worker)).toBe(true);
+      expect(await waitUntilGone(command)).toBe(true);
+    } finally {
+      killIfAlive(worker);
+      killIfAlive(command);
+    }
+  });
+
+  it("SIGKILL of runner also ends a worker whose task never yields, and its commands", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+import { existsSync, writeFileSync } from "node:fs";
+export const spin = task({ isolate: true, run: async (ctx) => {
+  writeFileSync("worker.pid", String(process.pid));
+  void ctx.run("echo $$ > command.pid; exec sleep 60");
+  while (!existsSync("command.pid")) await new Promise((r) => setTimeout(r, 20));
+  while (true) {}
+} });
+`,
+    });
+    const child = spawnRunner(["spin"], dir);
+    child.stdout.resume();
+    child.stderr.resume();
+    for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += 50) await sleep(50);
+    await sleep(100);
+    const worker = readPid(dir, "worker.pid");
+    const command = readPid(dir, "command.pid");
+    try {
+      child.kill("SIGKILL");
+      expect(await waitUntilGone(worker)).toBe(true);
+      expect(await waitUntilGone(command)).toBe(true);
+    } finally {
+      killIfAlive(worker);
+      killIfAlive(command);
+    }
+  });
+
+  it("workers do not get runner's --inspect (from its flags or NODE_OPTIONS)", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const iso = task({ isolate: true, run: () => { console.log("inspector", require("node:inspector").url() ?? "none"); } });
+`,
+    });
+    for (const [flags, nodeOptions] of [
+      [["--inspect=127.0.0.1:0"], undefined],
+      [[], "--inspect=127.0.0.1:0"],
+    ] as const) {
+      const child = spawn(process.execPath, [...flags, runnerBin, "iso"], {
+        cwd: dir,
+        env: cleanEnv(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let out = "";
+      child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      child.stderr.on("data", (chunk: Buffer) => (out += chunk.toString()));
+      const code = await new Promise((resolve) => child.on("close", resolve));
+      expect(code, out).toBe(0);
+      expect(out).toContain("inspector none");
+      expect(out.match(/Debugger listening/g)?.length, out).toBe(1);
+    }
+  });
+});
