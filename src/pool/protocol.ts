@@ -3,23 +3,23 @@
 // and ignored. Output does not travel here: it goes through the worker's stdout and stderr
 // pipes (blocking in the worker, so nothing is lost at process.exit), and `done` says how
 // many bytes of each were written, so runner ends the task only once it has read them all.
-import type { CommandRecord } from "../context/context.ts";
+import type { CommandRecord, ContextSettings } from "../context/context.ts";
 import type { SerializedError } from "./errors.ts";
 
 /** What of the run's settings a worker's ctx gets (functions cannot cross processes). */
-export interface WorkerSettings {
-  readonly cwd: string;
-  readonly invocationDir: string;
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly shell: string;
-  readonly echo: boolean;
-  readonly dryRun: boolean;
-  readonly warnOnly: boolean;
-  readonly killGraceMs: number;
-  readonly captureLimit: number;
-  readonly concurrent: boolean;
-}
+export type WorkerSettings = Pick<
+  ContextSettings,
+  | "cwd"
+  | "invocationDir"
+  | "env"
+  | "shell"
+  | "echo"
+  | "dryRun"
+  | "warnOnly"
+  | "killGraceMs"
+  | "captureLimit"
+  | "concurrent"
+> & { readonly config: Readonly<Record<string, unknown>> };
 
 /** Runs task `task` of tasks file `file` with these options and words. */
 export interface RunRequest {
