@@ -88,7 +88,7 @@ function program(): Command {
     .option("--timeout <duration>", "per-task time limit: 90s, 5m, 1h or milliseconds")
     .option("--retries <n>", "re-run a failed task up to n times")
     .option("-n, --dry-run", "run task code but print commands instead of running them")
-    .option("--isolate", "run each task's code in a worker process of a pool of at most -j")
+    .option("--isolate", "run each task's code in a pooled worker process (at most -j of them)")
     .option("--plan", "print what would run, in order, and run nothing")
     .option("--json", "machine-readable output for --list and --plan")
     .option("--report <file>", "write a JSON report of the run (also when it fails)")
