@@ -191,6 +191,39 @@ export const chatty = task({ isolate: true, run: () => {
     expect(r.stdout).toContain("still here");
   });
 
+  it("Ctrl-C cancels an isolated task: exit 130, the summary, and no worker or command left", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+import { writeFileSync } from "node:fs";
+export const hold = task({ isolate: true, run: async (ctx) => {
+  writeFileSync("worker.pid", String(process.pid));
+  await ctx.run("echo $$ > command.pid; exec sleep 60");
+} });
+`,
+    });
+    const child = spawnRunner(["hold"], dir);
+    child.stdout.resume();
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
+    const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    // The signal comes as soon as the command runs, maybe before runner has heard of its
+    // group from the worker: the worker must still stop it.
+    for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += 10) await sleep(10);
+    child.kill("SIGINT");
+    expect(await closed).toBe(130);
+    const worker = readPid(dir, "worker.pid");
+    const command = readPid(dir, "command.pid");
+    try {
+      expect(stderr).toContain("1 task: 1 cancelled");
+      expect(await waitUntilGone(command)).toBe(true);
+      expect(await waitUntilGone(worker)).toBe(true);
+    } finally {
+      killIfAlive(worker);
+      killIfAlive(command);
+    }
+  });
+
   it("SIGKILL of runner leaves no worker and no command of it behind", async () => {
     const dir = project({
       "tasks.ts": `

@@ -225,7 +225,9 @@ async function runOnce(
     ended = Promise.resolve()
       .then(() =>
         isolated
-          ? runIsolated(step, options, controller.signal, output, commands)
+          ? // Running as its commands are: a stop waits (up to the grace period) for the worker
+            // to stop the task's commands itself, as it alone may know of one just started.
+            track(running, runIsolated(step, options, controller.signal, output, commands))
           : options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)),
       )
       .then(
@@ -464,6 +466,12 @@ function siteOf(error: unknown, locate: AttemptOptions["locate"]): { where?: str
   } catch {
     return {};
   }
+}
+
+/** `work`, counted in `running` until it settles. */
+function track<T>(running: Set<Promise<unknown>>, work: Promise<T>): Promise<T> {
+  running.add(work);
+  return work.finally(() => running.delete(work));
 }
 
 /** The task's code in a pool worker: resolves to what it returned, throws what it threw (SPEC §7). */
