@@ -15,13 +15,16 @@ export function parseDuration(value: unknown): number | undefined {
   return Number.isFinite(ms) && ms >= 0 && ms <= Number.MAX_SAFE_INTEGER ? ms : undefined;
 }
 
-/** `1.2s`, `340ms`, `2m05s`: short and readable, for status lines and the summary. */
+/**
+ * `1.2s`, `340ms`, `2m05s`: short and readable, for status lines and the summary. Rounded to
+ * the unit shown first, so a carry moves to the next unit: `3m00s`, never `2m60s`.
+ */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes}m${String(seconds).padStart(2, "0")}s`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)}ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, "0")}s`;
 }
 
 /** A configured limit as users write one: `5m`, `90s`, `1h`, else `1500 ms`. */
