@@ -14,6 +14,21 @@ export const b = task({ isolate: true, run: (ctx) => { console.log("pid b", proc
 export const here = task({ run: () => { console.log("pid here", process.pid); } });
 `;
 
+// An isolated task whose command runs until it is stopped; both write their pids.
+const HOLD = `
+import { task } from "runner";
+import { writeFileSync } from "node:fs";
+export const hold = task({ isolate: true, run: async (ctx) => {
+  writeFileSync("worker.pid", String(process.pid));
+  await ctx.run("echo $$ > command.pid; exec sleep 60");
+} });
+`;
+
+/** Waits (up to 20 s) until the task's command has written its pid into `dir`. */
+async function commandStarted(dir: string, pollMs = 50): Promise<void> {
+  for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += pollMs) await sleep(pollMs);
+}
+
 describe("isolated tasks", () => {
   it("run in a worker process, not runner's, and a worker is reused", async () => {
     const dir = project({ "tasks.ts": PIDS });
@@ -193,14 +208,7 @@ export const chatty = task({ isolate: true, run: () => {
 
   it("Ctrl-C cancels an isolated task: exit 130, the summary, and no worker or command left", async () => {
     const dir = project({
-      "tasks.ts": `
-import { task } from "runner";
-import { writeFileSync } from "node:fs";
-export const hold = task({ isolate: true, run: async (ctx) => {
-  writeFileSync("worker.pid", String(process.pid));
-  await ctx.run("echo $$ > command.pid; exec sleep 60");
-} });
-`,
+      "tasks.ts": HOLD,
     });
     const child = spawnRunner(["hold"], dir);
     child.stdout.resume();
@@ -209,7 +217,7 @@ export const hold = task({ isolate: true, run: async (ctx) => {
     const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
     // The signal comes as soon as the command runs, maybe before runner has heard of its
     // group from the worker: the worker must still stop it.
-    for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += 10) await sleep(10);
+    await commandStarted(dir, 10);
     child.kill("SIGINT");
     expect(await closed).toBe(130);
     const worker = readPid(dir, "worker.pid");
@@ -226,19 +234,12 @@ export const hold = task({ isolate: true, run: async (ctx) => {
 
   it("SIGKILL of runner leaves no worker and no command of it behind", async () => {
     const dir = project({
-      "tasks.ts": `
-import { task } from "runner";
-import { writeFileSync } from "node:fs";
-export const hold = task({ isolate: true, run: async (ctx) => {
-  writeFileSync("worker.pid", String(process.pid));
-  await ctx.run("echo $$ > command.pid; exec sleep 60");
-} });
-`,
+      "tasks.ts": HOLD,
     });
     const child = spawnRunner(["hold"], dir);
     child.stdout.resume();
     child.stderr.resume();
-    for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += 50) await sleep(50);
+    await commandStarted(dir);
     const worker = readPid(dir, "worker.pid");
     const command = readPid(dir, "command.pid");
     try {
@@ -267,7 +268,7 @@ export const spin = task({ isolate: true, run: async (ctx) => {
     const child = spawnRunner(["spin"], dir);
     child.stdout.resume();
     child.stderr.resume();
-    for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += 50) await sleep(50);
+    await commandStarted(dir);
     await sleep(100);
     const worker = readPid(dir, "worker.pid");
     const command = readPid(dir, "command.pid");

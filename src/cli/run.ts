@@ -63,7 +63,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const env: Record<string, string | undefined> = { ...unset, ...world.env, ...config.env };
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   // Tasks at once, from -p or from a `parallel: true` task's deps: shown as -p shows them.
-  const parallelDisplay = core.parallel || (config.jobs > 1 && steps.some((step) => step.together !== undefined));
+  const together = steps.some((step) => step.together !== undefined);
+  const parallelDisplay = core.parallel || (config.jobs > 1 && together);
   const streams = trackLineStart(world);
   const display: DisplaySettings = {
     streams,
@@ -102,7 +103,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const groups = new ProcessGroups(world);
   // More than one task may run at once (-p, or a `parallel: true` task's deps, with -j above
   // 1); -p -j1 runs one task at a time, as a serial run does.
-  const concurrent = config.jobs > 1 && (core.parallel || steps.some((step) => step.together !== undefined));
+  const concurrent = config.jobs > 1 && (core.parallel || together);
   // Task code stuck in a synchronous loop blocks the event loop, and with it every timer and
   // signal handler: a watchdog outside the main thread takes over then (watchdog.ts).
   const deadlines = new Deadlines((earliest) => watchdog?.setDeadline(earliest));
