@@ -34,8 +34,7 @@ export interface RunRequest {
 
 /** How a task ended, as it travels: what its code returned, or what it threw. */
 export type SentOutcome =
-  | { readonly kind: "returned"; readonly value: unknown }
-  | { readonly kind: "threw"; readonly error: SerializedError };
+  { readonly kind: "returned"; readonly value: unknown } | { readonly kind: "threw"; readonly error: SerializedError };
 
 export type ToWorker =
   | ({ readonly runner: 1; readonly kind: "run"; readonly id: number } & RunRequest)

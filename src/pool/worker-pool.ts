@@ -61,7 +61,7 @@ interface Worker {
   /** A `done` waiting for the output it counts. */
   pending: Extract<FromWorker, { kind: "done" }> | undefined;
   /** ctx.calls waiting for the output printed before them. */
-  calls: (() => boolean)[];
+  callsToStart: (() => boolean)[];
   closed: boolean;
 }
 
@@ -179,7 +179,14 @@ export class WorkerPool {
       stdio: [this.options.stdin, "pipe", "pipe", "ipc"],
       detached: true,
     });
-    const worker: Worker = { child, read: { stdout: 0, stderr: 0 }, job: undefined, pending: undefined, calls: [], closed: false };
+    const worker: Worker = {
+      child,
+      read: { stdout: 0, stderr: 0 },
+      job: undefined,
+      pending: undefined,
+      callsToStart: [],
+      closed: false,
+    };
     this.all.add(worker);
     for (const name of ["stdout", "stderr"] as const) {
       const stream = child[name];
@@ -219,7 +226,7 @@ export class WorkerPool {
         case "call":
           job.calls++;
           this.next();
-          worker.calls.push(() => this.call(worker, job, message));
+          worker.callsToStart.push(() => this.call(worker, job, message));
           this.callIfRead(worker);
           break;
         default:
@@ -285,7 +292,7 @@ export class WorkerPool {
 
   /** Starts the calls whose output before them has been read (as a `done` waits for its output). */
   private callIfRead(worker: Worker): void {
-    while (worker.calls[0]?.() === true) worker.calls.shift();
+    while (worker.callsToStart[0]?.() === true) worker.callsToStart.shift();
   }
 
   /**
@@ -305,7 +312,13 @@ export class WorkerPool {
       job.calls--;
       // Its task may have ended (it did not wait for the call), or its worker died.
       if (worker.job !== job || worker.closed) return;
-      const ended = (o: SentOutcome): ToWorker => ({ runner: 1, kind: "call-ended", id: job.id, call: message.call, outcome: o });
+      const ended = (o: SentOutcome): ToWorker => ({
+        runner: 1,
+        kind: "call-ended",
+        id: job.id,
+        call: message.call,
+        outcome: o,
+      });
       try {
         worker.child.send(ended(outcome));
       } catch (error) {
