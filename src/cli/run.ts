@@ -104,6 +104,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   // More than one task may run at once (-p, or a `parallel: true` task's deps, with -j above
   // 1); -p -j1 runs one task at a time, as a serial run does.
   const concurrent = config.jobs > 1 && (core.parallel || together);
+  // Several commands at once cannot share the terminal's input.
+  const inheritStdin = !concurrent && world.stdinInheritable;
   // Task code stuck in a synchronous loop blocks the event loop, and with it every timer and
   // signal handler: a watchdog outside the main thread takes over then (watchdog.ts).
   const deadlines = new Deadlines((earliest) => watchdog?.setDeadline(earliest));
@@ -161,8 +163,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           warnOnly: core.warnOnly,
           killGraceMs: config.killGrace,
           captureLimit: config.captureLimit,
-          // Several commands at once cannot share the terminal's input.
-          inheritStdin: !concurrent && world.stdinInheritable,
+          inheritStdin,
           concurrent,
           terminalSize: world.terminalSize,
         },
@@ -187,12 +188,15 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         isolation: {
           all: core.isolate,
           file: collection.file,
+          task: (name) => collection.tasks.find((task) => task.name === name),
           pool: () =>
             (pool ??= runPool(
               core.parallel ? config.jobs : 1,
               dirname(world.runner.entries.cjs["runner-ts"] ?? ""),
               env,
               cwd,
+              // An isolated task's commands read runner's stdin where an in-process task's would.
+              inheritStdin ? "inherit" : "ignore",
             )),
         },
       });

@@ -8,7 +8,7 @@ import { isCommandError } from "../context/command-error.ts";
 import { createContext, type CommandRecord, type ContextSettings, type TaskOutput } from "../context/context.ts";
 import type { Context } from "../api/context.ts";
 import { showValue } from "../common/show-value.ts";
-import type { Task } from "../loader/collection.ts";
+import { notATaskError, type Task } from "../loader/collection.ts";
 import { checkGivenOptions } from "../loader/dep-options.ts";
 import type { OptionValue } from "../loader/option-declarations.ts";
 import { finishOptions } from "../plan/option-values.ts";
@@ -35,6 +35,8 @@ export interface Isolation {
   readonly pool: () => WorkerPool;
   /** The tasks file, which each worker loads. */
   readonly file: string;
+  /** The task of this name, for a `ctx.call` from an isolated task (a worker names what it calls). */
+  readonly task: (name: string) => Task | undefined;
 }
 
 /** What every task's context shares; the attempt adds the per-task parts. */
@@ -155,11 +157,10 @@ async function runOnce(
   const grace = new AbortController();
   const running = new Set<Promise<unknown>>();
   const deferred = new Deferred();
-  const call = (source: unknown, values: unknown): Promise<unknown> => {
-    const calling = callTask(step, source, values, options, callWatch(watch, controller.signal));
-    running.add(calling);
-    return calling.finally(() => running.delete(calling));
-  };
+  // ctx.call, from this task's code here or in its worker: counted in `running`, so that a
+  // stop of this task waits for the called task to stop too.
+  const call = (callee: () => Task, values: unknown): Promise<unknown> =>
+    track(running, callTask(step, callee, values, options, callWatch(watch, controller.signal)));
   const ctx: Context = createContext({
     ...options.settings,
     name: step.task.name,
@@ -179,7 +180,7 @@ async function runOnce(
     running,
     commandSignal: () => (controller.signal.aborted ? grace.signal : controller.signal),
     defer: (fn) => deferred.add(fn),
-    call,
+    call: (source, values) => call(() => calledTask(source, options), values),
   });
   const isolated = isIsolated(step, options);
   // 0 means no limit, so `--timeout 0` lifts a task's own limit.
@@ -227,7 +228,7 @@ async function runOnce(
         isolated
           ? // Running as its commands are: a stop waits (up to the grace period) for the worker
             // to stop the task's commands itself, as it alone may know of one just started.
-            track(running, runIsolated(step, options, controller.signal, output, commands))
+            track(running, runIsolated(step, options, { signal: controller.signal, output, commands, call }))
           : options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)),
       )
       .then(
@@ -314,15 +315,12 @@ type Ending = TaskStatus | WatchEvent | "expired" | Exited;
  */
 async function callTask(
   caller: Step,
-  source: unknown,
+  callee: () => Task,
   values: unknown,
   options: AttemptOptions,
   watch: RunWatch,
 ): Promise<unknown> {
-  const task = options.taskOf(source);
-  if (task === undefined) {
-    throw new TypeError(`ctx.call: expected a task made by task() or a function, not ${showValue(source)}`);
-  }
+  const task = callee();
   if (task.group) throw new TypeError(`ctx.call: "${task.name}" is a group task with no run; list it in deps instead`);
   const given =
     values === undefined
@@ -348,6 +346,20 @@ async function callTask(
   if (returned.error !== undefined) throw returned.error;
   const why = run.status.kind === "failed" || run.status.kind === "timed-out" ? `: ${run.status.message}` : "";
   throw new CalledTaskError(`Task "${task.name}" (run by ctx.call) did not pass${why}`, run.status);
+}
+
+/** The task `source`, given to ctx.call in runner's process, stands for. */
+function calledTask(source: unknown, options: AttemptOptions): Task {
+  const task = options.taskOf(source);
+  if (task === undefined) throw notATaskError(source);
+  return task;
+}
+
+/** The task an isolated task's worker named in its ctx.call (the worker loaded the same tasks file). */
+function namedTask(name: string, options: AttemptOptions): Task {
+  const task = options.isolation?.task(name);
+  if (task === undefined) throw new Error(`ctx.call: runner found no task "${name}" in its tasks file`);
+  return task;
 }
 
 /** A task ctx.call ran did not pass, with no error of its own to pass on (it timed out, or was cancelled). */
@@ -431,9 +443,8 @@ function escapedStatus(
 export function statusOfError(error: unknown, locate: AttemptOptions["locate"] = () => undefined): TaskStatus {
   try {
     // A task run by ctx.call that timed out: its caller ends as it did.
-    if (error instanceof CalledTaskError && error.status.kind === "timed-out") {
-      return { kind: "timed-out", afterMs: error.status.afterMs, message: error.message };
-    }
+    const called = calledTimeOut(error);
+    if (called !== undefined) return { kind: "timed-out", afterMs: called.afterMs, message: called.message };
     if (isCommandError(error)) {
       const message = messageOf(error);
       if (error.result.timedOut) return { kind: "timed-out", afterMs: error.result.durationMs, message };
@@ -457,6 +468,18 @@ export function statusOfError(error: unknown, locate: AttemptOptions["locate"] =
   }
 }
 
+/**
+ * The time-out of a task ctx.call ran, when `error` is the CalledTaskError that says so: the
+ * one thrown here, or one that came back from an isolated caller that let it go (an Error
+ * named so, its `status` an own property, the class lost on the way).
+ */
+function calledTimeOut(error: unknown): { readonly afterMs: number; readonly message: string } | undefined {
+  if (!(error instanceof Error) || error.name !== "CalledTaskError") return undefined;
+  const status = (error as { status?: Partial<Extract<TaskStatus, { kind: "timed-out" }>> }).status;
+  if (status?.kind !== "timed-out" || typeof status.afterMs !== "number") return undefined;
+  return { afterMs: status.afterMs, message: error.message };
+}
+
 /** `where` and `stack` where there are some: never a reason for the task's result to be lost. */
 function siteOf(error: unknown, locate: AttemptOptions["locate"]): { where?: string; stack?: string } {
   try {
@@ -478,10 +501,15 @@ function track<T>(running: Set<Promise<unknown>>, work: Promise<T>): Promise<T> 
 async function runIsolated(
   step: Step,
   options: AttemptOptions,
-  signal: AbortSignal,
-  output: TaskOutput,
-  commands: CommandRecord[],
+  attempt: {
+    readonly signal: AbortSignal;
+    readonly output: TaskOutput;
+    readonly commands: CommandRecord[];
+    /** ctx.call, for the task the worker named. */
+    readonly call: (callee: () => Task, values: unknown) => Promise<unknown>;
+  },
 ): Promise<unknown> {
+  const { signal, output, commands } = attempt;
   const isolation = options.isolation;
   if (isolation === undefined) throw new Error("no pool");
   const { settings } = options;
@@ -504,6 +532,7 @@ async function runIsolated(
         warnOnly: settings.warnOnly,
         killGraceMs: settings.killGraceMs,
         captureLimit: settings.captureLimit,
+        inheritStdin: settings.inheritStdin,
         concurrent: settings.concurrent,
       },
     },
@@ -519,6 +548,7 @@ async function runIsolated(
       // Registered with the run's groups, which check a group is certainly its command's before signalling it.
       group: (pgid) => groups.add(pgid),
       killGroup: (pgid) => void groups.signal(pgid, "SIGKILL"),
+      call: (name, values) => attempt.call(() => namedTask(name, options), values),
     },
   );
   switch (end.kind) {

@@ -90,6 +90,11 @@ function normalizeWord(word: string): string {
   return word.split(".").map(segment).join(".");
 }
 
+/** What `ctx.call` throws when given something that is not a task (in runner's process and in a pool worker alike). */
+export function notATaskError(source: unknown): TypeError {
+  return new TypeError(`ctx.call: expected a task made by task() or a function, not ${showValue(source)}`);
+}
+
 /** A leading `_` on the task's name or on any namespace above it keeps it out of lists. */
 function isPrivateName(name: string): boolean {
   return name.split(".").some((part) => part.startsWith("_"));

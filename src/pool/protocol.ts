@@ -18,6 +18,7 @@ export type WorkerSettings = Pick<
   | "warnOnly"
   | "killGraceMs"
   | "captureLimit"
+  | "inheritStdin"
   | "concurrent"
 > & { readonly config: Readonly<Record<string, unknown>> };
 
@@ -31,16 +32,39 @@ export interface RunRequest {
   readonly settings: WorkerSettings;
 }
 
+/** How a task ended, as it travels: what its code returned, or what it threw. */
+export type SentOutcome =
+  { readonly kind: "returned"; readonly value: unknown } | { readonly kind: "threw"; readonly error: SerializedError };
+
 export type ToWorker =
   | ({ readonly runner: 1; readonly kind: "run"; readonly id: number } & RunRequest)
   /** Stop the task's commands (ctx.signal aborts with `reason`). */
-  | { readonly runner: 1; readonly kind: "cancel"; readonly id: number; readonly reason: string };
+  | { readonly runner: 1; readonly kind: "cancel"; readonly id: number; readonly reason: string }
+  /** The task that task `id`'s ctx.call number `call` ran has ended so. */
+  | {
+      readonly runner: 1;
+      readonly kind: "call-ended";
+      readonly id: number;
+      readonly call: number;
+      readonly outcome: SentOutcome;
+    };
 
 export type FromWorker =
   | { readonly runner: 1; readonly kind: "command-started"; readonly id: number; readonly command: string }
   | { readonly runner: 1; readonly kind: "command-ended"; readonly id: number; readonly record: CommandRecord }
   /** A command's process group, its leader just spawned (runner may have to kill it). */
   | { readonly runner: 1; readonly kind: "group"; readonly id: number; readonly pgid: number }
+  /** Task `id`'s code called ctx.call (its number `call` in this worker) of the task named `task`. */
+  | {
+      readonly runner: 1;
+      readonly kind: "call";
+      readonly id: number;
+      readonly call: number;
+      readonly task: string;
+      readonly values: unknown;
+      /** Bytes written to stdout and stderr so far: the called task starts once runner has read them (their order kept). */
+      readonly written: { readonly stdout: number; readonly stderr: number };
+    }
   | {
       readonly runner: 1;
       readonly kind: "done";

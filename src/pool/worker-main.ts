@@ -11,6 +11,7 @@ import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { Clock, World } from "../world/world.ts";
 import { serializeError } from "./errors.ts";
 import { isToWorker, type FromWorker, type ToWorker } from "./protocol.ts";
+import { workerCalls } from "./worker-calls.ts";
 
 type WorkerWorld = LoaderWorld & Pick<World, "kill" | "onExit"> & { readonly clock: Clock };
 
@@ -114,6 +115,11 @@ export function workerMain(world: WorkerWorld): void {
     ended: (pgid) => orphaning.ended(pgid),
   });
   const collections = new Map<string, Promise<Collection>>();
+  // Sent as they are: a value structured clone cannot copy throws here, for the caller.
+  const calls = workerCalls(
+    (message) => process.send?.(message),
+    () => ({ ...written }),
+  );
   const startCwd = process.cwd();
   const startEnv = { ...process.env };
 
@@ -151,13 +157,13 @@ export function workerMain(world: WorkerWorld): void {
     };
     let outcome: Extract<FromWorker, { kind: "done" }>["outcome"];
     try {
-      const task = (await collection(message.file)).tasks.find((t) => t.name === message.task);
+      const loaded = await collection(message.file);
+      const task = loaded.tasks.find((t) => t.name === message.task);
       if (task === undefined)
         throw new Error(`runner's pool worker found no task "${message.task}" in ${message.file}`);
       const ctx = createContext({
         ...settings,
         config: settings.config as never,
-        inheritStdin: false,
         terminalSize: () => undefined,
         name: message.task,
         options: message.options,
@@ -173,7 +179,7 @@ export function workerMain(world: WorkerWorld): void {
         running,
         commandSignal: () => controller.signal,
         defer: (fn) => deferred.push(fn),
-        call: () => Promise.reject(new Error("ctx.call is not supported in an isolated task yet")),
+        call: (source, values) => calls.call(id, loaded, source, values),
       });
       try {
         outcome = { kind: "returned", value: await task.run(ctx, message.options) };
@@ -197,6 +203,7 @@ export function workerMain(world: WorkerWorld): void {
       outcome = { kind: "threw", error: serializeError(new Error(`set process.exitCode to ${leftCode}`)) };
     }
     current = undefined;
+    calls.forget(id);
     const done = (o: typeof outcome): FromWorker => ({
       runner: 1,
       kind: "done",
@@ -216,6 +223,7 @@ export function workerMain(world: WorkerWorld): void {
   process.on("message", (message: unknown) => {
     if (!isToWorker(message)) return;
     if (message.kind === "run") void run(message);
+    else if (message.kind === "call-ended") calls.ended(message);
     else if (current?.id === message.id) current.controller.abort(message.reason);
   });
 }

@@ -4,8 +4,8 @@
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { CommandRecord, TaskOutput } from "../context/context.ts";
-import { deserializeError } from "./errors.ts";
-import { isFromWorker, type FromWorker, type RunRequest, type ToWorker } from "./protocol.ts";
+import { deserializeError, serializeError } from "./errors.ts";
+import { isFromWorker, type FromWorker, type RunRequest, type SentOutcome, type ToWorker } from "./protocol.ts";
 
 /** How an isolated task's code ended. */
 export type IsolatedEnd =
@@ -27,6 +27,8 @@ export interface IsolatedHooks {
   readonly killGroup: (pgid: number) => void;
   /** A command group the worker reported. */
   readonly group: (pgid: number) => void;
+  /** ctx.call in the task's code, of the task of that name: resolves to what it returned, rejects with what it threw. */
+  readonly call: (task: string, values: unknown) => Promise<unknown>;
 }
 
 export interface PoolOptions {
@@ -37,6 +39,8 @@ export interface PoolOptions {
   readonly execArgv: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** The workers' stdin: runner's own where commands may read it (as in-process: a serial run), else none. */
+  readonly stdin: "inherit" | "ignore";
 }
 
 interface Job {
@@ -46,6 +50,8 @@ interface Job {
   readonly groups: Set<number>;
   crash?: { readonly error: unknown; readonly how: string };
   killed?: boolean;
+  /** Its ctx.calls not yet answered: while there are some, its worker lends its place (see busy). */
+  calls: number;
 }
 
 interface Worker {
@@ -54,11 +60,19 @@ interface Worker {
   job: Job | undefined;
   /** A `done` waiting for the output it counts. */
   pending: Extract<FromWorker, { kind: "done" }> | undefined;
+  /** ctx.calls waiting for the output printed before them. */
+  callsToStart: (() => boolean)[];
   closed: boolean;
 }
 
 /** The run's pool: workers are runner's own boot script (dist/boot.cjs) under the same Node. */
-export function runPool(max: number, dist: string, env: PoolOptions["env"], cwd: string): WorkerPool {
+export function runPool(
+  max: number,
+  dist: string,
+  env: PoolOptions["env"],
+  cwd: string,
+  stdin: PoolOptions["stdin"],
+): WorkerPool {
   return new WorkerPool({
     max,
     script: join(dist, "boot.cjs"),
@@ -66,6 +80,7 @@ export function runPool(max: number, dist: string, env: PoolOptions["env"], cwd:
     execArgv: process.execArgv,
     env,
     cwd,
+    stdin,
   });
 }
 
@@ -97,7 +112,7 @@ export class WorkerPool {
     return new Promise((resolve) => {
       const start = (): void => {
         const worker = this.idle.pop() ?? this.spawn();
-        const job: Job = { id: this.nextId++, hooks, resolve, groups: new Set() };
+        const job: Job = { id: this.nextId++, hooks, resolve, groups: new Set(), calls: 0 };
         worker.job = job;
         const message: ToWorker = { runner: 1, kind: "run", id: job.id, ...request };
         worker.child.send(message);
@@ -117,7 +132,7 @@ export class WorkerPool {
         if (hooks.signal.aborted) stop();
         else hooks.signal.addEventListener("abort", stop, { once: true });
       };
-      if (this.all.size - this.idle.length < this.options.max) start();
+      if (this.busy() < this.options.max) start();
       else this.queue.push(start);
     });
   }
@@ -161,10 +176,17 @@ export class WorkerPool {
       execPath: this.options.execPath,
       execArgv: this.options.execArgv.filter((arg) => !INSPECT.test(arg)),
       serialization: "advanced",
-      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      stdio: [this.options.stdin, "pipe", "pipe", "ipc"],
       detached: true,
     });
-    const worker: Worker = { child, read: { stdout: 0, stderr: 0 }, job: undefined, pending: undefined, closed: false };
+    const worker: Worker = {
+      child,
+      read: { stdout: 0, stderr: 0 },
+      job: undefined,
+      pending: undefined,
+      callsToStart: [],
+      closed: false,
+    };
     this.all.add(worker);
     for (const name of ["stdout", "stderr"] as const) {
       const stream = child[name];
@@ -175,6 +197,7 @@ export class WorkerPool {
           stream.pause();
           void wait.then(() => stream.resume());
         }
+        this.callIfRead(worker);
         this.finishIfRead(worker);
       });
     }
@@ -199,6 +222,12 @@ export class WorkerPool {
           break;
         case "crash":
           job.crash = { error: deserializeError(message.error), how: message.how };
+          break;
+        case "call":
+          job.calls++;
+          this.next();
+          worker.callsToStart.push(() => this.call(worker, job, message));
+          this.callIfRead(worker);
           break;
         default:
           message satisfies never;
@@ -245,7 +274,63 @@ export class WorkerPool {
   }
 
   private next(): void {
-    if (this.all.size - this.idle.length >= this.options.max) return;
+    if (this.busy() >= this.options.max) return;
     this.queue.shift()?.();
+  }
+
+  /**
+   * Workers that count towards `max`: those with a task, except one whose task waits for
+   * a ctx.call. That one lends its place, so that the called task can run (in a worker of
+   * its own when it is isolated too) even at -j1, where it would otherwise wait for ever
+   * for the worker its caller holds.
+   */
+  private busy(): number {
+    let busy = this.all.size - this.idle.length;
+    for (const worker of this.all) if (worker.job !== undefined && worker.job.calls > 0) busy--;
+    return busy;
+  }
+
+  /** Starts the calls whose output before them has been read (as a `done` waits for its output). */
+  private callIfRead(worker: Worker): void {
+    while (worker.callsToStart[0]?.() === true) worker.callsToStart.shift();
+  }
+
+  /**
+   * Runs the task a worker's ctx.call named, once what the task printed before the call has
+   * been read (so it comes before the called task's header), and answers the worker with how
+   * it ended. False while that output is still to come.
+   */
+  private call(worker: Worker, job: Job, message: Extract<FromWorker, { kind: "call" }>): boolean {
+    const { written } = message;
+    if (worker.job !== job || worker.closed) {
+      // Its worker died before the call could start: nobody is left to answer.
+      job.calls--;
+      return true;
+    }
+    if (worker.read.stdout < written.stdout || worker.read.stderr < written.stderr) return false;
+    const answer = (outcome: SentOutcome): void => {
+      job.calls--;
+      // Its task may have ended (it did not wait for the call), or its worker died.
+      if (worker.job !== job || worker.closed) return;
+      const ended = (o: SentOutcome): ToWorker => ({
+        runner: 1,
+        kind: "call-ended",
+        id: job.id,
+        call: message.call,
+        outcome: o,
+      });
+      try {
+        worker.child.send(ended(outcome));
+      } catch (error) {
+        // A value structured clone cannot copy (a function, a class instance with one).
+        const why = `the value "${message.task}" returned cannot be sent to the isolated task that called it (${error instanceof Error ? error.message : String(error)})`;
+        worker.child.send(ended({ kind: "threw", error: serializeError(new TypeError(`ctx.call: ${why}`)) }));
+      }
+    };
+    job.hooks.call(message.task, message.values).then(
+      (value: unknown) => answer({ kind: "returned", value }),
+      (error: unknown) => answer({ kind: "threw", error: serializeError(error) }),
+    );
+    return true;
   }
 }
