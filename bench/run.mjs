@@ -23,6 +23,7 @@ const root = dirname(benchDir);
 const fixtures = join(benchDir, "fixtures");
 const basic = join(fixtures, "basic");
 const load = join(fixtures, "load");
+const isolate = join(fixtures, "isolate");
 const commands = JSON.parse(readFileSync(join(load, "commands.json"), "utf8"));
 
 // ---------------------------------------------------------------- options
@@ -143,8 +144,9 @@ const quote = (s) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\
  * One row: time `args` (after the tool's own argv) with hyperfine, in `cwd`.
  * Returns { label, kind, median, runs, status, note }.
  */
-function measure({ label, tool, args, cwd, kind = "peer", speed = "load", skip, extraEnv }) {
+function measure({ label, tool, args, cwd, kind = "peer", speed = "load", skip, extraEnv, ideal }) {
   const row = { label, kind, tool };
+  if (ideal !== undefined) return { ...row, status: "ok", median: ideal, runs: "—" };
   const t = tools[tool];
   if (t.missing) return { ...row, status: "missing", note: t.missing };
   if (skip) return { ...row, status: "skipped", note: skip };
@@ -211,6 +213,7 @@ function fmt(s) {
 // ------------------------------------------------------------- scenarios
 const trueNames = Array.from({ length: 200 }, (_, i) => `t${i + 1}`);
 const sleepNames = Array.from({ length: 8 }, (_, i) => `s${i + 1}`);
+const burnNames = Array.from({ length: 4 }, (_, i) => `b${i + 1}`);
 const nodeFloor = { label: "node -e 0", tool: "node", args: ["-e", "0"], kind: "floor", speed: "startup" };
 const spawnLoop = (n, j, c) => ({
   label: `bare spawn loop (node, ${n} × \`${c}\`, ${j} at a time)`,
@@ -345,6 +348,65 @@ const scenarios = [
       { label: "runner -p --output prefixed huge", args: ["-p", "--output", "prefixed", "huge"] },
     ],
   },
+  {
+    id: 8,
+    title: "4 isolated tasks each burning 1 s of CPU in JavaScript, 2 at a time",
+    cwd: isolate,
+    ratio: "ideal",
+    target: {
+      text: "runner --isolate ≤ 1.15 × the ideal 2 s",
+      row: "runner -p -j2 --isolate b1 … b4",
+      absolute: 2 * 1.15,
+    },
+    rows: [
+      { label: "ideal (4 × 1 s of CPU on 2 CPUs)", kind: "ideal", ideal: 2 },
+      {
+        label: "runner -p -j2 --isolate b1 … b4",
+        tool: "runner",
+        args: ["-p", "-j2", "--isolate", ...burnNames],
+        kind: "runner",
+      },
+      {
+        label: "runner -p -j2 b1 … b4 (in-process)",
+        tool: "runner",
+        args: ["-p", "-j2", ...burnNames],
+        kind: "runner",
+        speed: "slow",
+      },
+      {
+        label: "fork pool (node, 4 jobs, 2 workers)",
+        tool: "node",
+        args: [join(benchDir, "fork-burn.mjs"), "4", "2", "1000"],
+      },
+    ],
+  },
+  {
+    id: 9,
+    title: "200 isolated tasks each running `true`, 2 at a time",
+    cwd: isolate,
+    ratio: "row",
+    ratioRow: "runner -p -j2 t1 … t200 (in-process)",
+    target: {
+      text: "runner --isolate ≤ 1.3 × the same run in-process",
+      row: "runner -p -j2 --isolate t1 … t200",
+      vs: "runner -p -j2 t1 … t200 (in-process)",
+      factor: 1.3,
+    },
+    rows: [
+      {
+        label: "runner -p -j2 --isolate t1 … t200",
+        tool: "runner",
+        args: ["-p", "-j2", "--isolate", ...trueNames],
+        kind: "runner",
+      },
+      {
+        label: "runner -p -j2 t1 … t200 (in-process)",
+        tool: "runner",
+        args: ["-p", "-j2", ...trueNames],
+        kind: "runner",
+      },
+    ],
+  },
 ];
 
 // ------------------------------------------------------------------ run
@@ -401,6 +463,12 @@ function table(sc, rows) {
   if (sc.ratio === "floor") {
     ref = ok.find((r) => r.label === "node -e 0")?.median;
     refName = "× node -e 0";
+  } else if (sc.ratio === "ideal") {
+    ref = ok.find((r) => r.kind === "ideal")?.median;
+    refName = "× ideal";
+  } else if (sc.ratio === "row") {
+    ref = ok.find((r) => r.label === sc.ratioRow)?.median;
+    refName = "× in-process";
   } else if (sc.ratio === "peer") {
     const peers = ok.filter((r) => r.kind === "peer");
     ref = peers.length ? Math.min(...peers.map((r) => r.median)) : undefined;
@@ -453,8 +521,10 @@ const intro = [
   "# Benchmark results",
   "",
   "Written by `bench/run.mjs` (`npm run bench`; see the top of that file for its options).",
-  "Ratios are against `node -e 0` for the start-up scenarios (1–3) and against the fastest",
-  "peer for the throughput ones (4–6); the SPEC §9 targets are checked under each table.",
+  "Ratios are against `node -e 0` for the start-up scenarios (1–3), against the fastest",
+  "peer for the throughput ones (4–6), against the ideal 2 s for the CPU burn (8) and",
+  "against the same run in-process for 200 isolated tasks (9); the SPEC §9 targets are",
+  "checked under each table.",
   "What each missed target costs, and why, is in bench/README.md.",
   "",
 ].join("\n");

@@ -46,8 +46,11 @@ export class ProcessGroups {
   add(pgid: number): void {
     this.live.add(pgid);
     const leaderStart = startTime(pgid);
-    // A leader gone before it could be looked at (an instant exit): its members, if any, prove it.
-    const members = leaderStart === undefined && HAS_PROC ? membersOf(pgid) : undefined;
+    // A leader gone before it could be looked at (an instant exit, or a group a pool worker
+    // reported after reaping its leader): its members, if any, prove it. An empty group is
+    // told by one system call, without reading all of /proc.
+    const members =
+      leaderStart === undefined && HAS_PROC ? (this.world.kill(-pgid, 0) ? membersOf(pgid) : new Map()) : undefined;
     this.proofs.set(pgid, { leaderStart, members });
   }
 
