@@ -26,6 +26,7 @@ import { messageOf } from "../common/error-text.ts";
 import { unreachable } from "../common/unreachable.ts";
 import { longTimer, type LongTimer } from "../common/long-timer.ts";
 import type { IsolatedEnd, WorkerPool } from "../pool/worker-pool.ts";
+import { addUsage, NO_USAGE, sumUsage, type Usage } from "../child/usage.ts";
 
 /** Where isolated tasks run (SPEC §7). */
 export interface Isolation {
@@ -120,11 +121,15 @@ async function runTask(
   const output = keptOutput(step, options.emit);
   const startedAt = clock.epochMs();
   const started = clock.now();
+  // An isolated task's figures come from its worker, one `done` per attempt; undefined once an attempt's never came.
+  let isolatedUsage: Usage | undefined = NO_USAGE;
   for (let attempt = 0; ; attempt++) {
     const attemptStarted = clock.now();
     const returned: Returned = {};
-    const status = await runOnce(step, options, commands, output, watch, returned);
+    let told: Usage | undefined;
+    const status = await runOnce(step, options, commands, output, watch, returned, (usage) => (told = usage));
     attempts.push({ status, durationMs: clock.now() - attemptStarted });
+    isolatedUsage = isolatedUsage === undefined || told === undefined ? undefined : addUsage(isolatedUsage, told);
     const last = status.kind === "passed" || status.kind === "cancelled" || attempt >= retries || watch.stopped();
     void options.emit({
       kind: "attempt-ended",
@@ -134,8 +139,25 @@ async function runTask(
     });
     if (last) {
       const durationMs = clock.now() - started;
-      const run: TaskRun = { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() };
-      const result = status.kind === "passed" && isIsolated(step, options) ? jsonOf(returned.value) : undefined;
+      const isolated = isIsolated(step, options);
+      // Measured runs only; a task in runner's own process counts its commands.
+      const usage =
+        options.commandRun.meter === undefined
+          ? undefined
+          : isolated
+            ? isolatedUsage
+            : sumUsage(commands.map((command) => command.usage));
+      const run: TaskRun = {
+        step,
+        status,
+        startedAt,
+        durationMs,
+        attempts,
+        commands,
+        outputTail: output.tail(),
+        ...(usage === undefined ? {} : { usage }),
+      };
+      const result = status.kind === "passed" && isolated ? jsonOf(returned.value) : undefined;
       return { run: result === undefined ? run : { ...run, result }, returned };
     }
   }
@@ -148,6 +170,7 @@ async function runOnce(
   output: TaskOutput,
   watch: RunWatch,
   returned: Returned,
+  used: (usage: Usage | undefined) => void,
 ): Promise<TaskStatus> {
   const controller = new AbortController();
   // Commands started once the task is being stopped (a `finally` block's, a deferred
@@ -227,7 +250,7 @@ async function runOnce(
         isolated
           ? // Running as its commands are: a stop waits (up to the grace period) for the worker
             // to stop the task's commands itself, as it alone may know of one just started.
-            track(running, runIsolated(step, options, controller.signal, output, commands))
+            track(running, runIsolated(step, options, controller.signal, output, commands, used))
           : options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)),
       )
       .then(
@@ -481,6 +504,7 @@ async function runIsolated(
   signal: AbortSignal,
   output: TaskOutput,
   commands: CommandRecord[],
+  used: (usage: Usage | undefined) => void,
 ): Promise<unknown> {
   const isolation = options.isolation;
   if (isolation === undefined) throw new Error("no pool");
@@ -506,6 +530,7 @@ async function runIsolated(
         captureLimit: settings.captureLimit,
         concurrent: settings.concurrent,
       },
+      measure: options.commandRun.meter !== undefined,
     },
     {
       output,
@@ -521,6 +546,7 @@ async function runIsolated(
       killGroup: (pgid) => void groups.signal(pgid, "SIGKILL"),
     },
   );
+  used(end.kind === "returned" || end.kind === "threw" ? end.usage : undefined);
   switch (end.kind) {
     case "returned":
       return end.value;

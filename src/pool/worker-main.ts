@@ -11,6 +11,7 @@ import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { Clock, World } from "../world/world.ts";
 import { serializeError } from "./errors.ts";
 import { isToWorker, type FromWorker, type ToWorker } from "./protocol.ts";
+import { WorkerUsage, type TaskMeasure } from "./task-usage.ts";
 
 type WorkerWorld = LoaderWorld & Pick<World, "kill" | "onExit"> & { readonly clock: Clock };
 
@@ -116,6 +117,7 @@ export function workerMain(world: WorkerWorld): void {
   const collections = new Map<string, Promise<Collection>>();
   const startCwd = process.cwd();
   const startEnv = { ...process.env };
+  let usage: WorkerUsage | undefined;
 
   const collection = (file: string): Promise<Collection> => {
     let loaded = collections.get(file);
@@ -150,10 +152,14 @@ export function workerMain(world: WorkerWorld): void {
       return undefined;
     };
     let outcome: Extract<FromWorker, { kind: "done" }>["outcome"];
+    const measure = message.measure ? (usage ??= new WorkerUsage(() => process.resourceUsage())) : undefined;
+    let measuring: TaskMeasure | undefined;
     try {
       const task = (await collection(message.file)).tasks.find((t) => t.name === message.task);
       if (task === undefined)
         throw new Error(`runner's pool worker found no task "${message.task}" in ${message.file}`);
+      // From here: loading the tasks file is the worker's, not the task's.
+      measuring = measure?.start();
       const ctx = createContext({
         ...settings,
         config: settings.config as never,
@@ -165,10 +171,13 @@ export function workerMain(world: WorkerWorld): void {
         rest: message.rest,
         signal: controller.signal,
         output: { stdout: out("stdout"), stderr: out("stderr") },
-        run: { groups, clock: world.clock },
+        run: { groups, clock: world.clock, meter: measure?.commands },
         commands: {
           started: (command) => send({ runner: 1, kind: "command-started", id, command }),
-          ended: (record) => send({ runner: 1, kind: "command-ended", id, record }),
+          ended: (record) => {
+            measuring?.command(record.usage);
+            send({ runner: 1, kind: "command-ended", id, record });
+          },
         },
         running,
         commandSignal: () => controller.signal,
@@ -197,12 +206,14 @@ export function workerMain(world: WorkerWorld): void {
       outcome = { kind: "threw", error: serializeError(new Error(`set process.exitCode to ${leftCode}`)) };
     }
     current = undefined;
+    const used = measuring?.end();
     const done = (o: typeof outcome): FromWorker => ({
       runner: 1,
       kind: "done",
       id,
       outcome: o,
       written: { ...written },
+      ...(used === undefined ? {} : { usage: used }),
     });
     try {
       process.send?.(done(outcome));
