@@ -81,9 +81,9 @@ export function resetPeak(): boolean {
   }
 }
 
-/** One look at a command's tree: the memory its processes hold now, the highest mark of one, their CPU so far. */
-function sampleTree(leader: number): { rss: number; hwm: number; cpuTicks: number } {
-  const sample = { rss: 0, hwm: 0, cpuTicks: 0 };
+/** One look at a command's tree: the memory its processes hold now, the highest mark of one, their CPU so far (ticks). */
+function sampleTree(leader: number): { rss: number; hwm: number; cpu: Cpu } {
+  const sample = { rss: 0, hwm: 0, cpu: { user: 0, system: 0 } };
   const pending = [leader];
   const seen = new Set<number>();
   for (let pid = pending.pop(); pid !== undefined && seen.size < TREE_LIMIT; pid = pending.pop()) {
@@ -94,9 +94,12 @@ function sampleTree(leader: number): { rss: number; hwm: number; cpuTicks: numbe
       sample.rss += memory.rss;
       sample.hwm = Math.max(sample.hwm, memory.hwm);
     }
-    const fields = statFields(pid);
     // utime, stime, cutime, cstime: its own CPU and its reaped children's.
-    if (fields !== undefined) for (let at = 11; at <= 14; at++) sample.cpuTicks += Number(fields[at]) || 0;
+    const fields = statFields(pid);
+    if (fields !== undefined) {
+      sample.cpu.user += (Number(fields[11]) || 0) + (Number(fields[13]) || 0);
+      sample.cpu.system += (Number(fields[12]) || 0) + (Number(fields[14]) || 0);
+    }
     try {
       const children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8");
       for (const child of children.split(" ")) if (child !== "" && child !== "\n") pending.push(Number(child));
@@ -127,7 +130,8 @@ export interface Measured {
 
 interface Watched {
   readonly pid: number;
-  cpuTicks: number;
+  /** The most its tree had used at a sample, in ticks. */
+  cpu: Cpu;
   peak: number;
   readonly resolve: (usage: Usage) => void;
 }
@@ -147,7 +151,7 @@ export class CommandMeter {
     if (this.running.size === 0 && this.batch === undefined) this.baseline = reapedCpu();
     let resolve: (usage: Usage) => void = () => {};
     const usage = new Promise<Usage>((settle) => (resolve = settle));
-    const watched: Watched = { pid, cpuTicks: 0, peak: 0, resolve };
+    const watched: Watched = { pid, cpu: { user: 0, system: 0 }, peak: 0, resolve };
     this.running.add(watched);
     if (this.timer === undefined) {
       // Unref'd: it must not keep a process alive, nor hide an empty event loop.
@@ -161,7 +165,10 @@ export class CommandMeter {
     for (const watched of this.running) {
       const sample = sampleTree(watched.pid);
       watched.peak = Math.max(watched.peak, sample.rss, sample.hwm);
-      watched.cpuTicks = Math.max(watched.cpuTicks, sample.cpuTicks);
+      watched.cpu = {
+        user: Math.max(watched.cpu.user, sample.cpu.user),
+        system: Math.max(watched.cpu.system, sample.cpu.system),
+      };
     }
   }
 
@@ -189,11 +196,18 @@ export class CommandMeter {
     if (batch === undefined) return;
     const shares = splitCpu(
       batch.grew,
-      batch.members.map((member) => member.cpuTicks),
+      batch.members.map((member) => member.cpu.user + member.cpu.system),
     );
     batch.members.forEach((member, at) => {
+      // Never less than its last sample: a stopped command's processes die with their parent,
+      // and those whose parent died first are reaped by init, not here.
       const share = shares[at] ?? { user: 0, system: 0 };
-      member.resolve({ userCpuMs: share.user, systemCpuMs: share.system, peakRssBytes: member.peak });
+      const sampled = cpuMsBetween({ user: 0, system: 0 }, member.cpu);
+      member.resolve({
+        userCpuMs: Math.max(share.user, sampled.user),
+        systemCpuMs: Math.max(share.system, sampled.system),
+        peakRssBytes: member.peak,
+      });
     });
   }
 }
