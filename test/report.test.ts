@@ -63,12 +63,24 @@ function readReport(path: string): unknown {
           expect(inner).toMatch(ISO);
           return [key, "<iso>"];
         }
+        // Resource figures (stats.test.ts measures them): whole numbers that add up.
+        if (key === "stats" && process.platform === "linux") {
+          const { cpuMs, userCpuMs, systemCpuMs, peakRssBytes } = inner as Record<string, number>;
+          for (const figure of [cpuMs, userCpuMs, systemCpuMs, peakRssBytes]) {
+            expect(Number.isInteger(figure) && (figure ?? -1) >= 0).toBe(true);
+          }
+          expect(cpuMs).toBe((userCpuMs ?? 0) + (systemCpuMs ?? 0));
+          return [key, "<stats>"];
+        }
         return [key, key === "options" ? inner : times(inner)];
       }),
     );
   };
   return times(report);
 }
+
+/** Every task that started, and every command, has resource figures in a report (on Linux). */
+const STATS = process.platform === "linux" ? { stats: "<stats>" } : {};
 
 const VERSION = (JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as { version: string }).version;
 
@@ -85,6 +97,7 @@ function passed(name: string, options: Record<string, unknown>, commands: unknow
     attempts: [{ status: "passed", exitCode: 0, message: null, durationMs: "<ms>" }],
     commands,
     outputTail,
+    ...STATS,
   };
 }
 
@@ -104,6 +117,7 @@ function failed(
     attempts: [{ status: "failed", exitCode: fields.exitCode, message: fields.message, durationMs: "<ms>" }],
     commands: fields.commands,
     outputTail: fields.outputTail,
+    ...STATS,
   };
 }
 
@@ -128,6 +142,7 @@ const cmd = (command: string, exitCode: number | null, signal: string | null = n
   exitCode,
   signal,
   durationMs: "<ms>",
+  ...STATS,
 });
 
 describe("--report", () => {
@@ -202,6 +217,7 @@ describe("--report", () => {
         attempts: [{ status: "timed-out", exitCode: 124, message: "Task timed out after 300 ms", durationMs: "<ms>" }],
         commands: [cmd("sleep 30", null, "SIGTERM")],
         outputTail: "",
+        ...STATS,
       },
       skipped("ok", "an earlier task failed", { word: "hi", times: 1 }),
     ]);
@@ -261,9 +277,16 @@ describe("--report", () => {
         attempts: [{ status: "cancelled", exitCode: null, message: null, durationMs: "<ms>" }],
         // Stopped by runner: no exit code. (Which signal ended it is context.ts's r.signal.)
         commands: [
-          { command: "echo started; sleep 30", exitCode: null, signal: expect.any(String), durationMs: "<ms>" },
+          {
+            command: "echo started; sleep 30",
+            exitCode: null,
+            signal: expect.any(String),
+            durationMs: "<ms>",
+            ...STATS,
+          },
         ],
         outputTail: "started\n",
+        ...STATS,
       },
       skipped("ok", "the run was interrupted", { word: "hi", times: 1 }),
     ]);
@@ -303,7 +326,10 @@ describe("--report", () => {
     const dir = project({ "tasks.ts": TASKS });
     await runInProcess(["-n", "--report", "run.json", "fail3"], { cwd: dir });
     const report = readReport(join(dir, "run.json")) as { tasks: { commands: unknown; status: string }[] };
-    expect(report.tasks[0]).toMatchObject({ status: "passed", commands: [cmd("echo failing; exit 3", 0)] });
+    // A command that was not run has no figures; the task has (zeros).
+    const { stats: _none, ...dry } = cmd("echo failing; exit 3", 0) as Record<string, unknown>;
+    expect(report.tasks[0]).toMatchObject({ status: "passed", commands: [dry], ...STATS });
+    expect(report.tasks[0]?.commands).toEqual([dry]);
   });
 
   it("is not written when nothing runs: --list, --plan, bad input", async () => {

@@ -19,6 +19,7 @@ import type { Responder } from "../api/responder.ts";
 import { respond } from "./responders.ts";
 import { Tail } from "./tail.ts";
 import { longTimer, type LongTimer } from "../common/long-timer.ts";
+import type { CommandMeter, Measured, Usage } from "./usage.ts";
 
 export interface CommandSpec {
   /** How the command is shown (echo, errors, reports). */
@@ -62,12 +63,15 @@ export interface CommandEnd {
   readonly stderr: string;
   readonly all: string;
   readonly durationMs: number;
+  /** What it used, when its run measures commands (--stats, --report) and could. */
+  readonly usage?: Usage;
 }
 
-/** What a command needs of its run: the registry of its groups and the clock. */
+/** What a command needs of its run: the registry of its groups, the clock, and the meter of a measured run. */
 export interface CommandRun {
   readonly groups: ProcessGroups;
   readonly clock: Clock;
+  readonly meter?: CommandMeter | undefined;
 }
 
 let childProcess: typeof import("node:child_process") | undefined;
@@ -119,6 +123,7 @@ class CommandProcess {
   private readonly shell: string | false;
   private readonly bypassedShell: boolean;
   private graceTimer: LongTimer | undefined;
+  private readonly measured: Measured | undefined;
 
   constructor(
     private readonly spec: CommandSpec,
@@ -142,9 +147,13 @@ class CommandProcess {
     if (this.pid !== undefined) {
       const pid = this.pid;
       run.groups.add(pid);
+      const measured = (this.measured = run.meter?.watch(pid));
       // First of the exit listeners: the group's proof must change hands before anything
-      // signals the group after its leader has gone.
-      this.leader.onExit(() => run.groups.leaderExited(pid));
+      // signals the group after its leader has gone; and the reap's CPU is read in its turn.
+      this.leader.onExit(() => {
+        run.groups.leaderExited(pid);
+        measured?.reaped();
+      });
     }
     this.handleIo();
     this.ended = this.finish(this.leader.ended, needsStdin);
@@ -231,12 +240,15 @@ class CommandProcess {
     if (needsStdin) this.leader.stdin?.destroy();
     this.state = { kind: "ended" };
     const outcome = this.outcomeOf(end, stopping);
+    const durationMs = this.run.clock.now() - this.started;
+    const usage = this.measured === undefined ? undefined : await this.measured.usage;
     return {
       outcome,
       stdout: this.stdout.text(),
       stderr: this.stderr.text(),
       all: this.all.text(),
-      durationMs: this.run.clock.now() - this.started,
+      durationMs,
+      ...(usage === undefined ? {} : { usage }),
     };
   }
 

@@ -32,6 +32,8 @@ export interface CoreOptions {
   readonly graph: string | undefined;
   /** --trace <file>: where to write the run as Chrome trace events. */
   readonly trace: string | undefined;
+  /** --stats: each summary line shows the task's CPU time and peak memory. */
+  readonly stats: boolean;
   readonly color: boolean | undefined;
   readonly quiet: boolean;
   readonly verbose: boolean;
@@ -99,6 +101,7 @@ function program(): Command {
       ),
     )
     .option("--trace <file>", "write the run as Chrome trace events (Perfetto, chrome://tracing)")
+    .option("--stats", "show each task's CPU time and peak memory in the summary (Linux)")
     .option("--color", "force colours on")
     .option("--no-color", "force colours off")
     .option("-q, --quiet", "fewer of the runner's own lines")
@@ -172,6 +175,7 @@ export function coreOptionsOf(matches: readonly CoreMatch[]): CoreOptions {
     junit: text("junit"),
     graph: o.graph === true ? GRAPH_FORMATS[0] : text("graph"),
     trace: text("trace"),
+    stats: flag("stats") === true,
     color: flag("color"),
     quiet: flag("quiet") === true,
     verbose: flag("verbose") === true,

@@ -6,6 +6,7 @@ import { dirname, relative } from "node:path";
 import { runPool, type WorkerPool } from "../pool/worker-pool.ts";
 import type { ChalkInstance } from "chalk";
 import { ProcessGroups } from "../child/process-groups.ts";
+import { commandMeter } from "../child/usage.ts";
 import { loadDotenv } from "../config/dotenv.ts";
 import type { RunnerConfig } from "../config/settings.ts";
 import { serialReporter, type DisplaySettings } from "../display/serial.ts";
@@ -73,6 +74,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     quiet: core.quiet,
     verbose: core.verbose,
     taskCount: steps.length,
+    stats: core.stats,
   };
   const github = onGithubActions(world.env);
   const files =
@@ -101,6 +103,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   );
 
   const groups = new ProcessGroups(world);
+  // Only a run that shows or reports them measures what tasks use (reading /proc as commands run).
+  const meter = core.stats || core.report !== undefined ? commandMeter() : undefined;
   // More than one task may run at once (-p, or a `parallel: true` task's deps, with -j above
   // 1); -p -j1 runs one task at a time, as a serial run does.
   const concurrent = config.jobs > 1 && (core.parallel || together);
@@ -167,7 +171,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           concurrent,
           terminalSize: world.terminalSize,
         },
-        commandRun: { groups, clock: world.clock },
+        commandRun: { groups, clock: world.clock, meter },
         clock: world.clock,
         jobs: core.parallel ? config.jobs : 1,
         togetherJobs: config.jobs,

@@ -4,6 +4,7 @@ import { resolve } from "node:path";
 import { format } from "node:util";
 import { runCommand, type CommandRun, type CommandSpec } from "../child/command-process.ts";
 import { directCommand } from "../child/direct-command.ts";
+import type { Usage } from "../child/usage.ts";
 import { parseDuration } from "../common/duration.ts";
 import { CommandError } from "./command-error.ts";
 import { quoteArgs, templateToArgs } from "./command-line.ts";
@@ -17,6 +18,8 @@ export interface CommandRecord {
   /** The signal that ended the command (then exitCode is null), else null. */
   readonly signal: string | null;
   readonly durationMs: number;
+  /** What it used (its whole tree), when the run measures commands (--stats, --report) and could. */
+  readonly usage?: Usage;
 }
 
 /** Where a task's output goes: its commands', its console's and ctx.log's. */
@@ -178,6 +181,7 @@ export function createContext(settings: ContextSettings): Context {
       exitCode: result.exitCode,
       signal: result.signal,
       durationMs: result.durationMs,
+      ...(end.usage === undefined ? {} : { usage: end.usage }),
     });
     if (result.failed && !(options.warn ?? settings.warnOnly)) {
       throw new CommandError(result, hide !== undefined, timeoutMs);

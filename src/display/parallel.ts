@@ -54,7 +54,9 @@ export function parallelReporter(
         case "run-ended": {
           const { runs, durationMs, exitCode } = event.record;
           // -q drops the summary of a run that went well; a failed run still says what failed.
-          return view.finished(summaryDue(runs, exitCode, quiet) ? ["", ...summaryLines(style, runs, durationMs)] : []);
+          const { stats } = settings;
+          const due = summaryDue(runs, exitCode, quiet, stats);
+          return view.finished(due ? ["", ...summaryLines(style, runs, durationMs, { stats })] : []);
         }
         case "run-started":
         case "task-started":

@@ -20,6 +20,8 @@ export interface DisplaySettings {
   readonly verbose: boolean;
   /** How many tasks the plan holds: with one, there are no headers or status lines. */
   readonly taskCount: number;
+  /** --stats: the summary, always, with each task's CPU time and peak memory. */
+  readonly stats: boolean;
 }
 
 export function serialReporter(settings: DisplaySettings): Reporter {
@@ -55,8 +57,8 @@ export function serialReporter(settings: DisplaySettings): Reporter {
         case "run-ended": {
           const { record } = event;
           // -q drops the summary of a run that went well; a failed run still says what failed.
-          if (summaryDue(record.runs, record.exitCode, quiet))
-            say("", ...summaryLines(style, record.runs, record.durationMs));
+          if (summaryDue(record.runs, record.exitCode, quiet, settings.stats))
+            say("", ...summaryLines(style, record.runs, record.durationMs, { stats: settings.stats }));
           return undefined;
         }
         case "run-started":

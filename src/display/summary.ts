@@ -1,7 +1,9 @@
-// The summary (whenever more than one task ran, or any failed): a line per task, then the
-// totals; a failed task whose output was not shown in full gets its last lines under it.
+// The summary (whenever more than one task ran, or any failed, or --stats asks): a line per
+// task, then the totals; a failed task whose output was not shown in full gets its last
+// lines under it. With --stats each line also tells the task's CPU time and peak memory.
 import { stripVTControlCharacters } from "node:util";
 import type { ChalkInstance } from "chalk";
+import { formatBytes } from "../common/bytes.ts";
 import { formatDuration } from "../common/duration.ts";
 import type { TaskRun, TaskStatusKind } from "../execution/outcomes.ts";
 import { describeStep } from "../plan/describe.ts";
@@ -17,18 +19,20 @@ export interface SummaryOptions {
    * line. Default: yes, as in serial runs, where output passes straight through.
    */
   readonly shownInFull?: (run: TaskRun) => boolean;
+  /** --stats: each line tells the task's CPU time and peak memory. */
+  readonly stats?: boolean;
 }
 
-/** A summary whenever more than one task ran, or any failed; -q keeps only the latter. */
-export function summaryDue(runs: readonly TaskRun[], exitCode: number, quiet: boolean): boolean {
-  return exitCode !== 0 || (runs.length > 1 && !quiet);
+/** A summary whenever more than one task ran, or any failed, or --stats asks for one; -q keeps only the last two. */
+export function summaryDue(runs: readonly TaskRun[], exitCode: number, quiet: boolean, stats = false): boolean {
+  return exitCode !== 0 || stats || (runs.length > 1 && !quiet);
 }
 
 export function summaryLines(
   style: ChalkInstance,
   runs: readonly TaskRun[],
   totalMs: number,
-  { shownInFull = () => true }: SummaryOptions = {},
+  { shownInFull = () => true, stats = false }: SummaryOptions = {},
 ): string[] {
   const width = Math.max(...runs.map((run) => describeStep(run.step).length));
   const lines = runs.flatMap((run) => {
@@ -44,7 +48,8 @@ export function summaryLines(
             : style.red(status);
     const attempts = run.attempts.length > 1 ? style.dim(` (${run.attempts.length} attempts)`) : "";
     const time = run.status.kind === "skipped" ? "" : ` ${style.dim(formatDuration(run.durationMs))}`;
-    const line = `  ${symbol(style, run.status)} ${name}  ${colored}${time}${attempts}`;
+    const used = stats && run.usage !== undefined ? `  ${style.dim(usageText(run.usage))}` : "";
+    const line = `  ${symbol(style, run.status)} ${name}  ${colored}${time}${attempts}${used}`;
     return shownInFull(run) ? [line] : [line, ...failureTail(style, run)];
   });
   // Totals in one fixed order, whatever order the tasks ended in.
@@ -63,6 +68,11 @@ export function summaryLines(
   const noun = runs.length === 1 ? "task" : "tasks";
   lines.push(`${style.bold(`${runs.length} ${noun}:`)} ${parts.join(", ")} in ${formatDuration(totalMs)}`);
   return lines;
+}
+
+/** `cpu 1.2s  peak 210 MB`. */
+function usageText(usage: NonNullable<TaskRun["usage"]>): string {
+  return `cpu ${formatDuration(usage.userCpuMs + usage.systemCpuMs)}  peak ${formatBytes(usage.peakRssBytes)}`;
 }
 
 /**

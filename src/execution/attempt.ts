@@ -26,6 +26,7 @@ import { messageOf } from "../common/error-text.ts";
 import { unreachable } from "../common/unreachable.ts";
 import { longTimer, type LongTimer } from "../common/long-timer.ts";
 import type { IsolatedEnd, WorkerPool } from "../pool/worker-pool.ts";
+import { addUsage, NO_USAGE, sumUsage, type Usage } from "../child/usage.ts";
 
 /** Where isolated tasks run (SPEC §7). */
 export interface Isolation {
@@ -122,11 +123,15 @@ async function runTask(
   const output = keptOutput(step, options.emit);
   const startedAt = clock.epochMs();
   const started = clock.now();
+  // An isolated task's figures come from its worker, one `done` per attempt; undefined once an attempt's never came.
+  let isolatedUsage: Usage | undefined = NO_USAGE;
   for (let attempt = 0; ; attempt++) {
     const attemptStarted = clock.now();
     const returned: Returned = {};
-    const status = await runOnce(step, options, commands, output, watch, returned);
+    let told: Usage | undefined;
+    const status = await runOnce(step, options, commands, output, watch, returned, (usage) => (told = usage));
     attempts.push({ status, durationMs: clock.now() - attemptStarted });
+    isolatedUsage = isolatedUsage === undefined || told === undefined ? undefined : addUsage(isolatedUsage, told);
     const last = status.kind === "passed" || status.kind === "cancelled" || attempt >= retries || watch.stopped();
     void options.emit({
       kind: "attempt-ended",
@@ -136,8 +141,25 @@ async function runTask(
     });
     if (last) {
       const durationMs = clock.now() - started;
-      const run: TaskRun = { step, status, startedAt, durationMs, attempts, commands, outputTail: output.tail() };
-      const result = status.kind === "passed" && isIsolated(step, options) ? jsonOf(returned.value) : undefined;
+      const isolated = isIsolated(step, options);
+      // Measured runs only; a task in runner's own process counts its commands.
+      const usage =
+        options.commandRun.meter === undefined
+          ? undefined
+          : isolated
+            ? isolatedUsage
+            : sumUsage(commands.map((command) => command.usage));
+      const run: TaskRun = {
+        step,
+        status,
+        startedAt,
+        durationMs,
+        attempts,
+        commands,
+        outputTail: output.tail(),
+        ...(usage === undefined ? {} : { usage }),
+      };
+      const result = status.kind === "passed" && isolated ? jsonOf(returned.value) : undefined;
       return { run: result === undefined ? run : { ...run, result }, returned };
     }
   }
@@ -150,6 +172,7 @@ async function runOnce(
   output: TaskOutput,
   watch: RunWatch,
   returned: Returned,
+  used: (usage: Usage | undefined) => void,
 ): Promise<TaskStatus> {
   const controller = new AbortController();
   // Commands started once the task is being stopped (a `finally` block's, a deferred
@@ -228,7 +251,7 @@ async function runOnce(
         isolated
           ? // Running as its commands are: a stop waits (up to the grace period) for the worker
             // to stop the task's commands itself, as it alone may know of one just started.
-            track(running, runIsolated(step, options, { signal: controller.signal, output, commands, call }))
+            track(running, runIsolated(step, options, { signal: controller.signal, output, commands, call, used }))
           : options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)),
       )
       .then(
@@ -507,6 +530,8 @@ async function runIsolated(
     readonly commands: CommandRecord[];
     /** ctx.call, for the task the worker named. */
     readonly call: (callee: () => Task, values: unknown) => Promise<unknown>;
+    /** What the task's worker measured it used (when measured, and when the figures came). */
+    readonly used: (usage: Usage | undefined) => void;
   },
 ): Promise<unknown> {
   const { signal, output, commands } = attempt;
@@ -535,6 +560,7 @@ async function runIsolated(
         inheritStdin: settings.inheritStdin,
         concurrent: settings.concurrent,
       },
+      measure: options.commandRun.meter !== undefined,
     },
     {
       output,
@@ -551,6 +577,7 @@ async function runIsolated(
       call: (name, values) => attempt.call(() => namedTask(name, options), values),
     },
   );
+  attempt.used(end.kind === "returned" || end.kind === "threw" ? end.usage : undefined);
   switch (end.kind) {
     case "returned":
       return end.value;

@@ -1,5 +1,6 @@
 // How tasks and runs end: typed values, never exceptions. Every display and report reads
 // these; they are the one part of execution/ that display/ and report/ may import.
+import type { Usage } from "../child/usage.ts";
 import type { CommandRecord } from "../context/context.ts";
 import type { Step } from "../plan/plan.ts";
 
@@ -38,6 +39,12 @@ export interface TaskRun {
   readonly outputTail: string;
   /** What an isolated task's code returned, as JSON text (`--report`'s `result`); undefined when nothing. */
   readonly result?: string;
+  /**
+   * What it used, all attempts together (SPEC §7 "Resource figures"): measured when the run
+   * asks (--stats, --report) on a system that tells (Linux); undefined otherwise, when it never
+   * started, or when an isolated attempt's worker ended before it could send its figures.
+   */
+  readonly usage?: Usage;
 }
 
 /** A finished run, as the summary, the report and the JUnit file describe it. */

@@ -3,6 +3,7 @@
 // and ignored. Output does not travel here: it goes through the worker's stdout and stderr
 // pipes (blocking in the worker, so nothing is lost at process.exit), and `done` says how
 // many bytes of each were written, so runner ends the task only once it has read them all.
+import type { Usage } from "../child/usage.ts";
 import type { CommandRecord, ContextSettings } from "../context/context.ts";
 import type { SerializedError } from "./errors.ts";
 
@@ -30,6 +31,8 @@ export interface RunRequest {
   readonly args: readonly string[];
   readonly rest: readonly string[];
   readonly settings: WorkerSettings;
+  /** Whether to measure the task and its commands (--stats, --report): `done` then carries `usage`. */
+  readonly measure: boolean;
 }
 
 /** How a task ended, as it travels: what its code returned, or what it threw. */
@@ -74,6 +77,8 @@ export type FromWorker =
         | { readonly kind: "threw"; readonly error: SerializedError };
       /** Bytes written to stdout and stderr since the worker started. */
       readonly written: { readonly stdout: number; readonly stderr: number };
+      /** What the task used: the worker's CPU and its reaped commands', and the larger of its own and its commands' peak. */
+      readonly usage?: Usage;
     }
   /** An error escaped the task's code; the worker exits after this. */
   | {

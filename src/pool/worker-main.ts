@@ -11,6 +11,7 @@ import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { Clock, World } from "../world/world.ts";
 import { serializeError } from "./errors.ts";
 import { isToWorker, type FromWorker, type ToWorker } from "./protocol.ts";
+import { WorkerUsage, type TaskMeasure } from "./task-usage.ts";
 import { workerCalls } from "./worker-calls.ts";
 
 type WorkerWorld = LoaderWorld & Pick<World, "kill" | "onExit"> & { readonly clock: Clock };
@@ -122,6 +123,7 @@ export function workerMain(world: WorkerWorld): void {
   );
   const startCwd = process.cwd();
   const startEnv = { ...process.env };
+  let usage: WorkerUsage | undefined;
 
   const collection = (file: string): Promise<Collection> => {
     let loaded = collections.get(file);
@@ -156,11 +158,15 @@ export function workerMain(world: WorkerWorld): void {
       return undefined;
     };
     let outcome: Extract<FromWorker, { kind: "done" }>["outcome"];
+    const measure = message.measure ? (usage ??= new WorkerUsage(() => process.resourceUsage())) : undefined;
+    let measuring: TaskMeasure | undefined;
     try {
       const loaded = await collection(message.file);
       const task = loaded.tasks.find((t) => t.name === message.task);
       if (task === undefined)
         throw new Error(`runner's pool worker found no task "${message.task}" in ${message.file}`);
+      // From here: loading the tasks file is the worker's, not the task's.
+      measuring = measure?.start();
       const ctx = createContext({
         ...settings,
         config: settings.config as never,
@@ -171,10 +177,13 @@ export function workerMain(world: WorkerWorld): void {
         rest: message.rest,
         signal: controller.signal,
         output: { stdout: out("stdout"), stderr: out("stderr") },
-        run: { groups, clock: world.clock },
+        run: { groups, clock: world.clock, meter: measure?.commands },
         commands: {
           started: (command) => send({ runner: 1, kind: "command-started", id, command }),
-          ended: (record) => send({ runner: 1, kind: "command-ended", id, record }),
+          ended: (record) => {
+            measuring?.command(record.usage);
+            send({ runner: 1, kind: "command-ended", id, record });
+          },
         },
         running,
         commandSignal: () => controller.signal,
@@ -204,12 +213,14 @@ export function workerMain(world: WorkerWorld): void {
     }
     current = undefined;
     calls.forget(id);
+    const used = measuring?.end();
     const done = (o: typeof outcome): FromWorker => ({
       runner: 1,
       kind: "done",
       id,
       outcome: o,
       written: { ...written },
+      ...(used === undefined ? {} : { usage: used }),
     });
     try {
       process.send?.(done(outcome));

@@ -3,14 +3,15 @@
 // task whose worker died is never run again here: retries are the user's (`retries`).
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import type { Usage } from "../child/usage.ts";
 import type { CommandRecord, TaskOutput } from "../context/context.ts";
 import { deserializeError, serializeError } from "./errors.ts";
 import { isFromWorker, type FromWorker, type RunRequest, type SentOutcome, type ToWorker } from "./protocol.ts";
 
 /** How an isolated task's code ended. */
 export type IsolatedEnd =
-  | { readonly kind: "returned"; readonly value: unknown }
-  | { readonly kind: "threw"; readonly error: unknown }
+  | { readonly kind: "returned"; readonly value: unknown; readonly usage?: Usage }
+  | { readonly kind: "threw"; readonly error: unknown; readonly usage?: Usage }
   /** It called process.exit(code). */
   | { readonly kind: "exited"; readonly code: number }
   /** Its worker died otherwise (a signal, an escaped error): `message` says how. */
@@ -265,10 +266,11 @@ export class WorkerPool {
     worker.pending = undefined;
     worker.job = undefined;
     this.idle.push(worker);
+    const usage = done.usage === undefined ? {} : { usage: done.usage };
     job.resolve(
       done.outcome.kind === "returned"
-        ? { kind: "returned", value: done.outcome.value }
-        : { kind: "threw", error: deserializeError(done.outcome.error) },
+        ? { kind: "returned", value: done.outcome.value, ...usage }
+        : { kind: "threw", error: deserializeError(done.outcome.error), ...usage },
     );
     this.next();
   }

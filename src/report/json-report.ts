@@ -23,11 +23,19 @@
 //     durationMs  all its attempts together; 0 when skipped.
 //     attempts    every attempt in order: { status, exitCode, message, durationMs }; one
 //                 for a task tried once, none for a skipped one.
-//     commands    every command it ran, all attempts: { command, exitCode, signal, durationMs }.
+//     commands    every command it ran, all attempts: { command, exitCode, signal, durationMs },
+//                 and `stats` (as below, for that command alone) where it was measured.
 //     outputTail  the last 100 lines the task printed (all its streams, as printed).
 //     result      only for an isolated task that passed and returned a value: that value
 //                 as JSON (a BigInt as a string of its digits, a Map as an object, a Set as
 //                 an array).
+//     stats       what the task used, all attempts together, in whole milliseconds and bytes:
+//                 { cpuMs, userCpuMs, systemCpuMs, peakRssBytes }, cpuMs = userCpuMs +
+//                 systemCpuMs. CPU: its commands' whole trees, and an isolated task's own
+//                 worker; peak: its worker's high-water mark (isolated), or its largest
+//                 command's sampled peak. Only for a task that started, on Linux; absent too
+//                 when an isolated attempt's worker ended before it could send its figures
+//                 (process.exit, a crash, a kill). The README's "Resource figures" says how exact.
 import { taskExitStatus } from "../execution/exit-status.ts";
 import type { RunRecord, TaskRun, TaskStatus } from "../execution/outcomes.ts";
 import { unreachable } from "../common/unreachable.ts";
@@ -47,11 +55,19 @@ export interface ReportAttempt {
   readonly durationMs: number;
 }
 
+export interface ReportStats {
+  readonly cpuMs: number;
+  readonly userCpuMs: number;
+  readonly systemCpuMs: number;
+  readonly peakRssBytes: number;
+}
+
 export interface ReportCommand {
   readonly command: string;
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly durationMs: number;
+  readonly stats?: ReportStats;
 }
 
 export interface ReportTask {
@@ -67,6 +83,7 @@ export interface ReportTask {
   readonly commands: readonly ReportCommand[];
   readonly outputTail: string;
   readonly result?: unknown;
+  readonly stats?: ReportStats;
 }
 
 export interface Report {
@@ -115,6 +132,16 @@ export function lastLinesOf(text: string, count: number): string {
   return text.slice(cut + 1);
 }
 
+/** Figures in whole units; cpuMs is the sum of the two as rounded, so that it always adds up. */
+function reportStats(usage: TaskRun["usage"]): { stats?: ReportStats } {
+  if (usage === undefined) return {};
+  const userCpuMs = Math.round(usage.userCpuMs);
+  const systemCpuMs = Math.round(usage.systemCpuMs);
+  return {
+    stats: { cpuMs: userCpuMs + systemCpuMs, userCpuMs, systemCpuMs, peakRssBytes: Math.round(usage.peakRssBytes) },
+  };
+}
+
 const iso = (epochMs: number | undefined): string | null =>
   epochMs === undefined ? null : new Date(epochMs).toISOString();
 
@@ -145,9 +172,11 @@ export function buildReport(record: RunRecord): Report {
         exitCode: command.exitCode,
         signal: command.signal,
         durationMs: Math.round(command.durationMs),
+        ...reportStats(command.usage),
       })),
       outputTail: lastLinesOf(run.outputTail, REPORT_TAIL_LINES),
       ...(run.result === undefined ? {} : { result: JSON.parse(run.result) as unknown }),
+      ...reportStats(run.startedAt === undefined ? undefined : run.usage),
     })),
   };
 }
