@@ -101,6 +101,8 @@ const CORE = [
   "--graph=svg",
   "mermaid",
   "--trace",
+  "--isolate",
+  "--stats",
 ];
 const TASK_OPTIONS = [
   "--target",
