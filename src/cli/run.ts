@@ -188,12 +188,17 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           all: core.isolate,
           file: collection.file,
           pool: () =>
-            (pool ??= runPool(
-              core.parallel ? config.jobs : 1,
-              dirname(world.runner.entries.cjs["runner-ts"] ?? ""),
+            (pool ??= runPool({
+              // Not 1 in a serial run: a `parallel: true` group runs up to `jobs` tasks at once
+              // there too. Workers are made as tasks need them.
+              max: config.jobs,
+              dist: dirname(world.runner.entries.cjs["runner-ts"] ?? ""),
+              ...world.node,
               env,
               cwd,
-            )),
+              kill: world.kill,
+              maxRssBytes: config.isolateMaxRss,
+            })),
         },
       });
     } finally {
