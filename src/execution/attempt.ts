@@ -520,6 +520,7 @@ async function runIsolated(
       group: (pgid) => groups.add(pgid),
       killGroup: (pgid) => void groups.signal(pgid, "SIGKILL"),
     },
+    { fresh: step.task.freshWorker, maxRssBytes: step.task.maxRssBytes },
   );
   switch (end.kind) {
     case "returned":

@@ -34,7 +34,12 @@ export interface RunRequest {
 export type ToWorker =
   | ({ readonly runner: 1; readonly kind: "run"; readonly id: number } & RunRequest)
   /** Stop the task's commands (ctx.signal aborts with `reason`). */
-  | { readonly runner: 1; readonly kind: "cancel"; readonly id: number; readonly reason: string };
+  | { readonly runner: 1; readonly kind: "cancel"; readonly id: number; readonly reason: string }
+  /**
+   * Stop your commands and exit: the worker is not used again. (Not a disconnect from runner's
+   * side: Node then never emits the child's `close`, nodejs/node#19433, and the pool waits for it.)
+   */
+  | { readonly runner: 1; readonly kind: "end" };
 
 export type FromWorker =
   | { readonly runner: 1; readonly kind: "command-started"; readonly id: number; readonly command: string }
@@ -50,6 +55,8 @@ export type FromWorker =
         | { readonly kind: "threw"; readonly error: SerializedError };
       /** Bytes written to stdout and stderr since the worker started. */
       readonly written: { readonly stdout: number; readonly stderr: number };
+      /** The worker's resident size after the task (process.memoryUsage.rss()): past a ceiling, it is replaced. */
+      readonly rssBytes: number;
     }
   /** An error escaped the task's code; the worker exits after this. */
   | {
