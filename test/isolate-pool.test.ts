@@ -11,7 +11,7 @@ const writesPid = (name: string, isolate: string, body = ""): string =>
 
 const HEADER = `import { task } from "runner";\nimport { writeFileSync } from "node:fs";\nlet kept: unknown;\n`;
 
-describe("isolate: \"fresh\"", () => {
+describe('isolate: "fresh"', () => {
   it("gives each fresh task a worker of its own, ended after it and never reused", async () => {
     const dir = project({
       "tasks.ts":
@@ -23,7 +23,9 @@ describe("isolate: \"fresh\"", () => {
     });
     const r = await runRunner(["-j1", "first", "freshA", "freshB", "last"], { cwd: dir });
     expect(r.code, r.all).toBe(0);
-    const [first, freshA, freshB, last] = ["first", "freshA", "freshB", "last"].map((name) => readPid(dir, `${name}.pid`));
+    const [first, freshA, freshB, last] = ["first", "freshA", "freshB", "last"].map((name) =>
+      readPid(dir, `${name}.pid`),
+    );
     try {
       expect(new Set([first, freshA, freshB]).size).toBe(3);
       // Not given to the task after it, at -j1 where a reused worker would be.
@@ -58,7 +60,7 @@ describe("isolate: \"fresh\"", () => {
 
 describe("memory ceiling", () => {
   // 200 MB kept in a module-level variable: the worker's resident size stays above 100 MB.
-  const GROW = 'kept = Buffer.alloc(200_000_000, 1);';
+  const GROW = "kept = Buffer.alloc(200_000_000, 1);";
 
   it("a worker past its task's maxRss is replaced for the next task; under it, reused", async () => {
     const dir = project({
@@ -81,7 +83,7 @@ describe("memory ceiling", () => {
       "tasks.ts":
         HEADER +
         writesPid("grow", "true", GROW) +
-        writesPid("roomy", '{ maxRss: 2e9 }', GROW) +
+        writesPid("roomy", "{ maxRss: 2e9 }", GROW) +
         writesPid("next", "true"),
       ".runnerrc.json": JSON.stringify({ isolateMaxRss: "100MB" }),
     });
@@ -93,7 +95,10 @@ describe("memory ceiling", () => {
     expect(readPid(dir, "next.pid")).toBe(readPid(dir, "roomy.pid"));
     // From the environment too, in bytes.
     const plain = project({ "tasks.ts": HEADER + writesPid("grow", "true", GROW) + writesPid("next", "true") });
-    const fromEnv = await runRunner(["-j1", "grow", "next"], { cwd: plain, env: { RUNNER_ISOLATE_MAX_RSS: "100000000" } });
+    const fromEnv = await runRunner(["-j1", "grow", "next"], {
+      cwd: plain,
+      env: { RUNNER_ISOLATE_MAX_RSS: "100000000" },
+    });
     expect(fromEnv.code, fromEnv.all).toBe(0);
     expect(readPid(plain, "next.pid")).not.toBe(readPid(plain, "grow.pid"));
   });
@@ -111,7 +116,10 @@ describe("memory ceiling", () => {
     expect(odd.stderr).toBe(
       'tasks.ts: task "t" has isolate "stale"; expected true, false, "fresh" or { fresh?: boolean, maxRss?: "1GB" }.\n',
     );
-    const dir = project({ "tasks.ts": HEADER + writesPid("t", "true"), ".runnerrc.json": '{ "isolateMaxRss": "1XB" }' });
+    const dir = project({
+      "tasks.ts": HEADER + writesPid("t", "true"),
+      ".runnerrc.json": '{ "isolateMaxRss": "1XB" }',
+    });
     const file = await runRunner(["t"], { cwd: dir });
     expect(file.code).toBe(2);
     expect(file.stderr).toMatch(/^Invalid value "1XB" for isolateMaxRss in .*\.runnerrc\.json: expected a size like/);
@@ -134,7 +142,7 @@ describe("memory ceiling", () => {
     expect(parseSize("2GiB")).toBe(2 * 2 ** 30);
     expect(parseSize(" 64 MiB ")).toBe(64 * 2 ** 20);
     for (const bad of ["", "lots", "1XB", "-5", "1e9", "0", 0, 1.5, Number.NaN, Infinity, "1.2.3MB", null, {}]) {
-      expect(parseSize(bad), String(bad)).toBeUndefined();
+      expect(parseSize(bad), JSON.stringify(bad)).toBeUndefined();
     }
   });
 });
@@ -144,7 +152,11 @@ describe("worker crashes", () => {
     const dir = project({
       "tasks.ts":
         HEADER +
-        writesPid("hog", "true", "writeFileSync('hog.started', String(process.pid)); const a: number[][] = []; for (;;) a.push(new Array(100_000).fill(1));") +
+        writesPid(
+          "hog",
+          "true",
+          "writeFileSync('hog.started', String(process.pid)); const a: number[][] = []; for (;;) a.push(new Array(100_000).fill(1));",
+        ) +
         writesPid("next", "true"),
     });
     // A small heap for runner and its workers alike; runner needs little.
@@ -192,7 +204,11 @@ export const ${me} = task({ isolate: true, run: async () => {
 } });
 `;
     const dir = project({
-      "tasks.ts": HEADER + meets("left", "right") + meets("right", "left") + "export const both = task({ parallel: true, deps: [left, right] });\n",
+      "tasks.ts":
+        HEADER +
+        meets("left", "right") +
+        meets("right", "left") +
+        "export const both = task({ parallel: true, deps: [left, right] });\n",
     });
     // The jobs setting, not -j: -j makes the run parallel.
     const r = await runRunner(["both"], { cwd: dir, env: { RUNNER_JOBS: "2" }, timeoutMs: 40_000 });

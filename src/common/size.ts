@@ -29,15 +29,3 @@ export function parseSize(value: unknown): number | undefined {
   } else return undefined;
   return Number.isSafeInteger(bytes) && bytes >= 1 ? bytes : undefined;
 }
-
-/** `1.5 GB`, `812 MB`, `900 B`: decimal units, as parseSize reads them. */
-export function formatSize(bytes: number): string {
-  for (const [unit, size] of [
-    ["GB", 1e9],
-    ["MB", 1e6],
-    ["kB", 1e3],
-  ] as const) {
-    if (bytes >= size) return `${Number((bytes / size).toPrecision(3))} ${unit}`;
-  }
-  return `${bytes} B`;
-}
