@@ -84,15 +84,13 @@ export default defineConfig(
   },
   {
     // The two places that build the real world from the process.
-    // The pool's two ends are process entries too: the worker is a process of its own
-    // (its stdio, exit and IPC), and the pool forks under runner's own Node and flags.
+    // A pool worker is a process entry too: a process of its own (its stdio, exit and IPC).
     files: [
       "src/world/real.ts",
       "src/world/watchdog.ts",
       "src/world/watchdog-worker.ts",
       "src/boot/boot.ts",
       "src/pool/worker-main.ts",
-      "src/pool/worker-pool.ts",
     ],
     rules: { "no-restricted-globals": "off", "no-restricted-syntax": "off" },
   },

@@ -2,6 +2,7 @@
 export { task, isTaskDefinition } from "./api/task.ts";
 export type {
   Duration,
+  IsolateOptions,
   OptionSpec,
   OptionSpecs,
   OptionType,
@@ -14,6 +15,7 @@ export type {
   GroupConfig,
   GroupDefinition,
   OptionsInput,
+  Size,
 } from "./api/task.ts";
 export type { Context, Responder, Result, RunOptions } from "./api/context.ts";
 export type { DotenvFile, OutputMode, RunnerConfig } from "./config/settings.ts";

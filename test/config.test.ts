@@ -505,7 +505,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
     const far = project({ "tasks.ts": TASKS, "package.json": `{ "runner": { "parallelism": 3 } }` });
     expectUserError(
       await runInProcess(["show"], { cwd: far }),
-      `Unknown setting "parallelism" in ${join(realpathSync(far), "package.json")}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit.`,
+      `Unknown setting "parallelism" in ${join(realpathSync(far), "package.json")}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolateMaxRss.`,
     );
   });
 

@@ -61,6 +61,7 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
     tmpdir,
     platform: process.platform,
     pid: process.pid,
+    node: { execPath: process.execPath, execArgv: [] },
     uid: process.getuid?.(),
     stdout: writer((text) => (stdout += text)),
     stderr: writer((text) => (stderr += text)),

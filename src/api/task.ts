@@ -138,6 +138,29 @@ export type OptionValues<O extends OptionSpecs> = Flatten<
 export type Duration = string | number;
 
 /**
+ * An amount of memory: a number of bytes, or text with a unit: `"800kB"`, `"512MB"`,
+ * `"1.5GB"` (decimal: 1000, 10⁶, 10⁹), `"2GiB"` (binary: 1024, 2²⁰, 2³⁰).
+ */
+export type Size = string | number;
+
+/** How an isolated task's worker process is chosen (`isolate: { ... }`). */
+export interface IsolateOptions {
+  /**
+   * A worker process of the task's own, ended after it: no module state, globals or
+   * timers of an earlier task (as `isolate: "fresh"`). It counts towards `-j` as any worker.
+   * @defaultValue false
+   */
+  readonly fresh?: boolean;
+  /**
+   * The worker's memory ceiling, as a {@link Size}: when its resident size (RSS) is past it
+   * after this task, the worker is ended and the next task gets a new one. A task is never
+   * stopped for it while it runs. Overrides the `isolateMaxRss` setting.
+   * @defaultValue the `isolateMaxRss` setting (none unless configured)
+   */
+  readonly maxRss?: Size;
+}
+
+/**
  * Option values given to a dep (`deps: [[build, { target: "esnext" }]]`) or to
  * `ctx.call(build, { target: "esnext" })`: any of the task's options, typed as in `opts`;
  * only a `required` option with no `default` must be given. The rest take their defaults.
@@ -224,9 +247,12 @@ export interface TaskConfig<O extends OptionSpecs, R = unknown> {
    * Runs the task's code in a worker process of runner's pool, not in runner's own process:
    * CPU-bound code runs truly in parallel, `process.exit` and crashes stay in the task, and
    * a time limit holds even for code that never yields. `--isolate` isolates every task.
+   * Workers are reused from task to task; `"fresh"` gives the task a new worker of its own,
+   * ended after it, and `{ maxRss: "1GB" }` sets a memory ceiling past which the worker is
+   * replaced after the task (see {@link IsolateOptions}).
    * @defaultValue false
    */
-  readonly isolate?: boolean;
+  readonly isolate?: boolean | "fresh" | IsolateOptions;
   /**
    * Whether to keep the task out of `--list`, `--help` and shell completion. It still runs
    * by name and as a dep. A name starting with `_` hides a task too.

@@ -17,6 +17,7 @@
 // trusted, as before.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import type { World } from "../world/world.ts";
+import { START_TIME_FIELD, statFields } from "./start-time.ts";
 
 export type GroupsWorld = Pick<World, "kill" | "onExit">;
 
@@ -193,19 +194,9 @@ export class ProcessGroups {
 /** Whether this system has /proc, where a process's start time and group can be read. */
 const HAS_PROC = existsSync("/proc/self/stat");
 
-/** A process's start time (field 22 of /proc/<pid>/stat), or undefined without /proc or the process. */
+/** A process's start time, or undefined without /proc or the process. */
 function startTime(pid: number): string | undefined {
-  return statFields(pid)?.[19];
-}
-
-/** "pid (comm) state ppid pgrp ...": the fields after comm, which may hold spaces and parentheses. */
-function statFields(pid: number | string): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
+  return statFields(pid, readFileSync)?.[START_TIME_FIELD];
 }
 
 /** The running (not zombie) members of group `pgid`, pid → start time; undefined without /proc. */
@@ -220,9 +211,9 @@ function procMembers(pgid: number): Map<number, string> | undefined {
   for (const name of names) {
     const first = name.charCodeAt(0);
     if (first < 48 || first > 57) continue;
-    const fields = statFields(name);
+    const fields = statFields(name, readFileSync);
     if (fields !== undefined && fields[0] !== "Z" && Number(fields[2]) === pgid)
-      members.set(Number(name), fields[19] ?? "");
+      members.set(Number(name), fields[START_TIME_FIELD] ?? "");
   }
   return members;
 }

@@ -194,14 +194,19 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           file: collection.file,
           task: (name) => collection.tasks.find((task) => task.name === name),
           pool: () =>
-            (pool ??= runPool(
-              core.parallel ? config.jobs : 1,
-              dirname(world.runner.entries.cjs["runner-ts"] ?? ""),
+            (pool ??= runPool({
+              // Not 1 in a serial run: a `parallel: true` group runs up to `jobs` tasks at once
+              // there too. Workers are made as tasks need them.
+              max: config.jobs,
+              dist: dirname(world.runner.entries.cjs["runner-ts"] ?? ""),
+              ...world.node,
               env,
               cwd,
               // An isolated task's commands read runner's stdin where an in-process task's would.
-              inheritStdin ? "inherit" : "ignore",
-            )),
+              stdin: inheritStdin ? "inherit" : "ignore",
+              kill: world.kill,
+              maxRssBytes: config.isolateMaxRss,
+            })),
         },
       });
     } finally {

@@ -2,6 +2,7 @@
 // sources (defaults < config file < environment < command line) are combined in resolve.ts.
 import { availableParallelism } from "node:os";
 import { parseDuration } from "../common/duration.ts";
+import { parseSize } from "../common/size.ts";
 
 export const OUTPUT_MODES = ["prefixed", "grouped", "interleaved", "quiet"] as const;
 
@@ -50,6 +51,13 @@ export interface RunnerConfig {
   readonly dotenv: readonly DotenvFile[];
   /** Bytes of each stream's output kept in a command's result (the last ones); default 1 MiB. */
   readonly captureLimit: number;
+  /**
+   * The memory ceiling of a pool worker, in bytes (`isolateMaxRss`, `RUNNER_ISOLATE_MAX_RSS`;
+   * written as bytes or a size like `"1GB"`): a worker whose resident size is past it after a
+   * task is ended, and the next task gets a new one. A task's `isolate: { maxRss }` wins.
+   * Default: none.
+   */
+  readonly isolateMaxRss: number | undefined;
 }
 
 /** One file of the `dotenv` setting, as `ctx.config` holds it. */
@@ -78,6 +86,7 @@ export function defaults(): RunnerConfig {
     file: undefined,
     dotenv: [],
     captureLimit: 1024 * 1024,
+    isolateMaxRss: undefined,
   };
 }
 
@@ -94,6 +103,7 @@ export const ENV_NAMES: Readonly<Record<ConfigKey, string>> = {
   file: "RUNNER_FILE",
   dotenv: "RUNNER_DOTENV",
   captureLimit: "RUNNER_CAPTURE_LIMIT",
+  isolateMaxRss: "RUNNER_ISOLATE_MAX_RSS",
 };
 
 export const KEYS = Object.keys(ENV_NAMES) as ConfigKey[];
@@ -187,4 +197,5 @@ export const CHECKS: Readonly<Record<ConfigKey, { readonly check: Checker; reado
     check: wholeNumber(1024, MAX_CAPTURE_LIMIT),
     expected: `a whole number of bytes from 1024 to ${MAX_CAPTURE_LIMIT} (256 MiB)`,
   },
+  isolateMaxRss: { check: (v) => parseSize(v), expected: 'a size like "512MB", "1.5GB", "2GiB" or bytes' },
 };

@@ -576,6 +576,7 @@ async function runIsolated(
       killGroup: (pgid) => void groups.signal(pgid, "SIGKILL"),
       call: (name, values) => attempt.call(() => namedTask(name, options), values),
     },
+    { fresh: step.task.freshWorker, maxRssBytes: step.task.maxRssBytes },
   );
   attempt.used(end.kind === "returned" || end.kind === "threw" ? end.usage : undefined);
   switch (end.kind) {

@@ -10,6 +10,7 @@ import type { Context } from "../api/context.ts";
 import { checkGivenOptions } from "./dep-options.ts";
 import { variableNameOf } from "./dep-names.ts";
 import { firstLine } from "./jsdoc.ts";
+import { isolationOf } from "./isolate-option.ts";
 import { normalizeOptions, type OptionDef, type OptionValue } from "./option-declarations.ts";
 
 /** A task another lists in `deps` or `post`, with the option values it gives it (checked at load). */
@@ -38,6 +39,10 @@ export interface Task {
   readonly retries: number | undefined;
   /** Its code runs in a pool worker (`isolate: true`). */
   readonly isolate: boolean;
+  /** In a worker of its own, ended after it (`isolate: "fresh"`). */
+  readonly freshWorker: boolean;
+  /** Its worker is replaced after it when past this resident size (`isolate: { maxRss }`). */
+  readonly maxRssBytes: number | undefined;
   readonly hidden: boolean;
   /** Exported functions take extra words as `ctx.args`; `task()`s declare positionals. */
   readonly kind: "function" | "task";
@@ -160,9 +165,7 @@ function collect(
       if (source.retries !== undefined && !(Number.isInteger(source.retries) && source.retries >= 0)) {
         throw new UserError(`${where} has retries ${showValue(source.retries)}; expected a whole number ≥ 0.`);
       }
-      if (source.isolate !== undefined && typeof source.isolate !== "boolean") {
-        throw new UserError(`${where} has isolate ${showValue(source.isolate)}; expected true or false.`);
-      }
+      const isolation = isolationOf(source.isolate, where);
       const doc = source.description ?? docOf(docKey, source) ?? "";
       return {
         name,
@@ -176,7 +179,7 @@ function collect(
         group,
         timeoutMs,
         retries: source.retries,
-        isolate: source.isolate === true,
+        ...isolation,
         hidden: source.hidden === true || isPrivateName(name),
         kind: "task",
         run: group ? () => undefined : (source.run as Task["run"]),
@@ -198,6 +201,8 @@ function collect(
       timeoutMs: undefined,
       retries: undefined,
       isolate: false,
+      freshWorker: false,
+      maxRssBytes: undefined,
       hidden: isPrivateName(name),
       kind: "function",
       run: (ctx) => fn(ctx),

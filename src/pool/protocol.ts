@@ -50,7 +50,12 @@ export type ToWorker =
       readonly id: number;
       readonly call: number;
       readonly outcome: SentOutcome;
-    };
+    }
+  /**
+   * Stop your commands and exit: the worker is not used again. (Not a disconnect from runner's
+   * side: Node then never emits the child's `close`, nodejs/node#19433, and the pool waits for it.)
+   */
+  | { readonly runner: 1; readonly kind: "end" };
 
 export type FromWorker =
   | { readonly runner: 1; readonly kind: "command-started"; readonly id: number; readonly command: string }
@@ -79,6 +84,8 @@ export type FromWorker =
       readonly written: { readonly stdout: number; readonly stderr: number };
       /** What the task used: the worker's CPU and its reaped commands', and the larger of its own and its commands' peak. */
       readonly usage?: Usage;
+      /** The worker's resident size after the task (process.memoryUsage.rss()): past a ceiling, it is replaced. */
+      readonly rssBytes: number;
     }
   /** An error escaped the task's code; the worker exits after this. */
   | {

@@ -6,6 +6,7 @@
 // kills its commands and exits.
 import { createContext } from "../context/context.ts";
 import { ProcessGroups } from "../child/process-groups.ts";
+import { START_TIME_FIELD, statFields } from "../child/start-time.ts";
 import { buildCollection, type Collection } from "../loader/collection.ts";
 import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { Clock, World } from "../world/world.ts";
@@ -49,17 +50,15 @@ function send(message: FromWorker, then?: () => void): void {
  * they start, and forgotten as they end; and, as process-groups.ts does, a group is signalled
  * only while its leader's start time (/proc/<pid>/stat) is still the one seen when it was
  * told: a group whose leader has gone (leftovers of a finished command) cannot be proven the
- * worker's from here, and is left alone rather than risk an unrelated group.
+ * worker's from here, and is left alone rather than risk an unrelated group. The start time
+ * is read by the same function as there: its source text goes into the thread's.
  */
-const ORPHAN_WATCH = `
+function orphanWatchSource(): string {
+  return `
 const { parentPort, workerData } = require("node:worker_threads");
 const { readFileSync } = require("node:fs");
-const startOf = (pid) => {
-  try {
-    const stat = readFileSync("/proc/" + pid + "/stat", "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch { return undefined; }
-};
+const statFields = (${statFields.toString()});
+const startOf = (pid) => statFields(pid, readFileSync)?.[${START_TIME_FIELD}];
 const groups = new Map();
 parentPort.on("message", ([kind, pgid]) => (kind === "add" ? groups.set(pgid, startOf(pgid)) : groups.delete(pgid)));
 setInterval(() => {
@@ -71,11 +70,12 @@ setInterval(() => {
   process.kill(process.pid, "SIGKILL");
 }, 250);
 `;
+}
 
 function watchOrphaning(): { add(pgid: number): void; ended(pgid: number): void } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- only in pool workers
   const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const thread = new Worker(ORPHAN_WATCH, { eval: true, workerData: { parent: process.ppid } });
+  const thread = new Worker(orphanWatchSource(), { eval: true, workerData: { parent: process.ppid } });
   thread.unref();
   return {
     add: (pgid) => thread.postMessage(["add", pgid]),
@@ -142,10 +142,11 @@ export function workerMain(world: WorkerWorld): void {
   };
   process.on("uncaughtException", (error) => crash(error, "uncaught"));
   process.on("unhandledRejection", (error) => crash(error, "unhandled rejection"));
-  process.on("disconnect", () => {
+  const quit = (): void => {
     groups.killAll("SIGKILL");
     process.exit(0);
-  });
+  };
+  process.on("disconnect", quit);
 
   const run = async (message: Extract<ToWorker, { kind: "run" }>): Promise<void> => {
     const { id, settings } = message;
@@ -221,6 +222,7 @@ export function workerMain(world: WorkerWorld): void {
       outcome: o,
       written: { ...written },
       ...(used === undefined ? {} : { usage: used }),
+      rssBytes: process.memoryUsage.rss(),
     });
     try {
       process.send?.(done(outcome));
@@ -235,6 +237,7 @@ export function workerMain(world: WorkerWorld): void {
     if (!isToWorker(message)) return;
     if (message.kind === "run") void run(message);
     else if (message.kind === "call-ended") calls.ended(message);
+    else if (message.kind === "end") quit();
     else if (current?.id === message.id) current.controller.abort(message.reason);
   });
 }

@@ -1,6 +1,7 @@
 // runner's side of the pool: at most `max` worker processes (child_process.fork, IPC with
-// advanced serialization), reused from task to task, replaced after a crash or a kill. A
-// task whose worker died is never run again here: retries are the user's (`retries`).
+// advanced serialization), reused from task to task, replaced after a crash or a kill, and
+// ended after a task that wanted a fresh one or left it past its memory ceiling. A task
+// whose worker died is never run again here: retries are the user's (`retries`).
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import type { Usage } from "../child/usage.ts";
@@ -32,6 +33,14 @@ export interface IsolatedHooks {
   readonly call: (task: string, values: unknown) => Promise<unknown>;
 }
 
+/** What worker a task needs. */
+export interface WorkerNeeds {
+  /** One of its own, ended after it (`isolate: "fresh"`). */
+  readonly fresh?: boolean;
+  /** Its worker is ended after it when past this resident size; else the pool's ceiling holds. */
+  readonly maxRssBytes?: number | undefined;
+}
+
 export interface PoolOptions {
   readonly max: number;
   /** The script the workers run, and how to run it. */
@@ -42,11 +51,16 @@ export interface PoolOptions {
   readonly cwd: string;
   /** The workers' stdin: runner's own where commands may read it (as in-process: a serial run), else none. */
   readonly stdin: "inherit" | "ignore";
+  /** Sends a signal to a process, or a group when `pid` is negative; false when there is none (the World's kill). */
+  readonly kill: (pid: number, signal: NodeJS.Signals) => boolean;
+  /** A worker past this resident size after a task is ended (the `isolateMaxRss` setting). */
+  readonly maxRssBytes: number | undefined;
 }
 
 interface Job {
   readonly id: number;
   readonly hooks: IsolatedHooks;
+  readonly needs: WorkerNeeds;
   readonly resolve: (end: IsolatedEnd) => void;
   readonly groups: Set<number>;
   crash?: { readonly error: unknown; readonly how: string };
@@ -64,26 +78,32 @@ interface Worker {
   /** ctx.calls waiting for the output printed before them. */
   callsToStart: (() => boolean)[];
   closed: boolean;
+  /** Told to end (it is no one's to use again). */
+  ending: boolean;
+  /** Its stderr has said that V8 ran out of heap. */
+  outOfMemory: boolean;
+  /** The end of its stderr so far, for a message split between two chunks. */
+  stderrEnd: Buffer;
 }
 
-/** The run's pool: workers are runner's own boot script (dist/boot.cjs) under the same Node. */
-export function runPool(
-  max: number,
-  dist: string,
-  env: PoolOptions["env"],
-  cwd: string,
-  stdin: PoolOptions["stdin"],
-): WorkerPool {
-  return new WorkerPool({
-    max,
-    script: join(dist, "boot.cjs"),
-    execPath: process.execPath,
-    execArgv: process.execArgv,
-    env,
-    cwd,
-    stdin,
-  });
+/** A task waiting for a worker. */
+interface Waiting {
+  readonly fresh: boolean;
+  readonly start: (worker: Worker) => void;
 }
+
+/** The run's pool: workers are runner's own boot script (dist/boot.cjs) under the same Node as runner. */
+export function runPool(options: Omit<PoolOptions, "script"> & { readonly dist: string }): WorkerPool {
+  const { dist, ...rest } = options;
+  return new WorkerPool({ ...rest, script: join(dist, "boot.cjs") });
+}
+
+/**
+ * What Node prints as it aborts when V8 cannot get more heap (`FATAL ERROR: Reached heap
+ * limit Allocation failed - JavaScript heap out of memory`, or `Ineffective mark-compacts
+ * near heap limit ...` on the same line), before it raises SIGABRT.
+ */
+const OUT_OF_MEMORY = "JavaScript heap out of memory";
 
 /** Node's inspector flags: a worker with runner's would fight it for the port. */
 const INSPECT = /^--inspect(-brk|-port|-wait)?(=|$)/;
@@ -103,17 +123,16 @@ let fork: typeof import("node:child_process").fork | undefined;
 export class WorkerPool {
   private readonly idle: Worker[] = [];
   private readonly all = new Set<Worker>();
-  private readonly queue: (() => void)[] = [];
+  private readonly queue: Waiting[] = [];
   private nextId = 1;
 
   constructor(private readonly options: PoolOptions) {}
 
-  /** Runs a task in a worker, once one is free. */
-  run(request: RunRequest, hooks: IsolatedHooks): Promise<IsolatedEnd> {
+  /** Runs a task in a worker, once one is free (in order of asking). */
+  run(request: RunRequest, hooks: IsolatedHooks, needs: WorkerNeeds = {}): Promise<IsolatedEnd> {
     return new Promise((resolve) => {
-      const start = (): void => {
-        const worker = this.idle.pop() ?? this.spawn();
-        const job: Job = { id: this.nextId++, hooks, resolve, groups: new Set(), calls: 0 };
+      const start = (worker: Worker): void => {
+        const job: Job = { id: this.nextId++, hooks, needs, resolve, groups: new Set(), calls: 0 };
         worker.job = job;
         const message: ToWorker = { runner: 1, kind: "run", id: job.id, ...request };
         worker.child.send(message);
@@ -133,8 +152,8 @@ export class WorkerPool {
         if (hooks.signal.aborted) stop();
         else hooks.signal.addEventListener("abort", stop, { once: true });
       };
-      if (this.busy() < this.options.max) start();
-      else this.queue.push(start);
+      this.queue.push({ fresh: needs.fresh === true, start });
+      this.next();
     });
   }
 
@@ -142,7 +161,7 @@ export class WorkerPool {
   close(): void {
     for (const worker of this.all) {
       if (worker.job !== undefined) this.kill(worker, worker.job);
-      else worker.child.disconnect();
+      else this.end(worker);
     }
   }
 
@@ -158,13 +177,7 @@ export class WorkerPool {
     // Only while it is not yet reaped (no exit code or signal recorded): until then its pid,
     // and so its group id, cannot belong to anyone else.
     const unreaped = worker.child.exitCode === null && worker.child.signalCode === null;
-    if (pid !== undefined && unreaped) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        worker.child.kill("SIGKILL");
-      }
-    }
+    if (pid !== undefined && unreaped && !this.options.kill(-pid, "SIGKILL")) worker.child.kill("SIGKILL");
     for (const pgid of job.groups) job.hooks.killGroup(pgid);
   }
 
@@ -187,12 +200,16 @@ export class WorkerPool {
       pending: undefined,
       callsToStart: [],
       closed: false,
+      ending: false,
+      outOfMemory: false,
+      stderrEnd: Buffer.alloc(0),
     };
     this.all.add(worker);
     for (const name of ["stdout", "stderr"] as const) {
       const stream = child[name];
       stream?.on("data", (chunk: Buffer) => {
         worker.read[name] += chunk.length;
+        if (name === "stderr") noticeOutOfMemory(worker, chunk);
         const wait = worker.job?.hooks.output[name](chunk);
         if (wait !== undefined) {
           stream.pause();
@@ -248,6 +265,11 @@ export class WorkerPool {
       if (job !== undefined) {
         if (job.crash !== undefined) {
           job.resolve({ kind: "crashed", message: job.crash.how, error: job.crash.error });
+        } else if (worker.outOfMemory && (signal === "SIGABRT" || code === 134)) {
+          job.resolve({
+            kind: "crashed",
+            message: "out of memory (the JavaScript heap of its worker process was full; it ended with SIGABRT)",
+          });
         } else if (signal !== null) {
           job.resolve({ kind: "crashed", message: `its worker process was killed by ${signal}` });
         } else job.resolve({ kind: "exited", code: code ?? 1 });
@@ -265,7 +287,11 @@ export class WorkerPool {
     if (worker.read.stdout < done.written.stdout || worker.read.stderr < done.written.stderr) return;
     worker.pending = undefined;
     worker.job = undefined;
-    this.idle.push(worker);
+    // A worker is used again unless the task wanted one of its own, or left it past its ceiling
+    // (a recycling ceiling, as jest-worker's idleMemoryLimit: no task is stopped for it).
+    const ceiling = job.needs.maxRssBytes ?? this.options.maxRssBytes;
+    if (job.needs.fresh === true || (ceiling !== undefined && done.rssBytes > ceiling)) this.end(worker);
+    else this.idle.push(worker);
     const usage = done.usage === undefined ? {} : { usage: done.usage };
     job.resolve(
       done.outcome.kind === "returned"
@@ -275,9 +301,36 @@ export class WorkerPool {
     this.next();
   }
 
+  /**
+   * Starts waiting tasks while fewer than `max` workers are busy (a worker that is ending
+   * counts until it is gone). A fresh worker is made only while fewer than `max` exist: to
+   * make room, an idle one is ended, and the task waits for it to go.
+   */
   private next(): void {
-    if (this.busy() >= this.options.max) return;
-    this.queue.shift()?.();
+    for (let waiting = this.queue[0]; waiting !== undefined; waiting = this.queue[0]) {
+      const busy = this.busy();
+      if (busy >= this.options.max) return;
+      let worker: Worker | undefined;
+      if (!waiting.fresh) worker = this.idle.pop() ?? this.spawn();
+      // Workers whose task waits in ctx.call lend their place (see busy).
+      else if (this.all.size - (this.all.size - this.idle.length - busy) < this.options.max) worker = this.spawn();
+      else {
+        // One at a time: a worker already ending makes the room.
+        const old = this.idle[0];
+        if (old !== undefined && ![...this.all].some((w) => w.ending)) this.end(old);
+        return;
+      }
+      this.queue.shift();
+      waiting.start(worker);
+    }
+  }
+
+  /** Asks an idle worker to end (it stops its commands and exits); it is no one's again. */
+  private end(worker: Worker): void {
+    worker.ending = true;
+    const at = this.idle.indexOf(worker);
+    if (at >= 0) this.idle.splice(at, 1);
+    if (worker.child.connected) worker.child.send({ runner: 1, kind: "end" } satisfies ToWorker);
   }
 
   /**
@@ -335,4 +388,12 @@ export class WorkerPool {
     );
     return true;
   }
+}
+
+/** Notes whether the worker's stderr says V8 ran out of heap (Node aborts right after). */
+function noticeOutOfMemory(worker: Worker, chunk: Buffer): void {
+  if (worker.outOfMemory) return;
+  const seam = Buffer.concat([worker.stderrEnd, chunk.subarray(0, OUT_OF_MEMORY.length)]);
+  worker.outOfMemory = chunk.includes(OUT_OF_MEMORY) || seam.includes(OUT_OF_MEMORY);
+  worker.stderrEnd = Buffer.from(chunk.subarray(Math.max(0, chunk.length - OUT_OF_MEMORY.length)));
 }

@@ -22,6 +22,7 @@ export function realWorld(options: RealWorldOptions): World {
     tmpdir,
     platform: process.platform,
     pid: process.pid,
+    node: { execPath: process.execPath, execArgv: process.execArgv },
     uid: process.getuid?.(),
     stdout: writerOf(process.stdout),
     stderr: writerOf(process.stderr),

@@ -74,6 +74,8 @@ export interface World {
   readonly tmpdir: () => string;
   readonly platform: NodeJS.Platform;
   readonly pid: number;
+  /** The Node runner runs under and its flags (process.execPath, process.execArgv): pool workers are started so too. */
+  readonly node: { readonly execPath: string; readonly execArgv: readonly string[] };
   /** The user's id (undefined where there are none). */
   readonly uid: number | undefined;
   readonly stdout: Writer;

@@ -130,6 +130,15 @@ describe("precedence", () => {
       cliResult: [{ path: "/c.env", required: false }],
     },
     { key: "captureLimit", file: 2048, fileResult: 2048, env: "4096", envResult: 4096, cli: "8192", cliResult: 8192 },
+    {
+      key: "isolateMaxRss",
+      file: "1GB",
+      fileResult: 1e9,
+      env: "512MiB",
+      envResult: 512 * 2 ** 20,
+      cli: "1000",
+      cliResult: 1000,
+    },
   ];
 
   it("covers every key", () => {
@@ -358,7 +367,7 @@ describe("checkConfigFile", () => {
 
   it("lists the known settings when none is close", () => {
     expect(errorOf(() => checkConfigFile({ path: RC, values: { verbosity: 2 } }))).toBe(
-      `Unknown setting "verbosity" in ${RC}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit.`,
+      `Unknown setting "verbosity" in ${RC}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolateMaxRss.`,
     );
   });
 

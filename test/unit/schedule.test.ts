@@ -21,6 +21,8 @@ function fakeTask(name: string): Task {
     timeoutMs: undefined,
     retries: undefined,
     isolate: false,
+    freshWorker: false,
+    maxRssBytes: undefined,
     hidden: false,
     kind: "function",
     run: () => undefined,

@@ -1,0 +1,218 @@
+// The pool's workers (SPEC §7): fresh ones, memory ceilings, out of memory and native
+// crashes, and how many a serial run may have — through the real CLI.
+import { describe, expect, it } from "vitest";
+import { parseSize } from "../src/common/size.ts";
+import { project, runRunner } from "./helpers.ts";
+import { isAlive, killIfAlive, readPid, waitUntilGone } from "./process-helpers.ts";
+
+/** Each task writes its worker's pid to `<name>.pid`. */
+const writesPid = (name: string, isolate: string, body = ""): string =>
+  `export const ${name} = task({ isolate: ${isolate}, run: () => { ${body} writeFileSync("${name}.pid", String(process.pid)); } });\n`;
+
+const HEADER = `import { task } from "runner";\nimport { writeFileSync } from "node:fs";\nlet kept: unknown;\n`;
+
+describe('isolate: "fresh"', () => {
+  it("gives each fresh task a worker of its own, ended after it and never reused", async () => {
+    const dir = project({
+      "tasks.ts":
+        HEADER +
+        writesPid("first", "true") +
+        writesPid("freshA", '"fresh"') +
+        writesPid("freshB", "{ fresh: true }") +
+        writesPid("last", "true"),
+    });
+    const r = await runRunner(["-j1", "first", "freshA", "freshB", "last"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    const [first, freshA, freshB, last] = ["first", "freshA", "freshB", "last"].map((name) =>
+      readPid(dir, `${name}.pid`),
+    );
+    try {
+      expect(new Set([first, freshA, freshB]).size).toBe(3);
+      // Not given to the task after it, at -j1 where a reused worker would be.
+      expect(last).not.toBe(freshA);
+      expect(last).not.toBe(freshB);
+      expect(await waitUntilGone(freshA!)).toBe(true);
+      expect(await waitUntilGone(freshB!)).toBe(true);
+    } finally {
+      for (const pid of [first, freshA, freshB, last]) killIfAlive(pid!);
+    }
+  });
+
+  it("is ended as soon as its task ends, not at the run's end", async () => {
+    const dir = project({
+      "tasks.ts":
+        HEADER +
+        writesPid("fresh", '"fresh"') +
+        `export const later = task({ run: async () => {
+  const { readFileSync, existsSync } = await import("node:fs");
+  const pid = Number(readFileSync("fresh.pid", "utf8"));
+  for (let i = 0; i < 200 && existsSync("/proc/" + pid); i++) await new Promise((r) => setTimeout(r, 25));
+  writeFileSync("gone.txt", String(!existsSync("/proc/" + pid)));
+} });\n`,
+    });
+    const r = await runRunner(["fresh", "later"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    expect(readPid(dir, "fresh.pid")).toBeGreaterThan(0);
+    const { readFileSync } = await import("node:fs");
+    expect(readFileSync(`${dir}/gone.txt`, "utf8")).toBe("true");
+  });
+});
+
+describe("memory ceiling", () => {
+  // 200 MB kept in a module-level variable: the worker's resident size stays above 100 MB.
+  const GROW = "kept = Buffer.alloc(200_000_000, 1);";
+
+  it("a worker past its task's maxRss is replaced for the next task; under it, reused", async () => {
+    const dir = project({
+      "tasks.ts":
+        HEADER +
+        writesPid("grow", '{ maxRss: "100MB" }', GROW) +
+        writesPid("roomy", '{ maxRss: "2GB" }', GROW) +
+        writesPid("next", "true"),
+    });
+    const recycled = await runRunner(["-j1", "grow", "next"], { cwd: dir });
+    expect(recycled.code, recycled.all).toBe(0);
+    expect(readPid(dir, "next.pid")).not.toBe(readPid(dir, "grow.pid"));
+    const reused = await runRunner(["-j1", "roomy", "next"], { cwd: dir });
+    expect(reused.code, reused.all).toBe(0);
+    expect(readPid(dir, "next.pid")).toBe(readPid(dir, "roomy.pid"));
+  });
+
+  it("isolateMaxRss sets it for every isolated task, and a task's maxRss wins", async () => {
+    const dir = project({
+      "tasks.ts":
+        HEADER +
+        writesPid("grow", "true", GROW) +
+        writesPid("roomy", "{ maxRss: 2e9 }", GROW) +
+        writesPid("next", "true"),
+      ".runnerrc.json": JSON.stringify({ isolateMaxRss: "100MB" }),
+    });
+    const recycled = await runRunner(["-j1", "grow", "next"], { cwd: dir });
+    expect(recycled.code, recycled.all).toBe(0);
+    expect(readPid(dir, "next.pid")).not.toBe(readPid(dir, "grow.pid"));
+    const reused = await runRunner(["-j1", "roomy", "next"], { cwd: dir });
+    expect(reused.code, reused.all).toBe(0);
+    expect(readPid(dir, "next.pid")).toBe(readPid(dir, "roomy.pid"));
+    // From the environment too, in bytes.
+    const plain = project({ "tasks.ts": HEADER + writesPid("grow", "true", GROW) + writesPid("next", "true") });
+    const fromEnv = await runRunner(["-j1", "grow", "next"], {
+      cwd: plain,
+      env: { RUNNER_ISOLATE_MAX_RSS: "100000000" },
+    });
+    expect(fromEnv.code, fromEnv.all).toBe(0);
+    expect(readPid(plain, "next.pid")).not.toBe(readPid(plain, "grow.pid"));
+  });
+
+  it("an invalid size is a one-line error (exit 2), from a task, a config file or the environment", async () => {
+    const bad = await runRunner(["t"], {
+      cwd: project({ "tasks.ts": HEADER + writesPid("t", '{ maxRss: "lots" }') }),
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe(
+      'tasks.ts: task "t" has isolate.maxRss "lots"; expected a size like "512MB", "1.5GB", "2GiB" or bytes.\n',
+    );
+    const odd = await runRunner(["t"], { cwd: project({ "tasks.ts": HEADER + writesPid("t", '"stale"') }) });
+    expect(odd.code).toBe(2);
+    expect(odd.stderr).toBe(
+      'tasks.ts: task "t" has isolate "stale"; expected true, false, "fresh" or { fresh?: boolean, maxRss?: "1GB" }.\n',
+    );
+    const dir = project({
+      "tasks.ts": HEADER + writesPid("t", "true"),
+      ".runnerrc.json": '{ "isolateMaxRss": "1XB" }',
+    });
+    const file = await runRunner(["t"], { cwd: dir });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/^Invalid value "1XB" for isolateMaxRss in .*\.runnerrc\.json: expected a size like/);
+    expect(file.stderr.trimEnd().split("\n")).toHaveLength(1);
+    const env = await runRunner(["t"], {
+      cwd: project({ "tasks.ts": HEADER + writesPid("t", "true") }),
+      env: { RUNNER_ISOLATE_MAX_RSS: "-5" },
+    });
+    expect(env.code).toBe(2);
+    expect(env.stderr).toMatch(/^Invalid value "-5" for RUNNER_ISOLATE_MAX_RSS in the environment: expected a size/);
+  });
+
+  it("reads sizes as bytes, decimal units and binary units", () => {
+    expect(parseSize(1024)).toBe(1024);
+    expect(parseSize("1000")).toBe(1000);
+    expect(parseSize("800kB")).toBe(800_000);
+    expect(parseSize("512MB")).toBe(512_000_000);
+    expect(parseSize("1.5GB")).toBe(1_500_000_000);
+    expect(parseSize("1gb")).toBe(1e9);
+    expect(parseSize("2GiB")).toBe(2 * 2 ** 30);
+    expect(parseSize(" 64 MiB ")).toBe(64 * 2 ** 20);
+    for (const bad of ["", "lots", "1XB", "-5", "1e9", "0", 0, 1.5, Number.NaN, Infinity, "1.2.3MB", null, {}]) {
+      expect(parseSize(bad), JSON.stringify(bad)).toBeUndefined();
+    }
+  });
+});
+
+describe("worker crashes", () => {
+  it('a task that runs out of JavaScript heap fails with "out of memory"; the others go on in a new worker', async () => {
+    const dir = project({
+      "tasks.ts":
+        HEADER +
+        writesPid(
+          "hog",
+          "true",
+          "writeFileSync('hog.started', String(process.pid)); const a: number[][] = []; for (;;) a.push(new Array(100_000).fill(1));",
+        ) +
+        writesPid("next", "true"),
+    });
+    // A small heap for runner and its workers alike; runner needs little.
+    const r = await runRunner(["-k", "hog", "next"], {
+      cwd: dir,
+      env: { NODE_OPTIONS: "--max-old-space-size=64" },
+      timeoutMs: 60_000,
+    });
+    expect(r.code, r.all).toBe(1);
+    expect(r.stderr).toMatch(/✖ hog: Task crashed: out of memory \(/);
+    expect(r.stderr).toContain("2 tasks: 1 passed, 1 failed");
+    const hog = readPid(dir, "hog.started");
+    expect(readPid(dir, "next.pid")).not.toBe(hog);
+    expect(isAlive(hog)).toBe(false);
+  });
+
+  it("a native crash fails the task with its signal; the others go on in a new worker", async () => {
+    const dir = project({
+      "tasks.ts":
+        HEADER +
+        `export const segv = task({ isolate: true, run: () => { writeFileSync("segv.pid", String(process.pid)); process.kill(process.pid, "SIGSEGV"); return new Promise(() => {}); } });\n` +
+        writesPid("next", "true"),
+    });
+    const r = await runRunner(["-k", "segv", "next"], { cwd: dir });
+    expect(r.code, r.all).toBe(1);
+    expect(r.stderr).toContain("✖ segv: Task crashed: its worker process was killed by SIGSEGV");
+    expect(r.stderr).not.toContain("out of memory");
+    expect(r.stderr).toContain("2 tasks: 1 passed, 1 failed");
+    expect(readPid(dir, "next.pid")).not.toBe(readPid(dir, "segv.pid"));
+  });
+});
+
+describe("pool size", () => {
+  it("a serial run's parallel:true group runs its isolated tasks at once, in -j workers", async () => {
+    // Each task waits (up to 15 s) for the other to have started: one worker for both would
+    // run them one after the other, and the first would give up.
+    const meets = (me: string, other: string): string => `
+export const ${me} = task({ isolate: true, run: async () => {
+  const { existsSync } = await import("node:fs");
+  writeFileSync("${me}.here", String(process.pid));
+  for (let waited = 0; !existsSync("${other}.here"); waited += 20) {
+    if (waited > 15_000) throw new Error("${other} never started");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+} });
+`;
+    const dir = project({
+      "tasks.ts":
+        HEADER +
+        meets("left", "right") +
+        meets("right", "left") +
+        "export const both = task({ parallel: true, deps: [left, right] });\n",
+    });
+    // The jobs setting, not -j: -j makes the run parallel.
+    const r = await runRunner(["both"], { cwd: dir, env: { RUNNER_JOBS: "2" }, timeoutMs: 40_000 });
+    expect(r.code, r.all).toBe(0);
+    expect(readPid(dir, "left.here")).not.toBe(readPid(dir, "right.here"));
+  });
+});
