@@ -216,3 +216,43 @@ export const ${me} = task({ isolate: true, run: async () => {
     expect(readPid(dir, "left.here")).not.toBe(readPid(dir, "right.here"));
   });
 });
+
+describe("the pool at the run's end and on a stop", () => {
+  it("runner exits only once its workers have: none is left when it is gone", async () => {
+    const dir = project({
+      "tasks.ts": HEADER + writesPid("a", "true") + writesPid("b", "true") + writesPid("c", '"fresh"'),
+    });
+    const r = await runRunner(["-p", "-j2", "a", "b", "c"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    const pids = ["a", "b", "c"].map((name) => readPid(dir, `${name}.pid`));
+    try {
+      // At once, not after a while: a worker still ending its own way would be alive here.
+      for (const pid of pids) expect(isAlive(pid), `worker ${pid}`).toBe(false);
+    } finally {
+      for (const pid of pids) killIfAlive(pid);
+    }
+  });
+
+  it("a worker held by what a task left behind is killed after the grace period: a fresh task waiting for its place runs", async () => {
+    const dir = project({
+      "tasks.ts":
+        HEADER +
+        writesPid("stuck", "true", "setTimeout(() => { for (;;) {} }, 0);") +
+        writesPid("fresh", '"fresh"', ""),
+    });
+    // At -j1 the fresh task needs the stuck worker's place; it waits the grace period, not for ever.
+    const r = await runRunner(["-j1", "stuck", "fresh"], {
+      cwd: dir,
+      env: { RUNNER_KILL_GRACE: "1000" },
+      timeoutMs: 30_000,
+    });
+    expect(r.code, r.all).toBe(0);
+    const stuck = readPid(dir, "stuck.pid");
+    try {
+      expect(readPid(dir, "fresh.pid")).not.toBe(stuck);
+      expect(isAlive(stuck)).toBe(false);
+    } finally {
+      killIfAlive(stuck);
+    }
+  });
+});

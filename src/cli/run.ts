@@ -152,6 +152,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const started = world.clock.now();
   let runs: TaskRun[];
   let pool: WorkerPool | undefined;
+  let closing: Promise<void> | undefined;
   try {
     void reporters.emit({ kind: "run-started", steps });
     try {
@@ -206,11 +207,13 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
               stdin: inheritStdin ? "inherit" : "ignore",
               kill: world.kill,
               maxRssBytes: config.isolateMaxRss,
+              endGraceMs: config.killGrace,
             })),
         },
       });
     } finally {
-      pool?.close();
+      // Its workers end as the summary is written; the run waits for them below.
+      closing = pool?.close(config.killGrace);
       signals.runEnded();
     }
     const exitCode = afterEscapedErrors(runExitStatus(runs, signals.stoppedBy()), escaped);
@@ -222,6 +225,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
       runs,
       tasksFile: relative(cwd, collection.file),
     });
+    await closing;
     // Background processes commands left behind (a server for later tasks) end with the run.
     await groups.endLeftovers(config.killGrace);
     return afterReportFiles(exitCode, files?.problems ?? 0);

@@ -55,6 +55,8 @@ export interface PoolOptions {
   readonly kill: (pid: number, signal: NodeJS.Signals) => boolean;
   /** A worker past this resident size after a task is ended (the `isolateMaxRss` setting). */
   readonly maxRssBytes: number | undefined;
+  /** How long a worker asked to end may take before it is killed (the kill grace period). */
+  readonly endGraceMs: number;
 }
 
 interface Job {
@@ -152,17 +154,51 @@ export class WorkerPool {
         if (hooks.signal.aborted) stop();
         else hooks.signal.addEventListener("abort", stop, { once: true });
       };
-      this.queue.push({ fresh: needs.fresh === true, start });
+      const stopped = (): IsolatedEnd => ({
+        kind: "threw",
+        error: new Error("stopped before a worker was free to run it"),
+      });
+      if (hooks.signal.aborted) {
+        resolve(stopped());
+        return;
+      }
+      const waiting: Waiting = { fresh: needs.fresh === true, start };
+      // Stopped while it waits for a worker: it never starts, and its stop need not wait for a worker to free.
+      const dequeue = (): void => {
+        const at = this.queue.indexOf(waiting);
+        if (at < 0) return;
+        this.queue.splice(at, 1);
+        resolve(stopped());
+        this.next();
+      };
+      hooks.signal.addEventListener("abort", dequeue, { once: true });
+      this.queue.push(waiting);
       this.next();
     });
   }
 
-  /** Ends every worker (at the run's end). */
-  close(): void {
-    for (const worker of this.all) {
+  /**
+   * Ends every worker (at the run's end) and resolves once each has exited, so that none
+   * outlives runner: an idle one is asked to end, a busy one killed with its commands, and
+   * one still there after `graceMs` (its event loop held by what a task left behind) killed.
+   */
+  close(graceMs: number): Promise<void> {
+    const workers = [...this.all];
+    const exited = workers.map(
+      (worker) =>
+        new Promise<void>((resolve) => {
+          if (worker.child.exitCode !== null || worker.child.signalCode !== null) resolve();
+          else worker.child.once("exit", () => resolve());
+        }),
+    );
+    for (const worker of workers) {
       if (worker.job !== undefined) this.kill(worker, worker.job);
       else this.end(worker);
     }
+    const late = setTimeout(() => {
+      for (const worker of workers) this.killWorker(worker);
+    }, graceMs);
+    return Promise.all(exited).then(() => clearTimeout(late));
   }
 
   /** How many workers exist now (for tests and -v). */
@@ -172,13 +208,17 @@ export class WorkerPool {
 
   private kill(worker: Worker, job: Job): void {
     job.killed = true;
+    this.killWorker(worker);
+    for (const pgid of job.groups) job.hooks.killGroup(pgid);
+  }
+
+  private killWorker(worker: Worker): void {
     const pid = worker.child.pid;
     // The worker leads its own group (detached): that kills it and what it forked itself.
     // Only while it is not yet reaped (no exit code or signal recorded): until then its pid,
     // and so its group id, cannot belong to anyone else.
     const unreaped = worker.child.exitCode === null && worker.child.signalCode === null;
     if (pid !== undefined && unreaped && !this.options.kill(-pid, "SIGKILL")) worker.child.kill("SIGKILL");
-    for (const pgid of job.groups) job.hooks.killGroup(pgid);
   }
 
   private spawn(): Worker {
@@ -331,6 +371,8 @@ export class WorkerPool {
     const at = this.idle.indexOf(worker);
     if (at >= 0) this.idle.splice(at, 1);
     if (worker.child.connected) worker.child.send({ runner: 1, kind: "end" } satisfies ToWorker);
+    // One whose event loop a task's leftover code holds cannot act on it; a fresh task may be waiting.
+    setTimeout(() => this.killWorker(worker), this.options.endGraceMs).unref();
   }
 
   /**
