@@ -65,6 +65,7 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
     uid: process.getuid?.(),
     stdout: writer((text) => (stdout += text)),
     stderr: writer((text) => (stderr += text)),
+    outputFlood: () => {},
     stdinInheritable: false,
     terminalSize: () => undefined,
     clock: { now: () => Number(process.hrtime.bigint() - origin) / 1e6, epochMs: () => Date.now() },

@@ -72,6 +72,8 @@ export interface CommandRun {
   readonly groups: ProcessGroups;
   readonly clock: Clock;
   readonly meter?: CommandMeter | undefined;
+  /** Told how many bytes of output came (child/flood.ts). */
+  readonly streamed?: ((bytes: number) => void) | undefined;
 }
 
 let childProcess: typeof import("node:child_process") | undefined;
@@ -168,6 +170,7 @@ class CommandProcess {
     // that its end is seen without waiting for that reader.
     const forward = (stream: Output | null, tail: Tail, sink: Sink): void => {
       stream?.on("data", (chunk: Buffer) => {
+        this.run.streamed?.(chunk.length);
         tail.push(chunk);
         this.all.push(chunk);
         const full = sink(chunk);

@@ -35,6 +35,7 @@ import type { Collection } from "../loader/collection.ts";
 import type { Step } from "../plan/plan.ts";
 import { githubActionsReporter, onGithubActions } from "../report/github-actions.ts";
 import { defaultOutputMode, isCI } from "../display/output-mode.ts";
+import { floodGauge } from "../child/flood.ts";
 import type { Watchdog, World } from "../world/world.ts";
 import type { CoreOptions } from "./grammar.ts";
 
@@ -105,6 +106,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const groups = new ProcessGroups(world);
   // Only a run that shows or reports them measures what tasks use (reading /proc as commands run).
   const meter = core.stats || core.report !== undefined ? commandMeter() : undefined;
+  const streamed = floodGauge(world.outputFlood);
   // More than one task may run at once (-p, or a `parallel: true` task's deps, with -j above
   // 1); -p -j1 runs one task at a time, as a serial run does.
   const concurrent = config.jobs > 1 && (core.parallel || together);
@@ -172,7 +174,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           concurrent,
           terminalSize: world.terminalSize,
         },
-        commandRun: { groups, clock: world.clock, meter },
+        commandRun: { groups, clock: world.clock, meter, streamed },
         clock: world.clock,
         jobs: core.parallel ? config.jobs : 1,
         togetherJobs: config.jobs,
@@ -208,6 +210,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
               kill: world.kill,
               maxRssBytes: config.isolateMaxRss,
               endGraceMs: config.killGrace,
+              streamed,
             })),
         },
       });

@@ -5,6 +5,7 @@
 // process.exit is not lost. When runner goes away (the IPC channel disconnects), the worker
 // kills its commands and exits.
 import { createContext } from "../context/context.ts";
+import { floodGauge } from "../child/flood.ts";
 import { ProcessGroups } from "../child/process-groups.ts";
 import { START_TIME_FIELD, statFields } from "../child/start-time.ts";
 import { buildCollection, type Collection } from "../loader/collection.ts";
@@ -15,7 +16,7 @@ import { isToWorker, type FromWorker, type ToWorker } from "./protocol.ts";
 import { WorkerUsage, type TaskMeasure } from "./task-usage.ts";
 import { workerCalls } from "./worker-calls.ts";
 
-type WorkerWorld = LoaderWorld & Pick<World, "kill" | "onExit"> & { readonly clock: Clock };
+type WorkerWorld = LoaderWorld & Pick<World, "kill" | "onExit" | "outputFlood"> & { readonly clock: Clock };
 
 interface Handle {
   setBlocking?: (blocking: boolean) => void;
@@ -115,6 +116,8 @@ export function workerMain(world: WorkerWorld): void {
     },
     ended: (pgid) => orphaning.ended(pgid),
   });
+  // A worker streams its commands' output as runner does (child/flood.ts).
+  const streamed = floodGauge(world.outputFlood);
   const collections = new Map<string, Promise<Collection>>();
   // Sent as they are: a value structured clone cannot copy throws here, for the caller.
   const calls = workerCalls(
@@ -178,7 +181,7 @@ export function workerMain(world: WorkerWorld): void {
         rest: message.rest,
         signal: controller.signal,
         output: { stdout: out("stdout"), stderr: out("stderr") },
-        run: { groups, clock: world.clock, meter: measure?.commands },
+        run: { groups, clock: world.clock, meter: measure?.commands, streamed },
         commands: {
           started: (command) => send({ runner: 1, kind: "command-started", id, command }),
           ended: (record) => {

@@ -57,6 +57,8 @@ export interface PoolOptions {
   readonly maxRssBytes: number | undefined;
   /** How long a worker asked to end may take before it is killed (the kill grace period). */
   readonly endGraceMs: number;
+  /** Told how many bytes of output came from workers (child/flood.ts). */
+  readonly streamed?: (bytes: number) => void;
 }
 
 interface Job {
@@ -249,6 +251,7 @@ export class WorkerPool {
       const stream = child[name];
       stream?.on("data", (chunk: Buffer) => {
         worker.read[name] += chunk.length;
+        this.options.streamed?.(chunk.length);
         if (name === "stderr") noticeOutOfMemory(worker, chunk);
         const wait = worker.job?.hooks.output[name](chunk);
         if (wait !== undefined) {

@@ -26,6 +26,7 @@ export function realWorld(options: RealWorldOptions): World {
     uid: process.getuid?.(),
     stdout: writerOf(process.stdout),
     stderr: writerOf(process.stderr),
+    outputFlood,
     stdinInheritable: true,
     terminalSize,
     clock: {
@@ -261,4 +262,14 @@ function mapStackTraces(map: (stack: string) => string): void {
       return stack;
     }
   };
+}
+
+/**
+ * V8 13 (Node 24) grows the young generation to 64 MB; earlier ones stop at 8–32 MB, and
+ * know no such flag (setting it would print an error).
+ */
+function outputFlood(): void {
+  if (Number(process.versions.v8.split(".")[0]) < 13) return;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only in a run that streams this much
+  (require("node:v8") as typeof import("node:v8")).setFlagsFromString("--scavenger-max-new-space-capacity-mb=8");
 }
