@@ -56,6 +56,7 @@ describe("defaults", () => {
       echo: false,
       dotenv: [],
       captureLimit: 1024 * 1024,
+      isolate: false,
     });
   });
 });
@@ -115,6 +116,8 @@ describe("config file formats", () => {
         file: "tasks.ts",
         dotenv: ".env",
         captureLimit: 2048,
+        isolate: false,
+        isolateMaxRss: "1GB",
       }),
     });
     const real = realpathSync(dir);
@@ -131,6 +134,8 @@ describe("config file formats", () => {
       file: join(real, "tasks.ts"),
       dotenv: [{ path: join(real, ".env"), required: false }],
       captureLimit: 2048,
+      isolate: false,
+      isolateMaxRss: 1e9,
     });
   });
 
@@ -505,7 +510,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
     const far = project({ "tasks.ts": TASKS, "package.json": `{ "runner": { "parallelism": 3 } }` });
     expectUserError(
       await runInProcess(["show"], { cwd: far }),
-      `Unknown setting "parallelism" in ${join(realpathSync(far), "package.json")}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolateMaxRss.`,
+      `Unknown setting "parallelism" in ${join(realpathSync(far), "package.json")}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolate, isolateMaxRss.`,
     );
   });
 

@@ -256,3 +256,23 @@ describe("the pool at the run's end and on a stop", () => {
     }
   });
 });
+
+describe("the isolate setting", () => {
+  it("isolates every task as --isolate does, from a config file or RUNNER_ISOLATE", async () => {
+    // A pool worker has an IPC channel to runner; runner itself, started by the test, has none.
+    const tasks = `import { task } from "runner";\nexport const a = task({ run: () => { console.log("in", process.send === undefined ? "runner" : "worker"); } });\n`;
+    const dir = project({ "tasks.ts": tasks, ".runnerrc.json": JSON.stringify({ isolate: true }) });
+    const fromFile = await runRunner(["a"], { cwd: dir });
+    expect(fromFile.code, fromFile.all).toBe(0);
+    expect(fromFile.stdout).toContain("in worker");
+    const plain = project({ "tasks.ts": tasks });
+    const fromEnv = await runRunner(["a"], { cwd: plain, env: { RUNNER_ISOLATE: "true" } });
+    expect(fromEnv.stdout).toContain("in worker");
+    const inProcess = await runRunner(["a"], { cwd: plain });
+    expect(inProcess.stdout).toContain("in runner");
+    const bad = await runRunner(["a"], { cwd: plain, env: { RUNNER_ISOLATE: "maybe" } });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/RUNNER_ISOLATE/);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});

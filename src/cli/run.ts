@@ -193,7 +193,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         onIdle: world.onIdle,
         locate,
         isolation: {
-          all: core.isolate,
+          all: core.isolate || config.isolate,
           file: collection.file,
           task: (name) => collection.tasks.find((task) => task.name === name),
           pool: () =>

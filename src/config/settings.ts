@@ -51,6 +51,8 @@ export interface RunnerConfig {
   readonly dotenv: readonly DotenvFile[];
   /** Bytes of each stream's output kept in a command's result (the last ones); default 1 MiB. */
   readonly captureLimit: number;
+  /** Whether every task's code runs in a pool worker (`isolate`, `RUNNER_ISOLATE`, as `--isolate`); default false. */
+  readonly isolate: boolean;
   /**
    * The memory ceiling of a pool worker, in bytes (`isolateMaxRss`, `RUNNER_ISOLATE_MAX_RSS`;
    * written as bytes or a size like `"1GB"`): a worker whose resident size is past it after a
@@ -86,6 +88,7 @@ export function defaults(): RunnerConfig {
     file: undefined,
     dotenv: [],
     captureLimit: 1024 * 1024,
+    isolate: false,
     isolateMaxRss: undefined,
   };
 }
@@ -103,6 +106,7 @@ export const ENV_NAMES: Readonly<Record<ConfigKey, string>> = {
   file: "RUNNER_FILE",
   dotenv: "RUNNER_DOTENV",
   captureLimit: "RUNNER_CAPTURE_LIMIT",
+  isolate: "RUNNER_ISOLATE",
   isolateMaxRss: "RUNNER_ISOLATE_MAX_RSS",
 };
 
@@ -197,5 +201,6 @@ export const CHECKS: Readonly<Record<ConfigKey, { readonly check: Checker; reado
     check: wholeNumber(1024, MAX_CAPTURE_LIMIT),
     expected: `a whole number of bytes from 1024 to ${MAX_CAPTURE_LIMIT} (256 MiB)`,
   },
+  isolate: { check: bool, expected: "true or false" },
   isolateMaxRss: { check: (v) => parseSize(v), expected: 'a size like "512MB", "1.5GB", "2GiB" or bytes' },
 };

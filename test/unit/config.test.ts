@@ -51,6 +51,8 @@ describe("settings", () => {
       file: undefined,
       dotenv: [],
       captureLimit: 1024 * 1024,
+      isolate: false,
+      isolateMaxRss: undefined,
     });
     expect([...KEYS].sort()).toEqual(Object.keys(defaults()).sort());
   });
@@ -130,6 +132,7 @@ describe("precedence", () => {
       cliResult: [{ path: "/c.env", required: false }],
     },
     { key: "captureLimit", file: 2048, fileResult: 2048, env: "4096", envResult: 4096, cli: "8192", cliResult: 8192 },
+    { key: "isolate", file: true, fileResult: true, env: "no", envResult: false, cli: "true", cliResult: true },
     {
       key: "isolateMaxRss",
       file: "1GB",
@@ -367,7 +370,7 @@ describe("checkConfigFile", () => {
 
   it("lists the known settings when none is close", () => {
     expect(errorOf(() => checkConfigFile({ path: RC, values: { verbosity: 2 } }))).toBe(
-      `Unknown setting "verbosity" in ${RC}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolateMaxRss.`,
+      `Unknown setting "verbosity" in ${RC}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolate, isolateMaxRss.`,
     );
   });
 
