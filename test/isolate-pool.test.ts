@@ -1,5 +1,7 @@
 // The pool's workers (SPEC §7): fresh ones, memory ceilings, out of memory and native
 // crashes, and how many a serial run may have — through the real CLI.
+import { readFileSync, realpathSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseSize } from "../src/common/size.ts";
 import { project, runRunner } from "./helpers.ts";
@@ -274,5 +276,34 @@ describe("the isolate setting", () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/RUNNER_ISOLATE/);
     expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("a reused worker", () => {
+  it("starts each task with runner's cwd, environment and process.exitCode as they were", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+import { mkdirSync, writeFileSync } from "node:fs";
+export const messy = task({ isolate: true, run: () => {
+  writeFileSync("messy.pid", String(process.pid));
+  mkdirSync("elsewhere", { recursive: true });
+  process.chdir("elsewhere");
+  process.env.LEAKED = "yes";
+  delete process.env.KEPT;
+  process.exitCode = 5;
+} });
+export const next = task({ isolate: true, run: () => {
+  writeFileSync("next.pid", String(process.pid));
+  writeFileSync("next.json", JSON.stringify({ cwd: process.cwd(), leaked: process.env.LEAKED ?? null, kept: process.env.KEPT ?? null, exitCode: process.exitCode ?? null }));
+} });
+`,
+    });
+    const r = await runRunner(["-j1", "-k", "messy", "next"], { cwd: dir, env: { KEPT: "here" } });
+    // messy's exitCode fails messy, not next, nor runner's status beyond messy's own.
+    expect(r.code, r.all).toBe(5);
+    expect(r.stderr).toContain("set process.exitCode to 5");
+    expect(readPid(dir, "next.pid")).toBe(readPid(dir, "messy.pid"));
+    const seen = JSON.parse(readFileSync(join(dir, "next.json"), "utf8")) as Record<string, unknown>;
+    expect(seen).toEqual({ cwd: realpathSync(dir), leaked: null, kept: "here", exitCode: null });
   });
 });

@@ -213,7 +213,9 @@ export function workerMain(world: WorkerWorld): void {
     const leftCode = process.exitCode;
     process.exitCode = undefined;
     if (outcome.kind === "returned" && leftCode !== undefined && Number(leftCode) !== 0) {
-      outcome = { kind: "threw", error: serializeError(new Error(`set process.exitCode to ${leftCode}`)) };
+      // As in-process: the task fails with that status (an error's exitCode sets it).
+      const error = Object.assign(new Error(`set process.exitCode to ${leftCode}`), { exitCode: Number(leftCode) });
+      outcome = { kind: "threw", error: serializeError(error) };
     }
     current = undefined;
     calls.forget(id);
