@@ -1,8 +1,6 @@
 // A process's start time, from /proc/<pid>/stat: with its pid, what proves a process group
-// is still the one runner started (process-groups.ts). One implementation for two places:
-// the run's groups, and the orphan watch thread of a pool worker (worker-main.ts), which
-// runs the source text of `statFields` itself (Function.prototype.toString). So the
-// function is self-contained: nothing from outside it but its arguments, not even an import.
+// is still the one runner started (process-groups.ts, and the pool's orphan guard, whose
+// shell reads field START_TIME_FIELD + 1 of the same split itself: pool/orphan-guard.ts).
 
 /** Where the start time is among the fields statFields returns (field 22 of the file). */
 export const START_TIME_FIELD = 19;

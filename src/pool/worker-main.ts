@@ -3,11 +3,11 @@
 // parsed, and tells runner how it ended over IPC (protocol.ts). Its stdout and stderr are
 // pipes to runner, made blocking at start so that what a task prints right before
 // process.exit is not lost. When runner goes away (the IPC channel disconnects), the worker
-// kills its commands and exits.
+// kills its commands and exits; when it cannot notice (task code holds its main thread),
+// runner's orphan guard (orphan-guard.ts) ends it and them.
 import { createContext } from "../context/context.ts";
 import { floodGauge } from "../child/flood.ts";
 import { ProcessGroups } from "../child/process-groups.ts";
-import { START_TIME_FIELD, statFields } from "../child/start-time.ts";
 import { buildCollection, type Collection } from "../loader/collection.ts";
 import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { Clock, World } from "../world/world.ts";
@@ -44,77 +44,28 @@ function send(message: FromWorker, then?: () => void): void {
   process.send?.(message, undefined, undefined, () => then?.());
 }
 
-/**
- * A thread that watches for runner's death while task code may hold the main thread for
- * ever (`while (true) {}`), when no `disconnect` event can run: once the parent is gone, it
- * kills the command groups the worker started, then the worker. Groups are told to it as
- * they start, and forgotten as they end; and, as process-groups.ts does, a group is signalled
- * only while its leader's start time (/proc/<pid>/stat) is still the one seen when it was
- * told: a group whose leader has gone (leftovers of a finished command) cannot be proven the
- * worker's from here, and is left alone rather than risk an unrelated group. The start time
- * is read by the same function as there: its source text goes into the thread's.
- */
-function orphanWatchSource(): string {
-  return `
-const { parentPort, workerData } = require("node:worker_threads");
-const { readFileSync } = require("node:fs");
-const statFields = (${statFields.toString()});
-const startOf = (pid) => statFields(pid, readFileSync)?.[${START_TIME_FIELD}];
-const groups = new Map();
-parentPort.on("message", ([kind, pgid]) => (kind === "add" ? groups.set(pgid, startOf(pgid)) : groups.delete(pgid)));
-setInterval(() => {
-  if (process.ppid === workerData.parent) return;
-  for (const [pgid, start] of groups) {
-    if (start === undefined || startOf(pgid) !== start) continue;
-    try { process.kill(-pgid, "SIGKILL"); } catch {}
-  }
-  process.kill(process.pid, "SIGKILL");
-}, 250);
-`;
-}
-
-function watchOrphaning(): { add(pgid: number): void; ended(pgid: number): void } {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only in pool workers
-  const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const thread = new Worker(orphanWatchSource(), { eval: true, workerData: { parent: process.ppid } });
-  thread.unref();
-  return {
-    add: (pgid) => thread.postMessage(["add", pgid]),
-    ended: (pgid) => thread.postMessage(["end", pgid]),
-  };
-}
-
-/** The worker's command groups, each also told to `told` as it starts and ends. */
+/** The worker's command groups, each also told to `told` as it starts. */
 class ReportedGroups extends ProcessGroups {
   constructor(
     world: ConstructorParameters<typeof ProcessGroups>[0],
-    private readonly told: { add(pgid: number): void; ended(pgid: number): void },
+    private readonly told: (pgid: number) => void,
   ) {
     super(world);
   }
 
   override add(pgid: number): void {
     super.add(pgid);
-    this.told.add(pgid);
-  }
-
-  override ended(pgid: number, how: { leftBehind: boolean }): void {
-    super.ended(pgid, how);
-    if (!how.leftBehind) this.told.ended(pgid);
+    this.told(pgid);
   }
 }
 
 export function workerMain(world: WorkerWorld): void {
   countWrites();
-  const orphaning = watchOrphaning();
   let current: { id: number; controller: AbortController } | undefined;
-  // Each command group is told to runner (which kills it on a time-out) and to the orphan watch.
-  const groups = new ReportedGroups(world, {
-    add: (pgid) => {
-      orphaning.add(pgid);
-      if (current !== undefined) send({ runner: 1, kind: "group", id: current.id, pgid });
-    },
-    ended: (pgid) => orphaning.ended(pgid),
+  // Each command group is told to runner, which kills it on a time-out, and has it guarded
+  // should runner die while this worker's main thread is held (orphan-guard.ts).
+  const groups = new ReportedGroups(world, (pgid) => {
+    if (current !== undefined) send({ runner: 1, kind: "group", id: current.id, pgid });
   });
   // A worker streams its commands' output as runner does (child/flood.ts).
   const streamed = floodGauge(world.outputFlood);

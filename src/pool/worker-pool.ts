@@ -7,6 +7,7 @@ import { join } from "node:path";
 import type { Usage } from "../child/usage.ts";
 import type { CommandRecord, TaskOutput } from "../context/context.ts";
 import { deserializeError, serializeError } from "./errors.ts";
+import { orphanGuard, type OrphanGuard } from "./orphan-guard.ts";
 import { isFromWorker, type FromWorker, type RunRequest, type SentOutcome, type ToWorker } from "./protocol.ts";
 
 /** How an isolated task's code ended. */
@@ -130,6 +131,10 @@ export class WorkerPool {
   private readonly queue: Waiting[] = [];
   private nextId = 1;
 
+  /** Made with the first worker: what ends the pool's processes should runner die (orphan-guard.ts). */
+  private guarding: OrphanGuard | undefined;
+  private guardTried = false;
+
   constructor(private readonly options: PoolOptions) {}
 
   /** Runs a task in a worker, once one is free (in order of asking). */
@@ -200,7 +205,10 @@ export class WorkerPool {
     const late = setTimeout(() => {
       for (const worker of workers) this.killWorker(worker);
     }, graceMs);
-    return Promise.all(exited).then(() => clearTimeout(late));
+    return Promise.all(exited).then(() => {
+      clearTimeout(late);
+      this.guarding?.close();
+    });
   }
 
   /** How many workers exist now (for tests and -v). */
@@ -212,6 +220,14 @@ export class WorkerPool {
     job.killed = true;
     this.killWorker(worker);
     for (const pgid of job.groups) job.hooks.killGroup(pgid);
+  }
+
+  private guard(): OrphanGuard | undefined {
+    if (!this.guardTried) {
+      this.guardTried = true;
+      this.guarding = orphanGuard();
+    }
+    return this.guarding;
   }
 
   private killWorker(worker: Worker): void {
@@ -235,6 +251,7 @@ export class WorkerPool {
       stdio: [this.options.stdin, "pipe", "pipe", "ipc"],
       detached: true,
     });
+    if (child.pid !== undefined) this.guard()?.add(child.pid);
     const worker: Worker = {
       child,
       read: { stdout: 0, stderr: 0 },
@@ -274,6 +291,7 @@ export class WorkerPool {
           job.hooks.commandEnded(message.record);
           break;
         case "group":
+          this.guard()?.add(message.pgid);
           job.groups.add(message.pgid);
           job.hooks.group(message.pgid);
           break;
