@@ -307,3 +307,21 @@ export const next = task({ isolate: true, run: () => {
     expect(seen).toEqual({ cwd: realpathSync(dir), leaked: null, kept: "here", exitCode: null });
   });
 });
+
+describe("a task whose worker died", () => {
+  it("is not run again by runner itself; its own retries decide", async () => {
+    const body = (name: string, retries: number): string =>
+      `export const ${name} = task({ isolate: true, retries: ${retries}, run: () => { appendFileSync("${name}.count", "x"); process.kill(process.pid, "SIGKILL"); } });\n`;
+    const dir = project({
+      "tasks.ts":
+        `import { task } from "runner";\nimport { appendFileSync } from "node:fs";\n` +
+        body("once", 0) +
+        body("twice", 1),
+    });
+    const r = await runRunner(["-k", "once", "twice"], { cwd: dir });
+    expect(r.code, r.all).not.toBe(0);
+    expect(r.all).toContain("SIGKILL");
+    expect(readFileSync(join(dir, "once.count"), "utf8")).toBe("x");
+    expect(readFileSync(join(dir, "twice.count"), "utf8")).toBe("xx");
+  });
+});
