@@ -194,8 +194,14 @@ export class WorkerPool {
     const exited = workers.map(
       (worker) =>
         new Promise<void>((resolve) => {
-          if (worker.child.exitCode !== null || worker.child.signalCode !== null) resolve();
-          else worker.child.once("exit", () => resolve());
+          // (One that never started has no pid, and nothing to wait for.)
+          const child = worker.child;
+          if (child.pid === undefined || worker.closed || child.exitCode !== null || child.signalCode !== null)
+            resolve();
+          else {
+            child.once("exit", () => resolve());
+            child.once("close", () => resolve());
+          }
         }),
     );
     for (const worker of workers) {
