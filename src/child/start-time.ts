@@ -1,6 +1,7 @@
 // A process's start time, from /proc/<pid>/stat: with its pid, what proves a process group
 // is still the one runner started (process-groups.ts, and the pool's orphan guard, whose
 // shell reads field START_TIME_FIELD + 1 of the same split itself: pool/orphan-guard.ts).
+// usage.ts reads CPU times from the same fields.
 
 /** Where the start time is among the fields statFields returns (field 22 of the file). */
 export const START_TIME_FIELD = 19;

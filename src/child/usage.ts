@@ -13,6 +13,7 @@
 // processes held at once (the sum of their VmRSS) and the highest high-water mark (VmHWM)
 // of any one of them. A process that starts and ends between two samples is not seen.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { statFields } from "./start-time.ts";
 
 /** What a command, or a task, used: CPU (user and system) in milliseconds, and its peak resident memory. */
 export interface Usage {
@@ -36,19 +37,9 @@ const TICK_MS = 10;
 /** The most processes of one command's tree looked at in a sample. */
 const TREE_LIMIT = 4096;
 
-/** "pid (comm) state ppid ...": the fields after comm, which may hold spaces and parentheses. */
-function statFields(pid: number | "self"): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return undefined;
-  }
-}
-
 /** The CPU this process's reaped children used (cutime, cstime: fields 16 and 17), in ticks. */
 export function reapedCpu(): Cpu | undefined {
-  const fields = statFields("self");
+  const fields = statFields("self", readFileSync);
   if (fields === undefined) return undefined;
   return { user: Number(fields[13]), system: Number(fields[14]) };
 }
@@ -95,7 +86,7 @@ function sampleTree(leader: number): { rss: number; hwm: number; cpu: Cpu } {
       sample.hwm = Math.max(sample.hwm, memory.hwm);
     }
     // utime, stime, cutime, cstime: its own CPU and its reaped children's.
-    const fields = statFields(pid);
+    const fields = statFields(pid, readFileSync);
     if (fields !== undefined) {
       sample.cpu.user += (Number(fields[11]) || 0) + (Number(fields[13]) || 0);
       sample.cpu.system += (Number(fields[12]) || 0) + (Number(fields[14]) || 0);
