@@ -1,19 +1,10 @@
 // The peer for scenario 8: a plain Node pool on child_process.fork. It forks `jobs` workers
 // of this same script and hands them `count` jobs over IPC, at most `jobs` at a time; each
-// job burns `ms` of CPU in JavaScript until process.cpuUsage() shows it used (the same loop
-// as the burn tasks of bench/fixtures/isolate/tasks.ts).
+// job burns `ms` of CPU in JavaScript until process.cpuUsage() shows it used (burn.mjs, as
+// the burn tasks of bench/fixtures/isolate/tasks.ts).
 // Usage: node bench/fork-burn.mjs [count=4] [jobs=2] [ms=1000]
 import { fork } from "node:child_process";
-
-function burn(ms) {
-  const start = process.cpuUsage();
-  let x = 0;
-  for (;;) {
-    for (let i = 0; i < 100_000; i++) x = (x * 31 + i) | 0;
-    const used = process.cpuUsage(start);
-    if (used.user + used.system >= ms * 1000) return x;
-  }
-}
+import { burn } from "./burn.mjs";
 
 if (process.argv[2] === "--worker") {
   process.on("message", (ms) => {

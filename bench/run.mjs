@@ -383,7 +383,8 @@ const scenarios = [
   {
     id: 9,
     title: "200 isolated tasks each running `true`, 2 at a time",
-    cwd: isolate,
+    // Scenario 4's tasks, isolated.
+    cwd: load,
     ratio: "row",
     ratioRow: "runner -p -j2 t1 … t200 (in-process)",
     target: {
