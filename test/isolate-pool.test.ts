@@ -64,6 +64,13 @@ describe("memory ceiling", () => {
   // 200 MB kept in a module-level variable: the worker's resident size stays above 100 MB.
   const GROW = "kept = Buffer.alloc(200_000_000, 1);";
 
+  /** Runs `first` then `next` at -j1 (both must pass): whether `next` ran in `first`'s worker. */
+  async function nextInSameWorker(dir: string, first: string, env: Record<string, string> = {}): Promise<boolean> {
+    const r = await runRunner(["-j1", first, "next"], { cwd: dir, env });
+    expect(r.code, r.all).toBe(0);
+    return readPid(dir, "next.pid") === readPid(dir, `${first}.pid`);
+  }
+
   it("a worker past its task's maxRss is replaced for the next task; under it, reused", async () => {
     const dir = project({
       "tasks.ts":
@@ -72,12 +79,8 @@ describe("memory ceiling", () => {
         writesPid("roomy", '{ maxRss: "2GB" }', GROW) +
         writesPid("next", "true"),
     });
-    const recycled = await runRunner(["-j1", "grow", "next"], { cwd: dir });
-    expect(recycled.code, recycled.all).toBe(0);
-    expect(readPid(dir, "next.pid")).not.toBe(readPid(dir, "grow.pid"));
-    const reused = await runRunner(["-j1", "roomy", "next"], { cwd: dir });
-    expect(reused.code, reused.all).toBe(0);
-    expect(readPid(dir, "next.pid")).toBe(readPid(dir, "roomy.pid"));
+    expect(await nextInSameWorker(dir, "grow")).toBe(false);
+    expect(await nextInSameWorker(dir, "roomy")).toBe(true);
   });
 
   it("isolateMaxRss sets it for every isolated task, and a task's maxRss wins", async () => {
@@ -89,20 +92,11 @@ describe("memory ceiling", () => {
         writesPid("next", "true"),
       ".runnerrc.json": JSON.stringify({ isolateMaxRss: "100MB" }),
     });
-    const recycled = await runRunner(["-j1", "grow", "next"], { cwd: dir });
-    expect(recycled.code, recycled.all).toBe(0);
-    expect(readPid(dir, "next.pid")).not.toBe(readPid(dir, "grow.pid"));
-    const reused = await runRunner(["-j1", "roomy", "next"], { cwd: dir });
-    expect(reused.code, reused.all).toBe(0);
-    expect(readPid(dir, "next.pid")).toBe(readPid(dir, "roomy.pid"));
+    expect(await nextInSameWorker(dir, "grow")).toBe(false);
+    expect(await nextInSameWorker(dir, "roomy")).toBe(true);
     // From the environment too, in bytes.
     const plain = project({ "tasks.ts": HEADER + writesPid("grow", "true", GROW) + writesPid("next", "true") });
-    const fromEnv = await runRunner(["-j1", "grow", "next"], {
-      cwd: plain,
-      env: { RUNNER_ISOLATE_MAX_RSS: "100000000" },
-    });
-    expect(fromEnv.code, fromEnv.all).toBe(0);
-    expect(readPid(plain, "next.pid")).not.toBe(readPid(plain, "grow.pid"));
+    expect(await nextInSameWorker(plain, "grow", { RUNNER_ISOLATE_MAX_RSS: "100000000" })).toBe(false);
   });
 
   it("an invalid size is a one-line error (exit 2), from a task, a config file or the environment", async () => {

@@ -29,6 +29,28 @@ async function commandStarted(dir: string, pollMs = 50): Promise<void> {
   for (let waited = 0; waited < 20_000 && !existsSync(join(dir, "command.pid")); waited += pollMs) await sleep(pollMs);
 }
 
+/**
+ * Runs `task` (which writes worker.pid, and whose command writes command.pid), SIGKILLs
+ * runner `settleMs` after the command started, and expects the worker and the command gone.
+ */
+async function expectNoneLeftAfterSigkill(dir: string, task: string, settleMs = 0): Promise<void> {
+  const child = spawnRunner([task], dir);
+  child.stdout.resume();
+  child.stderr.resume();
+  await commandStarted(dir);
+  await sleep(settleMs);
+  const worker = readPid(dir, "worker.pid");
+  const command = readPid(dir, "command.pid");
+  try {
+    child.kill("SIGKILL");
+    expect(await waitUntilGone(worker)).toBe(true);
+    expect(await waitUntilGone(command)).toBe(true);
+  } finally {
+    killIfAlive(worker);
+    killIfAlive(command);
+  }
+}
+
 describe("isolated tasks", () => {
   it("run in a worker process, not runner's, and a worker is reused", async () => {
     const dir = project({ "tasks.ts": PIDS });
@@ -236,20 +258,7 @@ export const chatty = task({ isolate: true, run: () => {
     const dir = project({
       "tasks.ts": HOLD,
     });
-    const child = spawnRunner(["hold"], dir);
-    child.stdout.resume();
-    child.stderr.resume();
-    await commandStarted(dir);
-    const worker = readPid(dir, "worker.pid");
-    const command = readPid(dir, "command.pid");
-    try {
-      child.kill("SIGKILL");
-      expect(await waitUntilGone(worker)).toBe(true);
-      expect(await waitUntilGone(command)).toBe(true);
-    } finally {
-      killIfAlive(worker);
-      killIfAlive(command);
-    }
+    await expectNoneLeftAfterSigkill(dir, "hold");
   });
 
   it("SIGKILL of runner also ends a worker whose task never yields, and its commands", async () => {
@@ -265,21 +274,8 @@ export const spin = task({ isolate: true, run: async (ctx) => {
 } });
 `,
     });
-    const child = spawnRunner(["spin"], dir);
-    child.stdout.resume();
-    child.stderr.resume();
-    await commandStarted(dir);
-    await sleep(100);
-    const worker = readPid(dir, "worker.pid");
-    const command = readPid(dir, "command.pid");
-    try {
-      child.kill("SIGKILL");
-      expect(await waitUntilGone(worker)).toBe(true);
-      expect(await waitUntilGone(command)).toBe(true);
-    } finally {
-      killIfAlive(worker);
-      killIfAlive(command);
-    }
+    // A moment for the worker to enter its endless loop.
+    await expectNoneLeftAfterSigkill(dir, "spin", 100);
   });
 
   it("workers do not get runner's --inspect (from its flags or NODE_OPTIONS)", async () => {
