@@ -116,7 +116,7 @@ describe("bash completion", () => {
   it("completes a task's options after the task (or its alias)", async () => {
     expect(await complete(dir, ["runner", "build", "--ta"])).toEqual(["--target"]);
     expect(await complete(dir, ["runner", "b", "--ta"])).toEqual(["--target"]);
-    expect(await complete(dir, ["runner", "build", "--w"])).toEqual(["--watch", "--warn-only"]);
+    expect(await complete(dir, ["runner", "build", "--w"])).toEqual(["--watch", "--warn-only", "--worker"]);
     expect(await complete(dir, ["runner", "build", "--no-w"])).toEqual(["--no-watch"]);
   });
 

@@ -57,6 +57,11 @@ describe("defaults", () => {
       dotenv: [],
       captureLimit: 1024 * 1024,
       isolate: false,
+      redisQueue: "runner",
+      redisLockDuration: 30_000,
+      redisStalledInterval: 30_000,
+      redisMaxStalled: 1,
+      workerGrace: 30_000,
     });
   });
 });
@@ -118,10 +123,17 @@ describe("config file formats", () => {
         captureLimit: 2048,
         isolate: false,
         isolateMaxRss: "1GB",
+        // (--no-redis below: the task runs here, showing what it was given)
+        redis: "redis://queue.example:6380",
+        redisQueue: "ci.jobs",
+        redisLockDuration: "10s",
+        redisStalledInterval: 5000,
+        redisMaxStalled: 2,
+        workerGrace: "1m",
       }),
     });
     const real = realpathSync(dir);
-    expect(shown(await runInProcess(["show"], { cwd: dir }))).toEqual({
+    expect(shown(await runInProcess(["--no-redis", "show"], { cwd: dir }))).toEqual({
       jobs: 3,
       output: "grouped",
       timeout: 120_000,
@@ -136,6 +148,12 @@ describe("config file formats", () => {
       captureLimit: 2048,
       isolate: false,
       isolateMaxRss: 1e9,
+      // redis is read (a run without --no-redis would go there), and --no-redis clears it.
+      redisQueue: "ci.jobs",
+      redisLockDuration: 10_000,
+      redisStalledInterval: 5000,
+      redisMaxStalled: 2,
+      workerGrace: 60_000,
     });
   });
 
@@ -510,7 +528,7 @@ describe("invalid configuration: one line naming the source, exit status 2, noth
     const far = project({ "tasks.ts": TASKS, "package.json": `{ "runner": { "parallelism": 3 } }` });
     expectUserError(
       await runInProcess(["show"], { cwd: far }),
-      `Unknown setting "parallelism" in ${join(realpathSync(far), "package.json")}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolate, isolateMaxRss.`,
+      `Unknown setting "parallelism" in ${join(realpathSync(far), "package.json")}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolate, isolateMaxRss, redis, redisQueue, redisLockDuration, redisStalledInterval, redisMaxStalled, workerGrace.`,
     );
   });
 

@@ -22,6 +22,14 @@ export interface CoreOptions {
   readonly dryRun: boolean;
   /** Every task's code runs in a pool worker (SPEC §7). */
   readonly isolate: boolean;
+  /** --redis <url>: dispatch the run's tasks to workers through Redis (SPEC §8); with --worker, where to take jobs from. */
+  readonly redis: string | undefined;
+  /** --no-redis: run here, whatever RUNNER_REDIS or the redis setting says. */
+  readonly local: boolean;
+  /** --worker: take tasks from Redis and run them, until stopped. */
+  readonly worker: boolean;
+  /** --concurrency <n>: tasks a worker runs at once. */
+  readonly concurrency: string | undefined;
   readonly plan: boolean;
   readonly json: boolean;
   /** --report <file>: where to write the run's JSON report. */
@@ -91,6 +99,10 @@ function program(): Command {
     .option("--retries <n>", "re-run a failed task up to n times")
     .option("-n, --dry-run", "run task code but print commands instead of running them")
     .option("--isolate", "run each task's code in a pooled worker process (at most -j of them)")
+    .option("--redis <url>", "run the tasks on workers through Redis (redis:// or rediss://)")
+    .option("--no-redis", "run here, even when RUNNER_REDIS or the redis setting names a server")
+    .option("--worker", "take tasks from Redis (--redis) and run them, until stopped")
+    .option("--concurrency <n>", "tasks a --worker runs at once (default: available CPUs)")
     .option("--plan", "print what would run, in order, and run nothing")
     .option("--json", "machine-readable output for --list and --plan")
     .option("--report <file>", "write a JSON report of the run (also when it fails)")
@@ -169,6 +181,10 @@ export function coreOptionsOf(matches: readonly CoreMatch[]): CoreOptions {
     retries: text("retries"),
     dryRun: flag("dryRun") === true,
     isolate: flag("isolate") === true,
+    redis: text("redis"),
+    local: o.redis === false,
+    worker: flag("worker") === true,
+    concurrency: text("concurrency"),
     plan: flag("plan") === true,
     json: flag("json") === true,
     report: text("report"),

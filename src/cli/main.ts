@@ -84,7 +84,7 @@ async function program(world: World): Promise<number> {
     const config = configFile === undefined ? "" : `, config from ${displayPath(configFile.path, world.cwd)}`;
     world.stderr.write(`runner: tasks from ${displayPath(collection.file, world.cwd)} (${how})${config}\n`);
   }
-  const config = resolveConfig({
+  const resolved = resolveConfig({
     file: configFile,
     env: world.env,
     cli: cliConfig(core),
@@ -95,8 +95,11 @@ async function program(world: World): Promise<number> {
       retries: "--retries",
       echo: "--echo",
       color: "--color",
+      redis: "--redis",
     },
   });
+  // --no-redis: this run is local, whatever the environment or the config file say.
+  const config = core.local ? { ...resolved, redis: undefined } : resolved;
   const styleFor = (isTTY: boolean): ReturnType<typeof makeStyle> =>
     makeStyle(colorEnabled({ flag: core.color, config: config.color, env: world.env, isTTY }));
   // What goes to stdout (help, lists, task output's prefixes) is coloured as stdout can
@@ -118,6 +121,15 @@ async function program(world: World): Promise<number> {
     world.stdout.write(core.json ? listJson(collection, namespace) : listText(collection, namespace, style));
     return PASSED;
   }
+
+  if (core.worker) {
+    if (split.invocations.length > 0) {
+      throw new UserError("runner --worker takes no task names: it runs the tasks that dispatchers send.");
+    }
+    const { runWorker } = await import("./worker.ts");
+    return runWorker(world, { project, config, core, redisSource: redisSource(core, world.env) });
+  }
+  if (core.concurrency !== undefined) throw new UserError("Option --concurrency is for runner --worker.");
 
   let invocations = split.invocations;
   if (invocations.length === 0) {
@@ -148,7 +160,15 @@ async function program(world: World): Promise<number> {
     style,
     stderrStyle: styleFor(world.stderr.isTTY),
     locate: project.locate,
+    sourceHash: project.sourceHash,
+    redisSource: redisSource(core, world.env),
   });
+}
+
+/** Where the Redis URL comes from, as its errors name it. */
+function redisSource(core: CoreOptions, env: World["env"]): string {
+  if (core.redis !== undefined) return "--redis";
+  return env.RUNNER_REDIS !== undefined && env.RUNNER_REDIS !== "" ? "RUNNER_REDIS" : "the redis setting";
 }
 
 /**
@@ -194,5 +214,6 @@ function cliConfig(core: CoreOptions): RawConfig {
   if (core.retries !== undefined) raw.retries = core.retries;
   if (core.echo !== undefined) raw.echo = core.echo ? "true" : "false";
   if (core.color !== undefined) raw.color = core.color ? "true" : "false";
+  if (core.redis !== undefined) raw.redis = core.redis;
   return raw;
 }

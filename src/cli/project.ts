@@ -20,6 +20,8 @@ export interface Project {
   readonly fromCache: boolean;
   /** Where task code threw an error, in the user's files (tasks-cache.ts). */
   readonly locate: LoadedTasks["locate"];
+  /** The tasks' content hash, for distributed runs (LoadedTasks.sourceHash). */
+  readonly sourceHash: string;
 }
 
 export type ProjectWorld = LoaderWorld & Pick<World, "platform" | "chdir">;
@@ -46,9 +48,9 @@ export async function loadProject(world: ProjectWorld, leading: CoreOptions): Pr
   const tasksDir = projectDir(file);
   enterProjectDir(world, tasksDir);
   if (tasksDir !== startDir) configFile = await findConfigFile(tasksDir, world, loadTs);
-  const { exports, docs, fromCache, locate } = await loadTasks(file, world);
+  const { exports, docs, fromCache, locate, sourceHash } = await loadTasks(file, world);
   const collection = buildCollection(file, displayPath(file, world.cwd), exports, docs);
-  return { collection, configFile, fromCache, locate };
+  return { collection, configFile, fromCache, locate, sourceHash };
 }
 
 /**

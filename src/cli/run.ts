@@ -2,7 +2,8 @@
 // reporters for the output mode and the files asked for, the signal policy, the executor,
 // and the cleanup of what commands left behind. Imported by main.ts only when tasks run,
 // so `--list`, `--help` and `--plan` never load the process, display or executor modules.
-import { dirname, relative } from "node:path";
+import { dirname, isAbsolute, relative } from "node:path";
+import type { Dispatcher } from "../remote/dispatcher.ts";
 import { runPool, type WorkerPool } from "../pool/worker-pool.ts";
 import type { ChalkInstance } from "chalk";
 import { ProcessGroups } from "../child/process-groups.ts";
@@ -52,11 +53,17 @@ export interface RunRequest {
   readonly stderrStyle: ChalkInstance;
   /** Where task code threw, in the user's files. */
   readonly locate: ExecuteOptions["locate"];
+  /** The tasks' content hash, which a distributed run's workers must share. */
+  readonly sourceHash: string;
+  /** Where the Redis URL came from, for its errors. */
+  readonly redisSource: string;
 }
 
 export async function runSteps(world: World, request: RunRequest): Promise<number> {
   const { steps, core, config, collection, style, stderrStyle, locate } = request;
   const cwd = projectDir(collection.file);
+  // A distributed run checks its server before anything starts: a wrong URL or password is one line (exit 2).
+  const dispatcher = config.redis === undefined ? undefined : await openRemote(world, request, config.redis, cwd);
   // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
   // secret beats a checked-in .env), for commands and for task code's process.env alike; the
   // `env` setting is explicit and wins over both, for commands.
@@ -192,6 +199,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         interrupt: signals.stop,
         onIdle: world.onIdle,
         locate,
+        ...(dispatcher === undefined ? {} : { remote: dispatcher }),
         isolation: {
           all: core.isolate || config.isolate,
           file: collection.file,
@@ -216,7 +224,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
       });
     } finally {
       // Its workers end as the summary is written; the run waits for them below.
-      closing = pool?.close(config.killGrace);
+      closing = Promise.all([pool?.close(config.killGrace), dispatcher?.close()]).then(() => undefined);
       signals.runEnded();
     }
     const exitCode = afterEscapedErrors(runExitStatus(runs, signals.stoppedBy()), escaped);
@@ -239,6 +247,29 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     scopes.restore();
     signals.dispose();
   }
+}
+
+/** The run's dispatcher to Redis (SPEC §8), once its server has answered. */
+async function openRemote(world: World, request: RunRequest, url: string, cwd: string): Promise<Dispatcher> {
+  const { parseRedisTarget } = await import("../remote/redis-target.ts");
+  const { preflight } = await import("../remote/connection.ts");
+  const { openDispatcher } = await import("../remote/dispatcher.ts");
+  const target = parseRedisTarget(url, world.env, request.redisSource);
+  await preflight(target);
+  const { config, core } = request;
+  // Where runner was started, as the worker's own checkout names it; outside the project: its directory.
+  const from = relative(cwd, world.cwd);
+  return openDispatcher({
+    target,
+    queue: config.redisQueue,
+    hash: request.sourceHash,
+    cwd: from.startsWith("..") || isAbsolute(from) ? "" : from,
+    echo: config.echo || core.verbose,
+    dryRun: core.dryRun,
+    warnOnly: core.warnOnly,
+    measure: core.stats || core.report !== undefined,
+    stalledIntervalMs: config.redisStalledInterval,
+  });
 }
 
 /** The reporters of a parallel run: its output mode's, and the live status line on a terminal. */

@@ -60,6 +60,18 @@ export interface RunnerConfig {
    * Default: none.
    */
   readonly isolateMaxRss: number | undefined;
+  /** The Redis server of distributed runs (`--redis`, `RUNNER_REDIS`): a `redis://` or `rediss://` URL (SPEC §8). */
+  readonly redis: string | undefined;
+  /** The BullMQ queue dispatchers send to and workers take from; default `runner`. One per project sharing a server. */
+  readonly redisQueue: string;
+  /** How long a worker's hold on a job lasts before it is renewed, in ms (BullMQ `lockDuration`); default 30 s. */
+  readonly redisLockDuration: number;
+  /** How often workers look for jobs whose worker stopped renewing its hold, in ms (BullMQ `stalledInterval`); default 30 s. */
+  readonly redisStalledInterval: number;
+  /** How many times a job may be found stalled and taken up again before it fails (BullMQ `maxStalledCount`); default 1. */
+  readonly redisMaxStalled: number;
+  /** How long a worker told to stop (SIGTERM) lets its running tasks finish before it gives them back, in ms; default 30 s. */
+  readonly workerGrace: number;
 }
 
 /** One file of the `dotenv` setting, as `ctx.config` holds it. */
@@ -90,6 +102,12 @@ export function defaults(): RunnerConfig {
     captureLimit: 1024 * 1024,
     isolate: false,
     isolateMaxRss: undefined,
+    redis: undefined,
+    redisQueue: "runner",
+    redisLockDuration: 30_000,
+    redisStalledInterval: 30_000,
+    redisMaxStalled: 1,
+    workerGrace: 30_000,
   };
 }
 
@@ -108,6 +126,12 @@ export const ENV_NAMES: Readonly<Record<ConfigKey, string>> = {
   captureLimit: "RUNNER_CAPTURE_LIMIT",
   isolate: "RUNNER_ISOLATE",
   isolateMaxRss: "RUNNER_ISOLATE_MAX_RSS",
+  redis: "RUNNER_REDIS",
+  redisQueue: "RUNNER_REDIS_QUEUE",
+  redisLockDuration: "RUNNER_REDIS_LOCK_DURATION",
+  redisStalledInterval: "RUNNER_REDIS_STALLED_INTERVAL",
+  redisMaxStalled: "RUNNER_REDIS_MAX_STALLED",
+  workerGrace: "RUNNER_WORKER_GRACE",
 };
 
 export const KEYS = Object.keys(ENV_NAMES) as ConfigKey[];
@@ -134,6 +158,11 @@ const bool: Checker = (value, fromText) => {
   if (["false", "0", "no", "off"].includes(value)) return false;
   return undefined;
 };
+
+function positiveDuration(value: unknown): number | undefined {
+  const ms = parseDuration(value);
+  return ms !== undefined && ms > 0 ? ms : undefined;
+}
 
 const text: Checker = (value) => (typeof value === "string" && value !== "" ? value : undefined);
 
@@ -203,4 +232,14 @@ export const CHECKS: Readonly<Record<ConfigKey, { readonly check: Checker; reado
   },
   isolate: { check: bool, expected: "true or false" },
   isolateMaxRss: { check: (v) => parseSize(v), expected: 'a size like "512MB", "1.5GB", "2GiB" or bytes' },
+  redis: { check: text, expected: "a redis:// or rediss:// URL" },
+  // BullMQ's queue names end up in key names: no ":" (its separator) and nothing unprintable.
+  redisQueue: {
+    check: (v) => (typeof v === "string" && /^[A-Za-z0-9._-]{1,64}$/.test(v) ? v : undefined),
+    expected: "a name of letters, digits, '.', '_' or '-' (at most 64)",
+  },
+  redisLockDuration: { check: positiveDuration, expected: 'a duration like "30s" or milliseconds, above 0' },
+  redisStalledInterval: { check: positiveDuration, expected: 'a duration like "30s" or milliseconds, above 0' },
+  redisMaxStalled: { check: wholeNumber(0, 1000), expected: "a whole number from 0 to 1000" },
+  workerGrace: { check: (v) => parseDuration(v), expected: 'a duration like "30s" or milliseconds' },
 };

@@ -40,6 +40,33 @@ export interface Isolation {
   readonly task: (name: string) => Task | undefined;
 }
 
+/**
+ * Where tasks run in a distributed run (SPEC §8): on workers, one job per attempt
+ * (remote/dispatcher.ts). The executor plans, schedules, times out and retries as ever.
+ */
+export interface Remote {
+  run(
+    step: Step,
+    attempt: {
+      readonly signal: AbortSignal;
+      readonly output: TaskOutput;
+      readonly commandStarted: (command: string) => void;
+      readonly commandEnded: (record: CommandRecord) => void;
+    },
+  ): Promise<RemoteAttemptEnd>;
+}
+
+/** How a remote attempt ended, as its worker said. */
+export interface RemoteAttemptEnd {
+  readonly status: TaskStatus;
+  readonly durationMs: number;
+  readonly usage: Usage | undefined;
+  readonly result: string | undefined;
+  readonly worker: string;
+  /** A retry cannot help (unknown task, invalid options, tasks file differs). */
+  readonly unrecoverable: boolean;
+}
+
 /** What every task's context shares; the attempt adds the per-task parts. */
 export type SharedSettings = Omit<
   ContextSettings,
@@ -88,6 +115,8 @@ export interface AttemptOptions {
   /** Where an error task code threw was thrown (`tasks.ts:12:7`), and its stack, mapped to the sources. */
   readonly locate: (error: unknown) => { readonly where: string | undefined; readonly stack: string } | undefined;
   readonly isolation?: Isolation;
+  /** --redis: every task with code runs on a worker. */
+  readonly remote?: Remote;
 }
 
 /** What ends an attempt early, besides its own code: the run stops, or the task can never finish. */
@@ -125,14 +154,37 @@ async function runTask(
   const started = clock.now();
   // An isolated task's figures come from its worker, one `done` per attempt; undefined once an attempt's never came.
   let isolatedUsage: Usage | undefined = NO_USAGE;
+  // How the last remote attempt ended, as its worker said (set by the attempt's callback).
+  let remoteEnd: RemoteAttemptEnd | undefined;
+  // A function, so that TypeScript does not take the value as the one set before the attempt.
+  const lastRemote = (): RemoteAttemptEnd | undefined => remoteEnd;
   for (let attempt = 0; ; attempt++) {
     const attemptStarted = clock.now();
     const returned: Returned = {};
-    let told: Usage | undefined;
-    const status = await runOnce(step, options, commands, output, watch, returned, (usage) => (told = usage));
+    let usageTold: Usage | undefined;
+    remoteEnd = undefined;
+    const status = await runOnce(
+      step,
+      options,
+      commands,
+      output,
+      watch,
+      returned,
+      (usage) => (usageTold = usage),
+      (end) => {
+        remoteEnd = end;
+        usageTold = end.usage;
+      },
+    );
     attempts.push({ status, durationMs: clock.now() - attemptStarted });
-    isolatedUsage = isolatedUsage === undefined || told === undefined ? undefined : addUsage(isolatedUsage, told);
-    const last = status.kind === "passed" || status.kind === "cancelled" || attempt >= retries || watch.stopped();
+    isolatedUsage =
+      isolatedUsage === undefined || usageTold === undefined ? undefined : addUsage(isolatedUsage, usageTold);
+    const last =
+      status.kind === "passed" ||
+      status.kind === "cancelled" ||
+      attempt >= retries ||
+      watch.stopped() ||
+      lastRemote()?.unrecoverable === true;
     void options.emit({
       kind: "attempt-ended",
       step,
@@ -142,11 +194,12 @@ async function runTask(
     if (last) {
       const durationMs = clock.now() - started;
       const isolated = isIsolated(step, options);
+      const remote = isRemote(step, options);
       // Measured runs only; a task in runner's own process counts its commands.
       const usage =
         options.commandRun.meter === undefined
           ? undefined
-          : isolated
+          : isolated || remote
             ? isolatedUsage
             : sumUsage(commands.map((command) => command.usage));
       const run: TaskRun = {
@@ -158,8 +211,16 @@ async function runTask(
         commands,
         outputTail: output.tail(),
         ...(usage === undefined ? {} : { usage }),
+        ...workerOf(lastRemote()),
       };
-      const result = status.kind === "passed" && isolated ? jsonOf(returned.value) : undefined;
+      const result =
+        status.kind !== "passed"
+          ? undefined
+          : remote
+            ? lastRemote()?.result
+            : isolated
+              ? jsonOf(returned.value)
+              : undefined;
       return { run: result === undefined ? run : { ...run, result }, returned };
     }
   }
@@ -173,6 +234,7 @@ async function runOnce(
   watch: RunWatch,
   returned: Returned,
   used: (usage: Usage | undefined) => void,
+  remoteEnded: (end: RemoteAttemptEnd) => void,
 ): Promise<TaskStatus> {
   const controller = new AbortController();
   // Commands started once the task is being stopped (a `finally` block's, a deferred
@@ -206,6 +268,7 @@ async function runOnce(
     call: (source, values) => call(() => calledTask(source, options), values),
   });
   const isolated = isIsolated(step, options);
+  const remote = isRemote(step, options);
   // 0 means no limit, so `--timeout 0` lifts a task's own limit.
   const limit = options.timeoutMs ?? step.task.timeoutMs ?? options.defaultTimeoutMs;
   const timeoutMs = limit === 0 ? undefined : limit;
@@ -252,7 +315,12 @@ async function runOnce(
           ? // Running as its commands are: a stop waits (up to the grace period) for the worker
             // to stop the task's commands itself, as it alone may know of one just started.
             track(running, runIsolated(step, options, { signal: controller.signal, output, commands, call, used }))
-          : options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)),
+          : remote
+            ? track(
+                running,
+                runRemote(step, options, { signal: controller.signal, output, commands, ended: remoteEnded }),
+              )
+            : options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)),
       )
       .then(
         (value: unknown): TaskStatus | Exited => {
@@ -261,6 +329,7 @@ async function runOnce(
         },
         (error: unknown): TaskStatus | Exited => {
           if (!over) returned.error = error;
+          if (error instanceof RemoteStatus) return error.status;
           return isTaskExit(error) ? { kind: "exited", code: error.code } : statusOfError(error, options.locate);
         },
       )
@@ -600,7 +669,54 @@ async function runIsolated(
 }
 
 function isIsolated(step: Step, options: AttemptOptions): boolean {
-  return !step.task.group && options.isolation !== undefined && (step.task.isolate || options.isolation.all);
+  return (
+    !step.task.group &&
+    options.remote === undefined &&
+    options.isolation !== undefined &&
+    (step.task.isolate || options.isolation.all)
+  );
+}
+
+function isRemote(step: Step, options: AttemptOptions): boolean {
+  return !step.task.group && options.remote !== undefined;
+}
+
+function workerOf(end: RemoteAttemptEnd | undefined): { worker?: string } {
+  return end === undefined || end.worker === "" ? {} : { worker: end.worker };
+}
+
+/** A remote attempt that did not pass, carrying the status its worker gave. */
+class RemoteStatus extends Error {
+  constructor(readonly status: TaskStatus) {
+    super(status.kind);
+  }
+}
+
+/** One attempt on a worker (SPEC §8): its output and commands come back as they happen. */
+async function runRemote(
+  step: Step,
+  options: AttemptOptions,
+  attempt: {
+    readonly signal: AbortSignal;
+    readonly output: TaskOutput;
+    readonly commands: CommandRecord[];
+    readonly ended: (end: RemoteAttemptEnd) => void;
+  },
+): Promise<unknown> {
+  const remote = options.remote;
+  if (remote === undefined) throw new Error("no remote");
+  const end = await remote.run(step, {
+    signal: attempt.signal,
+    output: attempt.output,
+    commandStarted: (command) => void options.emit({ kind: "command-started", step, command }),
+    commandEnded: (record) => {
+      attempt.commands.push(record);
+      void options.emit({ kind: "command-ended", step, record });
+    },
+  });
+  attempt.ended(end);
+  if (end.status.kind === "passed") return undefined;
+  throw new RemoteStatus(end.status);
 }
 
 /** A returned value as JSON text: a BigInt as its digits, a Map as an object, a Set as an array; undefined when there is none. */

@@ -45,6 +45,8 @@ export interface TaskRun {
    * started, or when an isolated attempt's worker ended before it could send its figures.
    */
   readonly usage?: Usage;
+  /** The worker that ran its last attempt, in a distributed run (SPEC §8). */
+  readonly worker?: string;
 }
 
 /** A finished run, as the summary, the report and the JUnit file describe it. */

@@ -9,7 +9,7 @@
 // imports (a dependency moved) is rebuilt once before anything is reported.
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import { displayPath } from "../common/display-path.ts";
 import { cacheDir, privateDir, trustedFile, writeAtomically } from "../common/files.ts";
@@ -20,6 +20,7 @@ import type { World } from "../world/world.ts";
 import { transpile, type Bundle } from "./transpile.ts";
 import { messageOf } from "../common/error-text.ts";
 import { BundleStacks, type ErrorSite } from "./stack-trace.ts";
+import { projectDir } from "./discover.ts";
 
 /** What loading needs of the world. */
 export type LoaderWorld = Pick<
@@ -34,6 +35,12 @@ export interface LoadedTasks {
   readonly fromCache: boolean;
   /** Where an error thrown by task code was thrown, in the user's files, and its stack, mapped. */
   readonly locate: (error: unknown) => ErrorSite | undefined;
+  /**
+   * The content hash of the tasks file and what it imports, by their paths relative to the
+   * project directory: the same on every machine with the same sources (distributed runs
+   * check that a worker's tasks are the dispatcher's).
+   */
+  readonly sourceHash: string;
 }
 
 /** A cache entry, as `<key>.json` holds it. */
@@ -179,7 +186,13 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
     const stacks = bundleStacks(bundle, cached.meta.inputs, world);
     try {
       const exports = await importBundle(world, bundle);
-      return { exports, docs: new Map(cached.meta.docs), fromCache: true, locate: stacks.locate };
+      return {
+        exports,
+        docs: new Map(cached.meta.docs),
+        fromCache: true,
+        locate: stacks.locate,
+        sourceHash: sourceHash(file, cached.meta.inputs),
+      };
     } catch (error) {
       // The cached bundle names dependencies by absolute path, resolved when it was built:
       // after a package moved (reinstall, hoisting) or the bundle was cleaned away, build
@@ -200,6 +213,7 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
       docs: new Map(stored.meta.docs),
       fromCache: false,
       locate: stacks.locate,
+      sourceHash: sourceHash(file, stored.meta.inputs),
     };
   } catch (error) {
     throw loadError(error, file, stacks, bundle, world.cwd);
@@ -267,6 +281,12 @@ async function importBundle(world: LoaderWorld, bundlePath: string, query = ""):
   } finally {
     removeIdle();
   }
+}
+
+function sourceHash(file: string, inputs: CacheMeta["inputs"]): string {
+  const dir = projectDir(file);
+  const lines = inputs.map((input) => `${relative(dir, input.path)}\0${input.hash}\n`).sort();
+  return hash(lines.join(""));
 }
 
 /** A CommonJS bundle's exports as an ES module namespace shows them: names in code-unit order. */

@@ -29,6 +29,7 @@
 //     result      only for an isolated task that passed and returned a value: that value
 //                 as JSON (a BigInt as a string of its digits, a Map as an object, a Set as
 //                 an array).
+//     worker      in a distributed run (--redis), the worker that ran its last attempt.
 //     stats       what the task used, all attempts together, in whole milliseconds and bytes:
 //                 { cpuMs, userCpuMs, systemCpuMs, peakRssBytes }, cpuMs = userCpuMs +
 //                 systemCpuMs. CPU: its commands' whole trees, and an isolated task's own
@@ -84,6 +85,7 @@ export interface ReportTask {
   readonly outputTail: string;
   readonly result?: unknown;
   readonly stats?: ReportStats;
+  readonly worker?: string;
 }
 
 export interface Report {
@@ -177,6 +179,7 @@ export function buildReport(record: RunRecord): Report {
       outputTail: lastLinesOf(run.outputTail, REPORT_TAIL_LINES),
       ...(run.result === undefined ? {} : { result: JSON.parse(run.result) as unknown }),
       ...reportStats(run.startedAt === undefined ? undefined : run.usage),
+      ...(run.worker === undefined ? {} : { worker: run.worker }),
     })),
   };
 }
