@@ -3,6 +3,7 @@
 // running task — with real workers, a real dispatcher and a real redis-server.
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { normalize, project } from "./helpers.ts";
 import { isAlive, waitUntilGone } from "./process-helpers.ts";
@@ -109,7 +110,7 @@ describe.skipIf(!hasRedis)("distributed runs lose nothing", () => {
     const remote = await interrupt(["--redis", server.url]);
     expect(remote.code, remote.stderr).toBe(130);
     expect(normalize(remote.stderr)).toBe(normalize(local.stderr));
-    expect(await w1.waitFor(/^■ hold cancelled$/m, 10_000), w1.stdout()).toBe(true);
+    expect(await w1.waitFor(/^■ hold cancelled\b/m, 10_000), w1.stdout()).toBe(true);
     expect(w1.exited()).toBe(false);
     expect(isAlive(w1.pid)).toBe(true);
 
@@ -136,6 +137,28 @@ describe.skipIf(!hasRedis)("distributed runs lose nothing", () => {
     expect(worker.code, worker.all).toBe(0);
     expect(worker.signal).toBe(null);
     expect(worker.stdout).toMatch(/^✔ two passed in /m);
+  }, 60_000);
+
+  it("a worker told to stop while Redis is down still exits, within its grace period", async () => {
+    const lonely = await startRedis();
+    try {
+      const m = machines(1);
+      const w1 = await startWorker({
+        dir: m.there[0] ?? "",
+        url: lonely.url,
+        name: "w1",
+        env: { RUNNER_WORKER_GRACE: "2s" },
+      });
+      await lonely.stop();
+      w1.kill("SIGTERM");
+      // Nothing runs, so nothing to wait for; 15 s is far beyond the 2 s grace.
+      const end = await Promise.race([w1.ended, sleep(15_000).then(() => undefined)]);
+      expect(end, `still running 15 s after SIGTERM:\n${w1.all()}`).toBeDefined();
+      expect(end?.code, end?.all).toBe(0);
+    } finally {
+      await stopAll();
+      await lonely.stop();
+    }
   }, 60_000);
 
   it("Redis restarted under a running task costs no output", async () => {

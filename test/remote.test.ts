@@ -19,8 +19,8 @@ function tasksFile(shared: string): string {
   return `import { task } from "runner";
 export const base = task({ run: (ctx) => ctx.run("sleep 0.2; echo built > " + ${at("base.txt")} + "; echo base done") });
 export const use = task({ deps: [base], run: (ctx) => ctx.run("cat " + ${at("base.txt")} + "; echo use done") });
-export const a = task({ run: (ctx) => ctx.run("echo a starts; sleep 1.5; echo a ends") });
-export const b = task({ run: (ctx) => ctx.run("echo b starts; sleep 2.5; echo b ends") });
+export const a = task({ run: (ctx) => ctx.run("echo a starts; sleep 2; echo a ends") });
+export const b = task({ run: (ctx) => ctx.run("echo b starts; sleep 3; echo b ends") });
 export const flood = task({ run: (ctx) => ctx.run("for i in $(seq 1 2000); do echo line $i; done") });
 export const fail3 = task({ run: (ctx) => ctx.run("echo failing; exit 3") });
 // slow writes its pid and sleeps; failLater fails once slow is running, so fail-fast always has slow to cancel.
