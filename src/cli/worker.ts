@@ -23,7 +23,7 @@ import type { Step } from "../plan/plan.ts";
 import { runPool, type WorkerPool } from "../pool/worker-pool.ts";
 import { connectRedis, preflight, redisErrorLine } from "../remote/connection.ts";
 import { EventWriter } from "../remote/event-stream.ts";
-import { checkJobData, keys, type EndData, type EntryKind } from "../remote/protocol.ts";
+import { checkJobData, HEARTBEAT_MS, keys, type EndData, type EntryKind } from "../remote/protocol.ts";
 import { parseRedisTarget } from "../remote/redis-target.ts";
 import type { World } from "../world/world.ts";
 import { splitArgs } from "./command-line.ts";
@@ -180,7 +180,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
       say(`▶ ${data.task} (attempt ${context.attempt})`);
       const refuse = (message: string): Promise<void> =>
         finish({ status: failed(message), durationMs: 0, unrecoverable: true }, `✖ ${data.task} refused: ${message}`);
-      if ((await output.exists(keys.cancel(id))) === 1) {
+      if ((await output.exists(keys.cancel(id))) === 1 || (await output.exists(keys.alive(data.run))) === 0) {
         await finish({ status: { kind: "cancelled" }, durationMs: 0 }, `■ ${data.task} cancelled`);
         return;
       }
@@ -197,10 +197,22 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
       }
       const state: Running = { controller: new AbortController(), givenBack: false };
       running.set(id, state);
+      // A dispatcher gone for good (its key expired, twice in a row) cancels its job here.
+      let missed = 0;
+      const watching = setInterval(() => {
+        output.exists(keys.alive(data.run)).then(
+          (found) => {
+            missed = found === 0 ? missed + 1 : 0;
+            if (missed >= 2) state.controller.abort("SIGTERM");
+          },
+          () => {}, // Redis away: nothing is known, so nothing is cancelled.
+        );
+      }, HEARTBEAT_MS);
       let run: TaskRun;
       try {
         run = await runJob(step, context, state);
       } finally {
+        clearInterval(watching);
         running.delete(id);
       }
       if (state.givenBack && run.status.kind !== "passed") {
