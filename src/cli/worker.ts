@@ -66,6 +66,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
   const { Worker, WaitingError } = await import("bullmq");
   const output = await connectRedis(target, "worker", `runner-worker-${name}`);
   const listener = await connectRedis(target, "reader", `runner-worker-${name}-cancels`);
+  const queueConnection = await connectRedis(target, "worker", `runner-worker-${name}-queue`);
   const writer = new EventWriter(output);
   const running = new Map<string, Running>();
   listener.on("message", (_channel: string, id: string) => running.get(id)?.controller.abort("SIGTERM"));
@@ -234,7 +235,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
     },
     {
       // BullMQ makes its blocking connection from this one.
-      connection: await connectRedis(target, "worker", `runner-worker-${name}-queue`),
+      connection: queueConnection,
       concurrency,
       autorun: false,
       lockDuration: config.redisLockDuration,
@@ -249,6 +250,11 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
     const line = redisErrorLine(target, error);
     if (line !== lastError) world.stderr.write(`runner worker ${name}: ${line}\n`);
     lastError = line;
+  });
+  output.on("ready", () => {
+    if (lastError === "") return;
+    lastError = "";
+    world.stderr.write(`runner worker ${name}: Redis at ${target.display} is back\n`);
   });
 
   let stopping = false;
@@ -299,6 +305,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
     scopes.restore();
     listener.disconnect();
     output.disconnect();
+    queueConnection.disconnect();
   }
   say(`runner worker ${name}: stopped`);
   return 0;
