@@ -16,9 +16,7 @@ import type { RunnerConfig } from "../config/settings.ts";
 import { execute } from "../execution/executor.ts";
 import type { TaskRun, TaskStatus } from "../execution/outcomes.ts";
 import { taskScopes } from "../execution/task-scope.ts";
-import type { Collection } from "../loader/collection.ts";
 import { projectDir } from "../loader/discover.ts";
-import { finishOptions } from "../plan/option-values.ts";
 import type { Step } from "../plan/plan.ts";
 import { runPool, type WorkerPool } from "../pool/worker-pool.ts";
 import { connectRedis, preflight, redisErrorLine } from "../remote/connection.ts";
@@ -26,8 +24,8 @@ import { EventWriter } from "../remote/event-stream.ts";
 import { checkJobData, HEARTBEAT_MS, keys, type EndData, type EntryKind } from "../remote/protocol.ts";
 import { parseRedisTarget } from "../remote/redis-target.ts";
 import type { World } from "../world/world.ts";
-import { splitArgs } from "./command-line.ts";
-import { coreOptionShapes, type CoreOptions } from "./grammar.ts";
+import type { CoreOptions } from "./grammar.ts";
+import { stepOf } from "./job-step.ts";
 import type { Project } from "./project.ts";
 
 export interface WorkerRequest {
@@ -358,40 +356,4 @@ function workerName(world: Pick<World, "env" | "pid">): string {
     return given;
   }
   return `${hostname()}-${world.pid}`;
-}
-/**
- * The step a job names, from the worker's own tasks: the task, its words parsed as the CLI
- * parses them. A task that is not there, or words that are not its options, throw a
- * UserError saying so (the job then fails without a retry).
- */
-export function stepOf(collection: Collection, name: string, words: readonly string[]): Step {
-  const task = collection.find(name);
-  if (task === undefined || task.name !== name)
-    throw new UserError(`unknown task "${name}" in this worker's tasks file`);
-  let split: ReturnType<typeof splitArgs>;
-  try {
-    split = splitArgs([name, ...words], 0, collection, coreOptionShapes());
-  } catch (error) {
-    throw new UserError(`invalid options: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const invocation = split.invocations[0];
-  if (split.invocations.length !== 1 || invocation?.task !== task || split.matches.length > 0) {
-    throw new UserError(`invalid options: ${JSON.stringify(words.join(" "))} are not options of "${name}"`);
-  }
-  let options: Step["options"];
-  try {
-    options = finishOptions(task.name, task.options, invocation.given);
-  } catch (error) {
-    throw new UserError(`invalid options: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return {
-    task,
-    options,
-    args: invocation.args,
-    rest: split.rest,
-    deps: [],
-    after: [],
-    postOf: undefined,
-    together: undefined,
-  };
 }
