@@ -29,7 +29,7 @@ const collection: Collection = buildCollection(
       deps: [build],
       run: () => {},
     }),
-    plain: (() => {}) as () => void,
+    plain: (() => {}),
   },
   new Map(),
 );
