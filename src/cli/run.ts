@@ -269,6 +269,7 @@ async function openRemote(world: World, request: RunRequest, url: string, cwd: s
     warnOnly: core.warnOnly,
     measure: core.stats || core.report !== undefined,
     stalledIntervalMs: config.redisStalledInterval,
+    warn: (line) => world.stderr.write(`${line}\n`),
   });
 }
 

@@ -16,18 +16,16 @@ import type { RunnerConfig } from "../config/settings.ts";
 import { execute } from "../execution/executor.ts";
 import type { TaskRun, TaskStatus } from "../execution/outcomes.ts";
 import { taskScopes } from "../execution/task-scope.ts";
-import type { Collection } from "../loader/collection.ts";
 import { projectDir } from "../loader/discover.ts";
-import { finishOptions } from "../plan/option-values.ts";
 import type { Step } from "../plan/plan.ts";
 import { runPool, type WorkerPool } from "../pool/worker-pool.ts";
 import { connectRedis, preflight, redisErrorLine } from "../remote/connection.ts";
 import { EventWriter } from "../remote/event-stream.ts";
-import { checkJobData, keys, type EndData, type EntryKind } from "../remote/protocol.ts";
+import { checkJobData, HEARTBEAT_MS, keys, type EndData, type EntryKind } from "../remote/protocol.ts";
 import { parseRedisTarget } from "../remote/redis-target.ts";
 import type { World } from "../world/world.ts";
-import { splitArgs } from "./command-line.ts";
-import { coreOptionShapes, type CoreOptions } from "./grammar.ts";
+import type { CoreOptions } from "./grammar.ts";
+import { stepOf } from "./job-step.ts";
 import type { Project } from "./project.ts";
 
 export interface WorkerRequest {
@@ -66,6 +64,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
   const { Worker, WaitingError } = await import("bullmq");
   const output = await connectRedis(target, "worker", `runner-worker-${name}`);
   const listener = await connectRedis(target, "reader", `runner-worker-${name}-cancels`);
+  const queueConnection = await connectRedis(target, "worker", `runner-worker-${name}-queue`);
   const writer = new EventWriter(output);
   const running = new Map<string, Running>();
   listener.on("message", (_channel: string, id: string) => running.get(id)?.controller.abort("SIGTERM"));
@@ -180,7 +179,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
       say(`▶ ${data.task} (attempt ${context.attempt})`);
       const refuse = (message: string): Promise<void> =>
         finish({ status: failed(message), durationMs: 0, unrecoverable: true }, `✖ ${data.task} refused: ${message}`);
-      if ((await output.exists(keys.cancel(id))) === 1) {
+      if ((await output.exists(keys.cancel(id))) === 1 || (await output.exists(keys.alive(data.run))) === 0) {
         await finish({ status: { kind: "cancelled" }, durationMs: 0 }, `■ ${data.task} cancelled`);
         return;
       }
@@ -197,10 +196,22 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
       }
       const state: Running = { controller: new AbortController(), givenBack: false };
       running.set(id, state);
+      // A dispatcher gone for good (its key expired, twice in a row) cancels its job here.
+      let missed = 0;
+      const watching = setInterval(() => {
+        output.exists(keys.alive(data.run)).then(
+          (found) => {
+            missed = found === 0 ? missed + 1 : 0;
+            if (missed >= 2) state.controller.abort("SIGTERM");
+          },
+          () => {}, // Redis away: nothing is known, so nothing is cancelled.
+        );
+      }, HEARTBEAT_MS);
       let run: TaskRun;
       try {
         run = await runJob(step, context, state);
       } finally {
+        clearInterval(watching);
         running.delete(id);
       }
       if (state.givenBack && run.status.kind !== "passed") {
@@ -222,7 +233,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
     },
     {
       // BullMQ makes its blocking connection from this one.
-      connection: await connectRedis(target, "worker", `runner-worker-${name}-queue`),
+      connection: queueConnection,
       concurrency,
       autorun: false,
       lockDuration: config.redisLockDuration,
@@ -237,6 +248,11 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
     const line = redisErrorLine(target, error);
     if (line !== lastError) world.stderr.write(`runner worker ${name}: ${line}\n`);
     lastError = line;
+  });
+  output.on("ready", () => {
+    if (lastError === "") return;
+    lastError = "";
+    world.stderr.write(`runner worker ${name}: Redis at ${target.display} is back\n`);
   });
 
   let stopping = false;
@@ -287,6 +303,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
     scopes.restore();
     listener.disconnect();
     output.disconnect();
+    queueConnection.disconnect();
   }
   say(`runner worker ${name}: stopped`);
   return 0;
@@ -339,40 +356,4 @@ function workerName(world: Pick<World, "env" | "pid">): string {
     return given;
   }
   return `${hostname()}-${world.pid}`;
-}
-/**
- * The step a job names, from the worker's own tasks: the task, its words parsed as the CLI
- * parses them. A task that is not there, or words that are not its options, throw a
- * UserError saying so (the job then fails without a retry).
- */
-export function stepOf(collection: Collection, name: string, words: readonly string[]): Step {
-  const task = collection.find(name);
-  if (task === undefined || task.name !== name)
-    throw new UserError(`unknown task "${name}" in this worker's tasks file`);
-  let split: ReturnType<typeof splitArgs>;
-  try {
-    split = splitArgs([name, ...words], 0, collection, coreOptionShapes());
-  } catch (error) {
-    throw new UserError(`invalid options: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const invocation = split.invocations[0];
-  if (split.invocations.length !== 1 || invocation?.task !== task || split.matches.length > 0) {
-    throw new UserError(`invalid options: ${JSON.stringify(words.join(" "))} are not options of "${name}"`);
-  }
-  let options: Step["options"];
-  try {
-    options = finishOptions(task.name, task.options, invocation.given);
-  } catch (error) {
-    throw new UserError(`invalid options: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  return {
-    task,
-    options,
-    args: invocation.args,
-    rest: split.rest,
-    deps: [],
-    after: [],
-    postOf: undefined,
-    together: undefined,
-  };
 }

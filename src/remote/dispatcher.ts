@@ -11,6 +11,7 @@ import type { Step } from "../plan/plan.ts";
 import { connectRedis } from "./connection.ts";
 import { readEvents } from "./event-stream.ts";
 import {
+  HEARTBEAT_MS,
   jobId,
   keys,
   newRunId,
@@ -36,6 +37,8 @@ export interface DispatchSettings {
   readonly measure: boolean;
   /** How often a job's state is looked at (BullMQ fails a job found stalled too often). */
   readonly stalledIntervalMs: number;
+  /** Says a line to the user (on stderr): that no worker is there to take the jobs. */
+  readonly warn: (line: string) => void;
 }
 
 /** One attempt's way back: where its output and commands go, and its stop. */
@@ -84,6 +87,19 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
   queue.on("error", () => {}); // Connection errors are the client's to retry; each command says its own.
   const inFlight = new Map<string, InFlight>();
   let count = 0;
+  // Workers cancel the jobs of a run whose dispatcher stopped saying it is alive (one killed
+  // with SIGKILL, or whose machine went away): nothing of it keeps running anywhere.
+  const alive = keys.alive(run);
+  const beat = (): Promise<unknown> => commands.set(alive, "1", "PX", 3 * HEARTBEAT_MS).catch(() => {});
+  await beat();
+  const beating = setInterval(() => void beat(), HEARTBEAT_MS);
+  beating.unref();
+  if ((await queue.getWorkersCount().catch(() => 1)) === 0) {
+    settings.warn(
+      `runner: no worker is taking tasks from queue ${settings.queue} at ${settings.target.display} yet; ` +
+        "the tasks wait for one (start it with runner --worker).",
+    );
+  }
   const reading = new AbortController();
 
   const end = (id: string, job: InFlight, value: Omit<RemoteEnd, "worker"> & { worker?: string }): void => {
@@ -213,6 +229,8 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
     },
     close: async () => {
       clearInterval(watchStalls);
+      clearInterval(beating);
+      await commands.del(alive).catch(() => {});
       for (const [id, job] of inFlight) {
         end(id, job, {
           status: { kind: "cancelled" },

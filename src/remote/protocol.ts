@@ -40,11 +40,16 @@ export function newRunId(randomHex: (bytes: number) => string): string {
 export const keys = {
   /** The run's event stream: what its tasks print, their commands, their ends. */
   events: (run: string): string => `runner:run:${run}:events`,
+  /** Kept alive by the run's dispatcher (HEARTBEAT_MS): a worker cancels a job whose dispatcher is gone. */
+  alive: (run: string): string => `runner:run:${run}:alive`,
   /** Set when a job is cancelled, for a worker that takes it later (or missed the message). */
   cancel: (job: string): string => `runner:cancel:${job}`,
   /** Where cancels are published (the message is the job id). */
   cancelChannel: "runner:cancel",
 } as const;
+
+/** How often a dispatcher says it is alive; its key lives three beats. */
+export const HEARTBEAT_MS = 1000;
 
 /** How long a run's keys live if no dispatcher deletes them (one crashed): a day. */
 export const RUN_KEY_TTL_SECONDS = 24 * 60 * 60;
