@@ -255,7 +255,8 @@ async function openRemote(world: World, request: RunRequest, url: string, cwd: s
   const { preflight } = await import("../remote/connection.ts");
   const { openDispatcher } = await import("../remote/dispatcher.ts");
   const target = parseRedisTarget(url, world.env, request.redisSource);
-  await preflight(target);
+  const { evictionWarning } = await preflight(target);
+  if (evictionWarning !== undefined) world.stderr.write(`runner: warning: ${evictionWarning}\n`);
   const { config, core } = request;
   // Where runner was started, as the worker's own checkout names it; outside the project: its directory.
   const from = relative(cwd, world.cwd);

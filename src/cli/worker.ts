@@ -51,8 +51,9 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
   }
   const concurrency = concurrencyOf(core.concurrency, config.jobs);
   const target = parseRedisTarget(config.redis, world.env, request.redisSource);
-  await preflight(target);
   const name = workerName(world);
+  const { evictionWarning } = await preflight(target);
+  if (evictionWarning !== undefined) world.stderr.write(`runner worker ${name}: warning: ${evictionWarning}\n`);
   const cwd = projectDir(collection.file);
   const dotenv = await loadDotenv(config.dotenv, cwd, world.uid);
   const unset = Object.fromEntries(Object.entries(dotenv).filter(([key]) => world.env[key] === undefined));

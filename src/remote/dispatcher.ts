@@ -8,7 +8,7 @@ import type { Usage } from "../child/usage.ts";
 import type { CommandRecord, TaskOutput } from "../context/context.ts";
 import type { TaskStatus } from "../execution/outcomes.ts";
 import type { Step } from "../plan/plan.ts";
-import { connectRedis } from "./connection.ts";
+import { connectRedis, redisErrorLine } from "./connection.ts";
 import { readEvents } from "./event-stream.ts";
 import {
   HEARTBEAT_MS,
@@ -87,6 +87,19 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
   queue.on("error", () => {}); // Connection errors are the client's to retry; each command says its own.
   const inFlight = new Map<string, InFlight>();
   let count = 0;
+  // A server gone for longer than the dispatcher's reconnect budget ends what still waits.
+  commands.once("end", () => {
+    const message = redisErrorLine(settings.target, new Error("Connection is closed."));
+    for (const [id, job] of inFlight) {
+      end(id, job, {
+        status: { kind: "failed", exitCode: 1, message, commandFailed: false },
+        durationMs: 0,
+        usage: undefined,
+        result: undefined,
+        unrecoverable: false,
+      });
+    }
+  });
   // Workers cancel the jobs of a run whose dispatcher stopped saying it is alive (one killed
   // with SIGKILL, or whose machine went away): nothing of it keeps running anywhere.
   const alive = keys.alive(run);

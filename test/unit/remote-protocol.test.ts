@@ -126,7 +126,7 @@ describe("what a dispatcher accepts from a worker", () => {
         Buffer.from(v),
       ]);
     expect(parseEntry("1-0", fields())).toMatchObject({ job: "r.1", attempt: 2, worker: "w1", kind: "out" });
-    expect(parseEntry("1-0", fields()).data.toString()).toBe("hi");
+    expect(parseEntry("1-0", fields())?.data.toString()).toBe("hi");
     expect(parseEntry("1-0", fields({ a: "0" }))).toBeUndefined();
     expect(parseEntry("1-0", fields({ k: "eval" }))).toBeUndefined();
     expect(parseEntry("1-0", fields().slice(2))).toBeUndefined();
