@@ -124,6 +124,18 @@ describe.skipIf(!hasRedis)("distributed runs lose nothing", () => {
     ]);
   }, 60_000);
 
+  it("a dispatcher killed with SIGKILL: the worker cancels its task and the task's process, and keeps running", async () => {
+    const m = machines(1);
+    const w1 = await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1" });
+    const run = startRunner(["--redis", server.url, "hold"], m.here);
+    const pid = await waitForPid(join(m.shared, "hold.pid"));
+    run.kill("SIGKILL");
+    await run.ended;
+    expect(await waitUntilGone(pid, 15_000), `sleep 30 still runs:\n${w1.all()}`).toBe(true);
+    expect(await w1.waitFor(/^■ hold cancelled\b/m, 10_000), w1.stdout()).toBe(true);
+    expect(w1.exited()).toBe(false);
+  }, 60_000);
+
   it("SIGTERM to a worker mid-task: the task finishes and passes at the dispatcher, then the worker exits 0", async () => {
     const m = machines(1);
     const w1 = await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1" });
