@@ -12,11 +12,24 @@
 //
 // Every command is timed with hyperfine (warm-up, several runs, JSON export); the tables
 // show medians. A peer that is not installed is a "missing" row, a command that fails is a
-// "failed" row: neither stops the run. Nothing here is asserted by the test suite.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+// "failed" row: neither stops the run. Scenarios 10–11 start their own redis-server (on a
+// free loopback port) and `runner --worker` processes, and end them afterwards; without
+// redis-server they are "skipped" rows. Nothing here is asserted by the test suite.
+import { spawn, spawnSync } from "node:child_process";
+import {
+  closeSync,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
+import net from "node:net";
 import os from "node:os";
 import { delimiter, dirname, join, relative } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 
 const benchDir = import.meta.dirname;
 const root = dirname(benchDir);
@@ -212,6 +225,7 @@ function fmt(s) {
 
 // ------------------------------------------------------------- scenarios
 const trueNames = Array.from({ length: 200 }, (_, i) => `t${i + 1}`);
+const remoteTrueNames = trueNames.slice(0, 100);
 const sleepNames = Array.from({ length: 8 }, (_, i) => `s${i + 1}`);
 const burnNames = Array.from({ length: 4 }, (_, i) => `b${i + 1}`);
 const nodeFloor = { label: "node -e 0", tool: "node", args: ["-e", "0"], kind: "floor", speed: "startup" };
@@ -408,16 +422,199 @@ const scenarios = [
       },
     ],
   },
+  {
+    id: 10,
+    title: "100 tasks each running `true` through 2 local workers over Redis, 2 at a time",
+    // Scenario 4's first 100 tasks; the workers run them from the same tasks file.
+    cwd: load,
+    ratio: "row",
+    ratioRow: "runner -p -j2 t1 … t100 (local)",
+    ratioName: "× local",
+    remote: { workers: ["w1", "w2"] },
+    target: {
+      text: "runner --redis ≤ 3 × the same run locally",
+      row: "runner --redis … -p -j2 t1 … t100 (2 workers)",
+      vs: "runner -p -j2 t1 … t100 (local)",
+      factor: 3,
+    },
+    rows: (url) => [
+      {
+        label: "runner --redis … -p -j2 t1 … t100 (2 workers)",
+        tool: "runner",
+        args: ["--redis", url, "-p", "-j2", ...remoteTrueNames],
+        kind: "runner",
+      },
+      {
+        label: "runner -p -j2 t1 … t100 (local)",
+        tool: "runner",
+        args: ["-p", "-j2", ...remoteTrueNames],
+        kind: "runner",
+      },
+    ],
+  },
+  {
+    id: 11,
+    title: "One remote task printing 20 MB of text, captured and shown",
+    // Scenario 6's task, through one worker.
+    cwd: load,
+    ratio: "row",
+    ratioRow: "runner big (local)",
+    ratioName: "× local",
+    remote: { workers: ["w1"] },
+    target: {
+      text: "runner --redis ≤ 3 × the same task locally",
+      row: "runner --redis … big (1 worker)",
+      vs: "runner big (local)",
+      factor: 3,
+    },
+    rows: (url) => [
+      { label: "runner --redis … big (1 worker)", tool: "runner", args: ["--redis", url, "big"], kind: "runner" },
+      { label: "runner big (local)", tool: "runner", args: ["big"], kind: "runner" },
+    ],
+  },
 ];
+
+// --------------------------------------------- Redis and workers (10–11)
+const redisServer = which("redis-server");
+
+/** A free loopback TCP port (asked of the kernel, then released). */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * A background process whose stdout and stderr go to `log`: hyperfine runs under spawnSync,
+ * which blocks this event loop, so a pipe would fill up and stall the process.
+ */
+function background(cmd, args, { cwd, extraEnv, log }) {
+  const fd = openSync(log, "w");
+  const child = spawn(cmd, args, { cwd, env: { ...env, ...extraEnv }, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  const exited = new Promise((resolve) => {
+    child.once("error", () => resolve());
+    child.once("exit", () => resolve());
+  });
+  const running = () => child.exitCode === null && child.signalCode === null && child.pid !== undefined;
+  return { child, exited, running, log };
+}
+
+/**
+ * Waits for `pattern` in the process's log; throws with the log's last lines if it ends or takes too long.
+ * @param {ReturnType<typeof background>} p
+ * @param {RegExp} pattern
+ * @param {number} timeoutMs
+ * @param {string} what
+ */
+async function waitForLine(p, pattern, timeoutMs, what) {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const text = existsSync(p.log) ? readFileSync(p.log, "utf8") : "";
+    if (pattern.test(text)) return;
+    const tail = text.trim().split("\n").slice(-2).join(" ").slice(0, 200);
+    if (!p.running()) throw new Error(`${what} ended before it was ready${tail ? `: ${tail}` : ""}`);
+    if (performance.now() > end)
+      throw new Error(`${what} not ready in ${timeoutMs / 1000} s${tail ? `: ${tail}` : ""}`);
+    await sleep(25);
+  }
+}
+
+/** SIGTERM, then waits (SIGKILL after `graceMs`). Only this script's own children, by pid. */
+async function stopProcess(p, graceMs) {
+  if (!p.running()) return;
+  p.child.kill("SIGTERM");
+  const timer = setTimeout(() => p.running() && p.child.kill("SIGKILL"), graceMs);
+  await p.exited;
+  clearTimeout(timer);
+}
+
+/**
+ * A redis-server of its own (loopback, free port, temp dir, no persistence) and `names.length`
+ * workers (`runner --worker --concurrency 1`) in `cwd`, each waited for until it says it is
+ * waiting for tasks. Returns the URL and `stop()`, which ends the workers, then the server.
+ */
+async function startRemote(cwd, names) {
+  const dir = mkdtempSync(join(tmp, "redis-"));
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  /** @type {ReturnType<typeof background>[]} */
+  const workers = [];
+  let server;
+  const stop = async () => {
+    await Promise.all(workers.map((w) => stopProcess(w, 30_000)));
+    if (server) await stopProcess(server, 5000);
+  };
+  try {
+    server = background(
+      redisServer,
+      ["--bind", "127.0.0.1", "--port", String(port), "--dir", dir, "--save", "", "--appendonly", "no"].concat([
+        "--maxmemory-policy",
+        "noeviction",
+      ]),
+      { cwd: dir, log: join(dir, "redis.log") },
+    );
+    await waitForLine(server, /Ready to accept connections/, 10_000, "redis-server");
+    for (const name of names) {
+      const [cmd, ...args] = tools.runner.argv;
+      workers.push(
+        background(cmd, [...args, "--worker", "--redis", url, "--concurrency", "1"], {
+          cwd,
+          extraEnv: { RUNNER_WORKER_NAME: name },
+          log: join(dir, `${name}.log`),
+        }),
+      );
+    }
+    await Promise.all(
+      workers.map((w, i) => {
+        const line = new RegExp(`^runner worker ${names[i]}: waiting for tasks on `, "m");
+        return waitForLine(w, line, 30_000, `worker ${names[i]}`);
+      }),
+    );
+    process.stderr.write(`  redis-server on port ${port}, ${names.length} worker(s) ready\n`);
+    return { url, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** A remote scenario's rows: its server and workers started first, ended afterwards whatever happens. */
+async function measureRemote(sc) {
+  const rows = (url, extra = {}) => sc.rows(url).map((r) => measure({ ...r, cwd: sc.cwd, ...extra }));
+  if (!redisServer) {
+    process.stderr.write("  skipped: redis-server is not installed (apt-get install -y redis-server)\n");
+    return rows("", { skip: "redis-server is not installed" });
+  }
+  if (tools.runner.missing) return rows("");
+  let remote;
+  try {
+    remote = await startRemote(sc.cwd, sc.remote.workers);
+    return rows(remote.url);
+  } catch (error) {
+    const note = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`  failed: ${note}\n`);
+    return sc.rows("").map((r) => ({ label: r.label, kind: r.kind ?? "peer", tool: r.tool, status: "failed", note }));
+  } finally {
+    await remote?.stop();
+  }
+}
 
 // ------------------------------------------------------------------ run
 const results = [];
 for (const sc of scenarios) {
   if (only && !only.includes(sc.id)) continue;
   process.stderr.write(`${sc.id}. ${sc.title}\n`);
-  const rows = sc.rss
-    ? sc.rows.map((r) => peakRss({ ...r, cwd: sc.cwd, extraEnv: { BENCH_BYTES: String(hugeBytes) } }))
-    : sc.rows.map((r) => measure({ ...r, cwd: sc.cwd }));
+  const rows = sc.remote
+    ? await measureRemote(sc)
+    : sc.rss
+      ? sc.rows.map((r) => peakRss({ ...r, cwd: sc.cwd, extraEnv: { BENCH_BYTES: String(hugeBytes) } }))
+      : sc.rows.map((r) => measure({ ...r, cwd: sc.cwd }));
   results.push({ sc, rows });
 }
 rmSync(tmp, { recursive: true, force: true });
@@ -469,7 +666,7 @@ function table(sc, rows) {
     refName = "× ideal";
   } else if (sc.ratio === "row") {
     ref = ok.find((r) => r.label === sc.ratioRow)?.median;
-    refName = "× in-process";
+    refName = sc.ratioName ?? "× in-process";
   } else if (sc.ratio === "peer") {
     const peers = ok.filter((r) => r.kind === "peer");
     ref = peers.length ? Math.min(...peers.map((r) => r.median)) : undefined;
@@ -523,8 +720,9 @@ const intro = [
   "",
   "Written by `bench/run.mjs` (`npm run bench`; see the top of that file for its options).",
   "Ratios are against `node -e 0` for the start-up scenarios (1–3), against the fastest",
-  "peer for the throughput ones (4–6), against the ideal 2 s for the CPU burn (8) and",
-  "against the same run in-process for 200 isolated tasks (9); the SPEC §9 targets are",
+  "peer for the throughput ones (4–6), against the ideal 2 s for the CPU burn (8),",
+  "against the same run in-process for 200 isolated tasks (9) and against the same run",
+  "locally for the runs through workers over Redis (10–11); the SPEC §9 targets are",
   "checked under each table.",
   "What each missed target costs, and why, is in bench/README.md.",
   "",
