@@ -4,6 +4,7 @@
 // Ctrl-C) once its running tasks have finished, or, after the grace period, gives them back
 // to the queue so that another worker runs them.
 import { hostname } from "node:os";
+import { setTimeout as sleep } from "node:timers/promises";
 import { dirname, join } from "node:path";
 import { ProcessGroups } from "../child/process-groups.ts";
 import { commandMeter } from "../child/usage.ts";
@@ -257,13 +258,18 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
   });
 
   let stopping = false;
-  let graceTimer: NodeJS.Timeout | undefined;
+  const timers: NodeJS.Timeout[] = [];
   const stopped = new Promise<void>((resolve) => {
+    const done = (): void => {
+      removeSignals();
+      resolve();
+    };
     const removeSignals = world.onSignal(["SIGTERM", "SIGINT", "SIGHUP"], (signal) => {
       if (stopping) {
         // Asked again: stop now, giving every running task back.
         giveBack();
         groups.killAll("SIGKILL");
+        timers.push(setTimeout(done, LAST_WORDS_MS));
         return;
       }
       stopping = true;
@@ -271,14 +277,15 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
       const grace = formatDuration(config.workerGrace);
       const tasks = count === 1 ? "its running task ends" : `its ${count} running tasks end`;
       say(`runner worker ${name}: ${signal}: stopping` + (count === 0 ? "" : ` once ${tasks} (at most ${grace})`));
-      graceTimer = setTimeout(giveBack, config.workerGrace);
-      void worker
-        .close()
-        .catch(() => {})
-        .then(() => {
-          removeSignals();
-          resolve();
-        });
+      timers.push(
+        setTimeout(() => {
+          giveBack();
+          // BullMQ's close waits for Redis; one that is gone must not keep the worker for ever.
+          // A job it could not give back is taken up elsewhere once its hold expires.
+          timers.push(setTimeout(done, config.killGrace + LAST_WORDS_MS));
+        }, config.workerGrace),
+      );
+      void worker.close().catch(() => {}).then(done);
     });
   });
   const giveBack = (): void => {
@@ -295,10 +302,11 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
     .run()
     .catch((error: unknown) => world.stderr.write(`runner worker ${name}: ${redisErrorLine(target, error)}\n`));
   await stopped;
-  clearTimeout(graceTimer);
+  for (const timer of timers) clearTimeout(timer);
   try {
     await pool?.close(config.killGrace);
-    await writer.flush().catch(() => {});
+    // What is still to be written waits for Redis, but not for ever.
+    await Promise.race([writer.flush().catch(() => {}), sleep(LAST_WORDS_MS)]);
     await groups.endLeftovers(config.killGrace);
   } finally {
     scopes.restore();
@@ -309,6 +317,9 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
   say(`runner worker ${name}: stopped`);
   return 0;
 }
+
+/** How long a stopping worker waits for Redis to take its last words (entries, given-back jobs). */
+const LAST_WORDS_MS = 2000;
 
 /** A job being run: its id, the run's stream, BullMQ's attempt, what it asks. */
 interface JobContext {
