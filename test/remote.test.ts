@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { normalize, project, runRunner, type RunResult } from "./helpers.ts";
 import { waitUntilGone } from "./process-helpers.ts";
-import { freePort, hasRedis, requireRedisInCI, startRedis, type RedisServer } from "./redis-server.ts";
+import { freePort, hasOpenssl, hasRedis, requireRedisInCI, startRedis, type RedisServer } from "./redis-server.ts";
 import { flushRedis, readyLine, reportTasks, startWorker, stopAll, taken, waitForPid } from "./remote-helpers.ts";
 
 requireRedisInCI();
@@ -221,6 +221,32 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
     expect(reportTasks(join(m.here, "r.json"))[0]?.worker).toBe("w1");
     expect(taken(w1)).toEqual([["once", 1]]);
   });
+});
+
+describe.skipIf(!hasRedis || !hasOpenssl)("TLS", () => {
+  it("a run over rediss:// with a password and a private CA (NODE_EXTRA_CA_CERTS) works end to end; the password is never shown", async () => {
+    const secure = await startRedis({ tls: true, password: "tls-s3cret" });
+    try {
+      const m = machines(1);
+      const env = { NODE_EXTRA_CA_CERTS: secure.caFile ?? "" };
+      const w1 = await startWorker({ dir: m.there[0] ?? "", url: secure.url, name: "w1", env });
+      const remote = await runRunner(["--redis", secure.url, "--report", "r.json", "once"], { cwd: m.here, env });
+      expect(remote.code, remote.all).toBe(0);
+      expect(reportTasks(join(m.here, "r.json"))[0]?.worker).toBe("w1");
+      expect(taken(w1)).toEqual([["once", 1]]);
+      expect(remote.all + w1.all()).not.toContain("tls-s3cret");
+      expect(w1.stdout()).toContain("rediss://:***@127.0.0.1");
+      // Without the CA the certificate is not trusted: one line, exit 2.
+      const untrusted = await runRunner(["--redis", secure.url, "once"], { cwd: m.here });
+      expect(untrusted.code, untrusted.all).toBe(2);
+      expect(untrusted.all.trim()).toMatch(
+        /^runner: TLS to Redis at rediss:\/\/:\*\*\*@127\.0\.0\.1:\d+ failed: .*not trusted/,
+      );
+    } finally {
+      await stopAll();
+      await secure.stop();
+    }
+  }, 60_000);
 });
 
 describe.skipIf(!hasRedis)("connection errors", () => {
