@@ -181,7 +181,12 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
       say(`▶ ${data.task} (attempt ${context.attempt})`);
       const refuse = (message: string): Promise<void> =>
         finish({ status: failed(message), durationMs: 0, unrecoverable: true }, `✖ ${data.task} refused: ${message}`);
-      if ((await output.exists(keys.cancel(id))) === 1 || (await output.exists(keys.alive(data.run))) === 0) {
+      // One round trip: cancelled already, or its dispatcher gone?
+      const [cancelled, alive] = await Promise.all([
+        output.exists(keys.cancel(id)),
+        output.exists(keys.alive(data.run)),
+      ]);
+      if (cancelled === 1 || alive === 0) {
         await finish({ status: { kind: "cancelled" }, durationMs: 0 }, `■ ${data.task} cancelled`);
         return;
       }
@@ -285,7 +290,10 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
           timers.push(setTimeout(done, config.killGrace + LAST_WORDS_MS));
         }, config.workerGrace),
       );
-      void worker.close().catch(() => {}).then(done);
+      void worker
+        .close()
+        .catch(() => {})
+        .then(done);
     });
   });
   const giveBack = (): void => {

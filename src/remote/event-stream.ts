@@ -6,6 +6,8 @@
 import type { Redis } from "./connection.ts";
 import { parseEntry, RUN_KEY_TTL_SECONDS, type EntryKind, type StreamEntry } from "./protocol.ts";
 
+/** The reader trims what it has taken every this many reads (and after any big batch). */
+const TRIM_EVERY = 16;
 /** A chunk is sent once this much is waiting, or after FLUSH_MS. */
 const CHUNK_BYTES = 64 * 1024;
 const FLUSH_MS = 15;
@@ -117,6 +119,7 @@ export async function readEvents(
   signal: AbortSignal,
 ): Promise<void> {
   let last = "0";
+  let reads = 0;
   while (!signal.aborted) {
     let reply: [Buffer, [Buffer, Buffer[]][]][] | null;
     try {
@@ -136,6 +139,7 @@ export async function readEvents(
     last = (batch.at(-1) as [Buffer, Buffer[]])[0].toString();
     await take(entries);
     // What was taken is not needed again; the stream stays small however much a task prints.
-    redis.xtrim(key, "MINID", last).catch(() => {});
+    // (Not after every read: a run of many small tasks reads a few entries at a time.)
+    if (++reads % TRIM_EVERY === 0 || batch.length >= 100) redis.xtrim(key, "MINID", last).catch(() => {});
   }
 }

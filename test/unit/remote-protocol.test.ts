@@ -29,7 +29,7 @@ const collection: Collection = buildCollection(
       deps: [build],
       run: () => {},
     }),
-    plain: (() => {}),
+    plain: () => {},
   },
   new Map(),
 );
