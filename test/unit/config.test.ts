@@ -53,6 +53,12 @@ describe("settings", () => {
       captureLimit: 1024 * 1024,
       isolate: false,
       isolateMaxRss: undefined,
+      redis: undefined,
+      redisQueue: "runner",
+      redisLockDuration: 30_000,
+      redisStalledInterval: 30_000,
+      redisMaxStalled: 1,
+      workerGrace: 30_000,
     });
     expect([...KEYS].sort()).toEqual(Object.keys(defaults()).sort());
   });
@@ -142,6 +148,36 @@ describe("precedence", () => {
       cli: "1000",
       cliResult: 1000,
     },
+    {
+      key: "redis",
+      file: "redis://a:6379",
+      fileResult: "redis://a:6379",
+      env: "rediss://b:6380",
+      envResult: "rediss://b:6380",
+      cli: "redis://c",
+      cliResult: "redis://c",
+    },
+    { key: "redisQueue", file: "a", fileResult: "a", env: "b.c", envResult: "b.c", cli: "d-e", cliResult: "d-e" },
+    {
+      key: "redisLockDuration",
+      file: "10s",
+      fileResult: 10_000,
+      env: "1000",
+      envResult: 1000,
+      cli: "1m",
+      cliResult: 60_000,
+    },
+    {
+      key: "redisStalledInterval",
+      file: 500,
+      fileResult: 500,
+      env: "2s",
+      envResult: 2000,
+      cli: "750ms",
+      cliResult: 750,
+    },
+    { key: "redisMaxStalled", file: 0, fileResult: 0, env: "3", envResult: 3, cli: "5", cliResult: 5 },
+    { key: "workerGrace", file: "1m", fileResult: 60_000, env: "0", envResult: 0, cli: "5s", cliResult: 5000 },
   ];
 
   it("covers every key", () => {
@@ -370,7 +406,7 @@ describe("checkConfigFile", () => {
 
   it("lists the known settings when none is close", () => {
     expect(errorOf(() => checkConfigFile({ path: RC, values: { verbosity: 2 } }))).toBe(
-      `Unknown setting "verbosity" in ${RC}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolate, isolateMaxRss.`,
+      `Unknown setting "verbosity" in ${RC}. Known settings: jobs, output, timeout, retries, killGrace, shell, env, echo, color, file, dotenv, captureLimit, isolate, isolateMaxRss, redis, redisQueue, redisLockDuration, redisStalledInterval, redisMaxStalled, workerGrace.`,
     );
   });
 
