@@ -8,7 +8,7 @@ import { runPool, type WorkerPool } from "../pool/worker-pool.ts";
 import type { ChalkInstance } from "chalk";
 import { ProcessGroups } from "../child/process-groups.ts";
 import { commandMeter } from "../child/usage.ts";
-import { loadDotenv } from "../config/dotenv.ts";
+import { commandEnvironment } from "../config/dotenv.ts";
 import type { RunnerConfig } from "../config/settings.ts";
 import { serialReporter, type DisplaySettings } from "../display/serial.ts";
 import { trackLineStart } from "../display/streams.ts";
@@ -64,12 +64,8 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const cwd = projectDir(collection.file);
   // A distributed run checks its server before anything starts: a wrong URL or password is one line (exit 2).
   const dispatcher = config.redis === undefined ? undefined : await openRemote(world, request, config.redis, cwd);
-  // dotenv files fill in what the environment does not set (as dotenv itself does, so a CI
-  // secret beats a checked-in .env), for commands and for task code's process.env alike; the
-  // `env` setting is explicit and wins over both, for commands.
-  const dotenv = await loadDotenv(config.dotenv, cwd, world.uid);
-  const unset = Object.fromEntries(Object.entries(dotenv).filter(([key]) => world.env[key] === undefined));
-  const env: Record<string, string | undefined> = { ...unset, ...world.env, ...config.env };
+  // dotenv values fill in task code's process.env too (`unset`, below), not only commands'.
+  const { env, unset } = await commandEnvironment(config, world.env, cwd, world.uid);
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   // Tasks at once, from -p or from a `parallel: true` task's deps: shown as -p shows them.
   const together = steps.some((step) => step.together !== undefined);

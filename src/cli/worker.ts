@@ -12,7 +12,7 @@ import { floodGauge } from "../child/flood.ts";
 import { formatDuration } from "../common/duration.ts";
 import { messageOf } from "../common/error-text.ts";
 import { UserError } from "../common/user-error.ts";
-import { loadDotenv } from "../config/dotenv.ts";
+import { commandEnvironment } from "../config/dotenv.ts";
 import type { RunnerConfig } from "../config/settings.ts";
 import { execute } from "../execution/executor.ts";
 import type { TaskRun, TaskStatus } from "../execution/outcomes.ts";
@@ -56,9 +56,8 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
   const { evictionWarning } = await preflight(target);
   if (evictionWarning !== undefined) world.stderr.write(`runner worker ${name}: warning: ${evictionWarning}\n`);
   const cwd = projectDir(collection.file);
-  const dotenv = await loadDotenv(config.dotenv, cwd, world.uid);
-  const unset = Object.fromEntries(Object.entries(dotenv).filter(([key]) => world.env[key] === undefined));
-  const env: Record<string, string | undefined> = { ...unset, ...world.env, ...config.env };
+  // Every task runs in the pool, so the dotenv values go to commands and workers alone.
+  const { env } = await commandEnvironment(config, world.env, cwd, world.uid);
   const say = (line: string): void => {
     world.stdout.write(`${line}\n`);
   };

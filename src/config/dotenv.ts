@@ -6,7 +6,30 @@ import { oneLine } from "../common/show-value.ts";
 import { resolve } from "node:path";
 import { checkTrusted } from "../common/trust.ts";
 import { UserError } from "../common/user-error.ts";
-import type { DotenvFile } from "./settings.ts";
+import type { DotenvFile, RunnerConfig } from "./settings.ts";
+
+/** Commands' environment, and the dotenv values it fills in (for task code's process.env too). */
+export interface CommandEnvironment {
+  readonly env: Record<string, string | undefined>;
+  /** The dotenv values for variables the environment does not set. */
+  readonly unset: Readonly<Record<string, string>>;
+}
+
+/**
+ * The environment commands get: dotenv files fill in what `env` (runner's own) does not set
+ * (as dotenv itself does, so a CI secret beats a checked-in .env); the `env` setting is
+ * explicit and wins over both.
+ */
+export async function commandEnvironment(
+  config: Pick<RunnerConfig, "dotenv" | "env">,
+  env: Readonly<Record<string, string | undefined>>,
+  base: string,
+  uid: number | undefined,
+): Promise<CommandEnvironment> {
+  const dotenv = await loadDotenv(config.dotenv, base, uid);
+  const unset = Object.fromEntries(Object.entries(dotenv).filter(([key]) => env[key] === undefined));
+  return { env: { ...unset, ...env, ...config.env }, unset };
+}
 
 /** The values of the dotenv files, later files overriding earlier ones. */
 export async function loadDotenv(

@@ -45,15 +45,15 @@ export interface Isolation {
  * (remote/dispatcher.ts). The executor plans, schedules, times out and retries as ever.
  */
 export interface Remote {
-  run(
-    step: Step,
-    attempt: {
-      readonly signal: AbortSignal;
-      readonly output: TaskOutput;
-      readonly commandStarted: (command: string) => void;
-      readonly commandEnded: (record: CommandRecord) => void;
-    },
-  ): Promise<RemoteAttemptEnd>;
+  run(step: Step, attempt: RemoteAttempt): Promise<RemoteAttemptEnd>;
+}
+
+/** One remote attempt's way back: where its output and its commands' events go, and its stop. */
+export interface RemoteAttempt {
+  readonly signal: AbortSignal;
+  readonly output: TaskOutput;
+  readonly commandStarted: (command: string) => void;
+  readonly commandEnded: (record: CommandRecord) => void;
 }
 
 /** How a remote attempt ended, as its worker said. */
@@ -62,6 +62,7 @@ export interface RemoteAttemptEnd {
   readonly durationMs: number;
   readonly usage: Usage | undefined;
   readonly result: string | undefined;
+  /** The worker that ran the attempt that finished ("" when none took it). */
   readonly worker: string;
   /** A retry cannot help (unknown task, invalid options, tasks file differs). */
   readonly unrecoverable: boolean;
@@ -633,11 +634,7 @@ async function runIsolated(
     },
     {
       output,
-      commandStarted: (command) => void options.emit({ kind: "command-started", step, command }),
-      commandEnded: (record) => {
-        commands.push(record);
-        void options.emit({ kind: "command-ended", step, record });
-      },
+      ...commandEvents(step, options, commands),
       signal,
       killGraceMs: settings.killGraceMs,
       // Registered with the run's groups, which check a group is certainly its command's before signalling it.
@@ -666,6 +663,21 @@ async function runIsolated(
     default:
       return unreachable("isolated end", end);
   }
+}
+
+/** What a worker says of the commands it runs for `step`: recorded in `commands`, and told to the reporters. */
+function commandEvents(
+  step: Step,
+  options: AttemptOptions,
+  commands: CommandRecord[],
+): Pick<RemoteAttempt, "commandStarted" | "commandEnded"> {
+  return {
+    commandStarted: (command) => void options.emit({ kind: "command-started", step, command }),
+    commandEnded: (record) => {
+      commands.push(record);
+      void options.emit({ kind: "command-ended", step, record });
+    },
+  };
 }
 
 function isIsolated(step: Step, options: AttemptOptions): boolean {
@@ -708,11 +720,7 @@ async function runRemote(
   const end = await remote.run(step, {
     signal: attempt.signal,
     output: attempt.output,
-    commandStarted: (command) => void options.emit({ kind: "command-started", step, command }),
-    commandEnded: (record) => {
-      attempt.commands.push(record);
-      void options.emit({ kind: "command-ended", step, record });
-    },
+    ...commandEvents(step, options, attempt.commands),
   });
   attempt.ended(end);
   if (end.status.kind === "passed") return undefined;

@@ -4,8 +4,7 @@
 // Planning, scheduling, time limits and retries stay with the executor, as in a local run:
 // this module only carries one attempt there and back, and cancels it when told.
 import { randomBytes } from "node:crypto";
-import type { Usage } from "../child/usage.ts";
-import type { CommandRecord, TaskOutput } from "../context/context.ts";
+import type { RemoteAttempt, RemoteAttemptEnd } from "../execution/attempt.ts";
 import type { TaskStatus } from "../execution/outcomes.ts";
 import type { Step } from "../plan/plan.ts";
 import { connectRedis, redisErrorLine } from "./connection.ts";
@@ -24,45 +23,24 @@ import type { RedisTarget } from "./redis-target.ts";
 import { checkStatus, checkUsage, checkRecord } from "./wire.ts";
 import { stepWords } from "./words.ts";
 
-export interface DispatchSettings {
+/** The run's settings that change how a task runs, as each job carries them. */
+type RunFlags = Pick<JobData, "echo" | "dryRun" | "warnOnly" | "measure">;
+
+export interface DispatchSettings extends RunFlags {
   readonly target: RedisTarget;
   readonly queue: string;
   /** The tasks file's content hash, which every worker's must equal. */
   readonly hash: string;
   /** Where runner was started, relative to the project directory. */
   readonly cwd: string;
-  readonly echo: boolean;
-  readonly dryRun: boolean;
-  readonly warnOnly: boolean;
-  readonly measure: boolean;
   /** How often a job's state is looked at (BullMQ fails a job found stalled too often). */
   readonly stalledIntervalMs: number;
   /** Says a line to the user (on stderr): that no worker is there to take the jobs. */
   readonly warn: (line: string) => void;
 }
 
-/** One attempt's way back: where its output and commands go, and its stop. */
-export interface RemoteAttempt {
-  readonly signal: AbortSignal;
-  readonly output: TaskOutput;
-  readonly commandStarted: (command: string) => void;
-  readonly commandEnded: (record: CommandRecord) => void;
-}
-
-/** How a remote attempt ended, as its worker said. */
-export interface RemoteEnd {
-  readonly status: TaskStatus;
-  readonly durationMs: number;
-  readonly usage: Usage | undefined;
-  readonly result: string | undefined;
-  /** The worker that ran the attempt that finished ("" when none took it). */
-  readonly worker: string;
-  /** A retry cannot help: the task is unknown there, its options are invalid, or the tasks file differs. */
-  readonly unrecoverable: boolean;
-}
-
 export interface Dispatcher {
-  run(step: Step, attempt: RemoteAttempt): Promise<RemoteEnd>;
+  run(step: Step, attempt: RemoteAttempt): Promise<RemoteAttemptEnd>;
   /** Ends the run's reading and deletes its keys; attempts still waiting end as cancelled. */
   close(): Promise<void>;
 }
@@ -71,7 +49,7 @@ export interface Dispatcher {
 interface InFlight {
   readonly step: Step;
   readonly attempt: RemoteAttempt;
-  readonly resolve: (end: RemoteEnd) => void;
+  readonly resolve: (end: RemoteAttemptEnd) => void;
   /** BullMQ's attempt whose entries are shown (a later one replaces it). */
   shown: number;
   worker: string;
@@ -87,17 +65,19 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
   queue.on("error", () => {}); // Connection errors are the client's to retry; each command says its own.
   const inFlight = new Map<string, InFlight>();
   let count = 0;
+  const end = (id: string, job: InFlight, value: Omit<RemoteAttemptEnd, "worker">): void => {
+    if (inFlight.get(id) !== job) return;
+    inFlight.delete(id);
+    job.resolve({ worker: job.worker, ...value });
+  };
+  /** An end the dispatcher gives itself (no worker said it): a status and nothing else. */
+  const endWith = (id: string, job: InFlight, status: TaskStatus): void =>
+    end(id, job, { status, durationMs: 0, usage: undefined, result: undefined, unrecoverable: false });
   // A server gone for longer than the dispatcher's reconnect budget ends what still waits.
   commands.once("end", () => {
     const message = redisErrorLine(settings.target, new Error("Connection is closed."));
     for (const [id, job] of inFlight) {
-      end(id, job, {
-        status: { kind: "failed", exitCode: 1, message, commandFailed: false },
-        durationMs: 0,
-        usage: undefined,
-        result: undefined,
-        unrecoverable: false,
-      });
+      endWith(id, job, { kind: "failed", exitCode: 1, message, commandFailed: false });
     }
   });
   // Workers cancel the jobs of a run whose dispatcher stopped saying it is alive (one killed
@@ -114,12 +94,6 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
     );
   }
   const reading = new AbortController();
-
-  const end = (id: string, job: InFlight, value: Omit<RemoteEnd, "worker"> & { worker?: string }): void => {
-    if (inFlight.get(id) !== job) return;
-    inFlight.delete(id);
-    job.resolve({ worker: job.worker, ...value });
-  };
 
   const take = async (entries: readonly StreamEntry[]): Promise<void> => {
     for (const entry of entries) {
@@ -178,13 +152,7 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
         .then(async (found) => {
           if (found === undefined || !(await found.isFailed())) return;
           const reason = found.failedReason || "it failed in the queue";
-          end(id, job, {
-            status: { kind: "failed", exitCode: 1, message: `lost: ${reason}`, commandFailed: false },
-            durationMs: 0,
-            usage: undefined,
-            result: undefined,
-            unrecoverable: false,
-          });
+          endWith(id, job, { kind: "failed", exitCode: 1, message: `lost: ${reason}`, commandFailed: false });
           await found.remove().catch(() => {});
         })
         .catch(() => {});
@@ -198,15 +166,7 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
       await commands.publish(keys.cancelChannel, id);
       // A job no worker has taken yet is simply taken back.
       const removed = await queue.remove(id);
-      if (removed === 1) {
-        end(id, job, {
-          status: { kind: "cancelled" },
-          durationMs: 0,
-          usage: undefined,
-          result: undefined,
-          unrecoverable: false,
-        });
-      }
+      if (removed === 1) endWith(id, job, { kind: "cancelled" });
     } catch {
       // The run's stop goes on without waiting for what cannot be reached.
     }
@@ -227,7 +187,7 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
         warnOnly: settings.warnOnly,
         measure: settings.measure,
       };
-      const ended = new Promise<RemoteEnd>((resolve) => {
+      const ended = new Promise<RemoteAttemptEnd>((resolve) => {
         const job: InFlight = { step, attempt, resolve, shown: 0, worker: "" };
         inFlight.set(id, job);
         attempt.signal.addEventListener("abort", () => void cancel(id, job), { once: true });
@@ -244,15 +204,7 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
       clearInterval(watchStalls);
       clearInterval(beating);
       await commands.del(alive).catch(() => {});
-      for (const [id, job] of inFlight) {
-        end(id, job, {
-          status: { kind: "cancelled" },
-          durationMs: 0,
-          usage: undefined,
-          result: undefined,
-          unrecoverable: false,
-        });
-      }
+      for (const [id, job] of inFlight) endWith(id, job, { kind: "cancelled" });
       reading.abort();
       reader.disconnect();
       await readingDone;
