@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Readable } from "node:stream";
 import { inject } from "vitest";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -58,6 +59,28 @@ export function cleanEnv(extra: Readonly<Record<string, string | undefined>>): N
   return env;
 }
 
+/** What a child prints, as it comes: each stream, and both in arrival order. */
+export interface CollectedOutput {
+  readonly stdout: () => string;
+  readonly stderr: () => string;
+  readonly all: () => string;
+}
+
+export function collectOutput(child: { readonly stdout: Readable; readonly stderr: Readable }): CollectedOutput {
+  let stdout = "";
+  let stderr = "";
+  let all = "";
+  child.stdout.setEncoding("utf8").on("data", (text: string) => {
+    stdout += text;
+    all += text;
+  });
+  child.stderr.setEncoding("utf8").on("data", (text: string) => {
+    stderr += text;
+    all += text;
+  });
+  return { stdout: () => stdout, stderr: () => stderr, all: () => all };
+}
+
 /** Runs `node bin/runner.js ...args` and collects its output and exit status. */
 export function runRunner(args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -66,22 +89,12 @@ export function runRunner(args: readonly string[], options: RunOptions): Promise
       env: cleanEnv(options.env ?? {}),
       stdio: ["pipe", "pipe", "pipe"],
     });
-    let stdout = "";
-    let stderr = "";
-    let all = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => {
-      stdout += text;
-      all += text;
-    });
-    child.stderr.setEncoding("utf8").on("data", (text: string) => {
-      stderr += text;
-      all += text;
-    });
+    const output = collectOutput(child);
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 25_000);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr, all });
+      resolve({ code, signal, stdout: output.stdout(), stderr: output.stderr(), all: output.all() });
     });
     child.stdin.end(options.input ?? "");
   });

@@ -5,9 +5,10 @@ import { spawn, spawnSync, type ChildProcessByStdio } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
-import { cleanEnv, runnerBin } from "./helpers.ts";
+import { afterAll, afterEach, beforeAll, beforeEach } from "vitest";
+import { cleanEnv, collectOutput, project, runnerBin } from "./helpers.ts";
 import { isAlive, killIfAlive } from "./process-helpers.ts";
-import type { RedisServer } from "./redis-server.ts";
+import { hasRedis, startRedis, type RedisServer } from "./redis-server.ts";
 
 /** Short BullMQ stall settings, for workers and dispatchers alike, so a dead worker's job is taken up within seconds. */
 export const STALL_ENV: Readonly<Record<string, string>> = {
@@ -51,39 +52,29 @@ export function startRunner(args: readonly string[], cwd: string, env: Readonly<
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.add(child);
-  let stdout = "";
-  let stderr = "";
-  let all = "";
-  child.stdout.setEncoding("utf8").on("data", (text: string) => {
-    stdout += text;
-    all += text;
-  });
-  child.stderr.setEncoding("utf8").on("data", (text: string) => {
-    stderr += text;
-    all += text;
-  });
+  const { stdout, stderr, all } = collectOutput(child);
   let done = false;
   const ended = new Promise<Ended>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code, signal) => {
       done = true;
       started.delete(child);
-      resolve({ code, signal, stdout, stderr, all });
+      resolve({ code, signal, stdout: stdout(), stderr: stderr(), all: all() });
     });
   });
   const waitFor = async (pattern: RegExp, patienceMs = 20_000): Promise<boolean> => {
     for (let waited = 0; waited < patienceMs; waited += 25) {
-      if (pattern.test(stdout)) return true;
+      if (pattern.test(stdout())) return true;
       if (done) break;
       await sleep(25);
     }
-    return pattern.test(stdout);
+    return pattern.test(stdout());
   };
   return {
     pid: child.pid ?? -1,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    all: () => all,
+    stdout,
+    stderr,
+    all,
     ended,
     exited: () => done,
     waitFor,
@@ -183,4 +174,49 @@ export function flushRedis(server: RedisServer): void {
 export function reportTasks(file: string): Array<Record<string, unknown>> {
   const report = JSON.parse(readFileSync(file, "utf8")) as { tasks: Array<Record<string, unknown>> };
   return report.tasks;
+}
+
+/** The projects of a test: one for the dispatcher, one per worker, the same tasks file in each. */
+export interface Machines {
+  /** Where tasks leave files for each other and for the test. */
+  readonly shared: string;
+  /** The dispatcher's project. */
+  readonly here: string;
+  /** One project per worker, each with the same tasks file. */
+  readonly there: readonly string[];
+}
+
+/** Makes `Machines` whose tasks file is `tasksFile(shared)` (or another one's, given). */
+export function machinesFor(
+  tasksFile: (shared: string) => string,
+): (workers: number, tasks?: (shared: string) => string) => Machines {
+  return (workers, tasks = tasksFile) => {
+    const shared = project();
+    const files = { "tasks.ts": tasks(shared) };
+    return { shared, here: project(files), there: Array.from({ length: workers }, () => project(files)) };
+  };
+}
+
+/**
+ * One redis-server for a test file (when there is one): started before its tests, emptied
+ * before each, ended after them all; what a test started ends after it.
+ */
+export function sharedRedis(): { readonly server: RedisServer } {
+  let server: RedisServer | undefined;
+  beforeAll(async () => {
+    if (hasRedis) server = await startRedis();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  beforeEach(() => {
+    if (server !== undefined) flushRedis(server);
+  });
+  afterEach(stopAll);
+  return {
+    get server(): RedisServer {
+      if (server === undefined) throw new Error("no redis-server (the tests using it skip without one)");
+      return server;
+    },
+  };
 }

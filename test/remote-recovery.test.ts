@@ -4,13 +4,14 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { normalize, project } from "./helpers.ts";
+import { describe, expect, it } from "vitest";
+import { normalize } from "./helpers.ts";
 import { isAlive, waitUntilGone } from "./process-helpers.ts";
-import { hasRedis, requireRedisInCI, startRedis, type RedisServer } from "./redis-server.ts";
+import { hasRedis, requireRedisInCI, startRedis } from "./redis-server.ts";
 import {
-  flushRedis,
+  machinesFor,
   reportTasks,
+  sharedRedis,
   STALL_ENV,
   startRunner,
   startWorker,
@@ -33,11 +34,7 @@ export const quick = task({ run: (ctx) => ctx.run("echo quick") });
 `;
 }
 
-function machines(workers: number): { shared: string; here: string; there: string[] } {
-  const shared = project();
-  const files = { "tasks.ts": tasksFile(shared) };
-  return { shared, here: project(files), there: Array.from({ length: workers }, () => project(files)) };
-}
+const machines = machinesFor(tasksFile);
 
 /** Waits (up to `patienceMs`) until one of `workers` has taken `task`; that one. */
 async function whoTook(workers: readonly Worker[], task: string, patienceMs = 20_000): Promise<Worker | undefined> {
@@ -49,28 +46,17 @@ async function whoTook(workers: readonly Worker[], task: string, patienceMs = 20
   return undefined;
 }
 
-let server: RedisServer;
-
-beforeAll(async () => {
-  if (hasRedis) server = await startRedis();
-});
-afterAll(async () => {
-  if (hasRedis) await server.stop();
-});
-beforeEach(() => {
-  if (hasRedis) flushRedis(server);
-});
-afterEach(stopAll);
+const redis = sharedRedis();
 
 describe.skipIf(!hasRedis)("distributed runs lose nothing", () => {
   it("a worker killed with SIGKILL mid-task: the other worker takes the job up, 'attempt 2 on' it shows, the run passes", async () => {
     const m = machines(2);
     const env = STALL_ENV;
     const workers = [
-      await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1", concurrency: 1, env }),
-      await startWorker({ dir: m.there[1] ?? "", url: server.url, name: "w2", concurrency: 1, env }),
+      await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1", concurrency: 1, env }),
+      await startWorker({ dir: m.there[1] ?? "", url: redis.server.url, name: "w2", concurrency: 1, env }),
     ];
-    const run = startRunner(["--redis", server.url, "--report", "r.json", "nap"], m.here, env);
+    const run = startRunner(["--redis", redis.server.url, "--report", "r.json", "nap"], m.here, env);
     const first = await whoTook(workers, "nap");
     expect(first, run.all()).toBeDefined();
     if (first === undefined) return;
@@ -106,15 +92,15 @@ describe.skipIf(!hasRedis)("distributed runs lose nothing", () => {
     const local = await interrupt([]);
     expect(local.code).toBe(130);
 
-    const w1 = await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1" });
-    const remote = await interrupt(["--redis", server.url]);
+    const w1 = await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1" });
+    const remote = await interrupt(["--redis", redis.server.url]);
     expect(remote.code, remote.stderr).toBe(130);
     expect(normalize(remote.stderr)).toBe(normalize(local.stderr));
     expect(await w1.waitFor(/^■ hold cancelled\b/m, 10_000), w1.stdout()).toBe(true);
     expect(w1.exited()).toBe(false);
     expect(isAlive(w1.pid)).toBe(true);
 
-    const next = startRunner(["--redis", server.url, "quick"], m.here);
+    const next = startRunner(["--redis", redis.server.url, "quick"], m.here);
     const end = await next.ended;
     expect(end.code, end.all).toBe(0);
     expect(end.stdout).toBe("quick\n");
@@ -126,8 +112,8 @@ describe.skipIf(!hasRedis)("distributed runs lose nothing", () => {
 
   it("a dispatcher killed with SIGKILL: the worker cancels its task and the task's process, and keeps running", async () => {
     const m = machines(1);
-    const w1 = await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1" });
-    const run = startRunner(["--redis", server.url, "hold"], m.here);
+    const w1 = await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1" });
+    const run = startRunner(["--redis", redis.server.url, "hold"], m.here);
     const pid = await waitForPid(join(m.shared, "hold.pid"));
     run.kill("SIGKILL");
     await run.ended;
@@ -138,8 +124,8 @@ describe.skipIf(!hasRedis)("distributed runs lose nothing", () => {
 
   it("SIGTERM to a worker mid-task: the task finishes and passes at the dispatcher, then the worker exits 0", async () => {
     const m = machines(1);
-    const w1 = await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1" });
-    const run = startRunner(["--redis", server.url, "two"], m.here);
+    const w1 = await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1" });
+    const run = startRunner(["--redis", redis.server.url, "two"], m.here);
     expect(await w1.waitFor(/^▶ two \(attempt 1\)$/m), w1.all()).toBe(true);
     w1.kill("SIGTERM");
     const [dispatched, worker] = await Promise.all([run.ended, w1.ended]);

@@ -5,11 +5,20 @@
 // would; what tasks must share (a file a dep writes, pid files) is under one more directory.
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner, type RunResult } from "./helpers.ts";
 import { waitUntilGone } from "./process-helpers.ts";
-import { freePort, hasOpenssl, hasRedis, requireRedisInCI, startRedis, type RedisServer } from "./redis-server.ts";
-import { flushRedis, readyLine, reportTasks, startWorker, stopAll, taken, waitForPid } from "./remote-helpers.ts";
+import { freePort, hasOpenssl, hasRedis, requireRedisInCI, startRedis } from "./redis-server.ts";
+import {
+  machinesFor,
+  readyLine,
+  sharedRedis,
+  reportTasks,
+  startWorker,
+  stopAll,
+  taken,
+  waitForPid,
+} from "./remote-helpers.ts";
 
 requireRedisInCI();
 
@@ -37,19 +46,7 @@ export const once = task({ run: (ctx) => ctx.run("echo ran >> " + ${at("once.txt
 `;
 }
 
-interface Machines {
-  readonly shared: string;
-  /** The dispatcher's project. */
-  readonly here: string;
-  /** One project per worker, each with the same tasks file. */
-  readonly there: readonly string[];
-}
-
-function machines(workers: number, tasks: (shared: string) => string = tasksFile): Machines {
-  const shared = project();
-  const files = { "tasks.ts": tasks(shared) };
-  return { shared, here: project(files), there: Array.from({ length: workers }, () => project(files)) };
-}
+const machines = machinesFor(tasksFile);
 
 /** What a run says about each task in its --report, without times and workers. */
 function statuses(file: string): unknown[] {
@@ -73,18 +70,7 @@ function expectOneLine(run: RunResult): void {
   expect(run.all, run.all).not.toMatch(/\n\s+at /);
 }
 
-let server: RedisServer;
-
-beforeAll(async () => {
-  if (hasRedis) server = await startRedis();
-});
-afterAll(async () => {
-  if (hasRedis) await server.stop();
-});
-beforeEach(() => {
-  if (hasRedis) flushRedis(server);
-});
-afterEach(stopAll);
+const redis = sharedRedis();
 
 describe.skipIf(!hasRedis)("runner --redis with workers", () => {
   it("two workers run a parallel run as a local run would: same output, summary, exit status, report, JUnit; each task's worker is recorded", async () => {
@@ -98,12 +84,15 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
     // The remote `use` must read what the remote `base` wrote, not what the local run left.
     rmSync(join(m.shared, "base.txt"));
 
-    const w1 = await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1", concurrency: 2 });
-    const w2 = await startWorker({ dir: m.there[1] ?? "", url: server.url, name: "w2", concurrency: 2 });
-    expect(w1.stdout().split("\n")[0]).toBe(readyLine("w1", server.url, 2));
-    expect(w2.stdout().split("\n")[0]).toBe(readyLine("w2", server.url, 2));
+    const w1 = await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1", concurrency: 2 });
+    const w2 = await startWorker({ dir: m.there[1] ?? "", url: redis.server.url, name: "w2", concurrency: 2 });
+    expect(w1.stdout().split("\n")[0]).toBe(readyLine("w1", redis.server.url, 2));
+    expect(w2.stdout().split("\n")[0]).toBe(readyLine("w2", redis.server.url, 2));
 
-    const remote = await runRunner(["--redis", server.url, ...args, ...tasks], { cwd: m.here, timeoutMs: 40_000 });
+    const remote = await runRunner(["--redis", redis.server.url, ...args, ...tasks], {
+      cwd: m.here,
+      timeoutMs: 40_000,
+    });
     expect(remote.code, remote.all).toBe(local.code);
     expect(normalize(remote.stdout)).toBe(normalize(local.stdout));
     expect(normalize(remote.stderr)).toBe(normalize(local.stderr));
@@ -131,8 +120,8 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
 
   it("2,000 lines of one task arrive complete and in order", async () => {
     const m = machines(1);
-    await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1" });
-    const remote = await runRunner(["--redis", server.url, "flood"], { cwd: m.here });
+    await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1" });
+    const remote = await runRunner(["--redis", redis.server.url, "flood"], { cwd: m.here });
     expect(remote.code, remote.stderr).toBe(0);
     const lines = remote.stdout.split("\n").filter((line) => line.startsWith("line "));
     expect(lines).toEqual(Array.from({ length: 2000 }, (_, i) => `line ${i + 1}`));
@@ -144,8 +133,8 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
     const m = machines(1);
     const local = await runRunner(["fail3"], { cwd: m.here });
     expect(local.code).toBe(3);
-    await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1" });
-    const remote = await runRunner(["--redis", server.url, "fail3"], { cwd: m.here });
+    await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1" });
+    const remote = await runRunner(["--redis", redis.server.url, "fail3"], { cwd: m.here });
     expect(remote.code, remote.all).toBe(local.code);
     expect(remote.stdout).toBe(local.stdout);
     expect(normalize(remote.stderr)).toBe(normalize(local.stderr));
@@ -154,10 +143,10 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
   it("fail-fast cancels the other remote task and its process, -k lets it finish; both as locally", async () => {
     const m = machines(1);
     const slowPid = join(m.shared, "slow.pid");
-    const run = async (redis: string[], keepGoing: string[]): Promise<[number | null, unknown[]]> => {
+    const run = async (remote: string[], keepGoing: string[]): Promise<[number | null, unknown[]]> => {
       rmSync(slowPid, { force: true });
       const r = await runRunner(
-        [...redis, ...keepGoing, "-p", "-j", "4", "--report", "r.json", "slow", "fail-later", "after"],
+        [...remote, ...keepGoing, "-p", "-j", "4", "--report", "r.json", "slow", "fail-later", "after"],
         {
           cwd: m.here,
           timeoutMs: 30_000,
@@ -170,12 +159,12 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
     expect(localFast[0]).toBe(3);
     expect(localKeep[0]).toBe(3);
 
-    await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1", concurrency: 4 });
-    const remoteFast = await run(["--redis", server.url], []);
+    await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1", concurrency: 4 });
+    const remoteFast = await run(["--redis", redis.server.url], []);
     expect(remoteFast).toEqual(localFast);
     // The cancelled remote task's command is gone too.
     expect(await waitUntilGone(await waitForPid(slowPid, 0), 10_000)).toBe(true);
-    const remoteKeep = await run(["--redis", server.url], ["-k"]);
+    const remoteKeep = await run(["--redis", redis.server.url], ["-k"]);
     expect(remoteKeep).toEqual(localKeep);
   }, 60_000);
 
@@ -183,13 +172,13 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
     const m = machines(1);
     const local = await runRunner(["greet", "--count", "notanumber"], { cwd: m.here });
     expect(local.code).toBe(2);
-    const w1 = await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1" });
-    const remote = await runRunner(["--redis", server.url, "greet", "--count", "notanumber"], { cwd: m.here });
+    const w1 = await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1" });
+    const remote = await runRunner(["--redis", redis.server.url, "greet", "--count", "notanumber"], { cwd: m.here });
     expect(remote.code, remote.all).toBe(2);
     expectOneLine(remote);
     expect(remote.all).toBe(local.all);
     // Had a job been sent, the worker would take it before the next run's (the queue is first in, first out).
-    const next = await runRunner(["--redis", server.url, "greet", "--count", "7"], { cwd: m.here });
+    const next = await runRunner(["--redis", redis.server.url, "greet", "--count", "7"], { cwd: m.here });
     expect(next.code, next.all).toBe(0);
     expect(next.stdout).toContain("hello 7");
     expect(taken(w1), w1.stdout()).toEqual([["greet", 1]]);
@@ -198,8 +187,8 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
   it("a worker whose tasks file differs fails the task with a clear message, once, not retried", async () => {
     const m = machines(0);
     const other = project({ "tasks.ts": `${tasksFile(m.shared)}\n// edited on the worker's machine\n` });
-    const w1 = await startWorker({ dir: other, url: server.url, name: "w1" });
-    const remote = await runRunner(["--redis", server.url, "--retries", "2", "--report", "r.json", "once"], {
+    const w1 = await startWorker({ dir: other, url: redis.server.url, name: "w1" });
+    const remote = await runRunner(["--redis", redis.server.url, "--retries", "2", "--report", "r.json", "once"], {
       cwd: m.here,
     });
     expect(remote.code, remote.all).not.toBe(0);
@@ -215,8 +204,11 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
 
   it("RUNNER_REDIS stands in for --redis", async () => {
     const m = machines(1);
-    const w1 = await startWorker({ dir: m.there[0] ?? "", url: server.url, name: "w1" });
-    const remote = await runRunner(["--report", "r.json", "once"], { cwd: m.here, env: { RUNNER_REDIS: server.url } });
+    const w1 = await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1" });
+    const remote = await runRunner(["--report", "r.json", "once"], {
+      cwd: m.here,
+      env: { RUNNER_REDIS: redis.server.url },
+    });
     expect(remote.code, remote.all).toBe(0);
     expect(reportTasks(join(m.here, "r.json"))[0]?.worker).toBe("w1");
     expect(taken(w1)).toEqual([["once", 1]]);
