@@ -87,12 +87,14 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
   await beat();
   const beating = setInterval(() => void beat(), HEARTBEAT_MS);
   beating.unref();
-  if ((await queue.getWorkersCount().catch(() => 1)) === 0) {
+  // Said with the first job, once the run is under way (its signals handled): not before.
+  const warnIfNoWorker = async (): Promise<void> => {
+    if ((await queue.getWorkersCount().catch(() => 1)) > 0) return;
     settings.warn(
       `runner: no worker is taking tasks from queue ${settings.queue} at ${settings.target.display} yet; ` +
         "the tasks wait for one (start it with runner --worker).",
     );
-  }
+  };
   const reading = new AbortController();
 
   const take = async (entries: readonly StreamEntry[]): Promise<void> => {
@@ -198,6 +200,7 @@ export async function openDispatcher(settings: DispatchSettings): Promise<Dispat
         removeOnComplete: true,
         removeOnFail: { age: RUN_KEY_TTL_SECONDS },
       });
+      if (count === 1) await warnIfNoWorker();
       return ended;
     },
     close: async () => {
