@@ -35,7 +35,7 @@ export interface Running {
   readonly ended: Promise<Ended>;
   readonly exited: () => boolean;
   /** Waits (up to `patienceMs`) until `pattern` matches its stdout; false if it did not, or the process ended first. */
-  readonly waitFor: (pattern: RegExp, patienceMs?: number) => Promise<boolean>;
+  readonly waitFor: (pattern: RegExp, patienceMs?: number, stream?: "stdout" | "all") => Promise<boolean>;
   readonly kill: (signal: NodeJS.Signals) => void;
 }
 
@@ -62,13 +62,18 @@ export function startRunner(args: readonly string[], cwd: string, env: Readonly<
       resolve({ code, signal, stdout: stdout(), stderr: stderr(), all: all() });
     });
   });
-  const waitFor = async (pattern: RegExp, patienceMs = 20_000): Promise<boolean> => {
+  const waitFor = async (
+    pattern: RegExp,
+    patienceMs = 20_000,
+    stream: "stdout" | "all" = "stdout",
+  ): Promise<boolean> => {
+    const text = stream === "stdout" ? stdout : all;
     for (let waited = 0; waited < patienceMs; waited += 25) {
-      if (pattern.test(stdout())) return true;
+      if (pattern.test(text())) return true;
       if (done) break;
       await sleep(25);
     }
-    return pattern.test(stdout());
+    return pattern.test(text());
   };
   return {
     pid: child.pid ?? -1,

@@ -14,6 +14,7 @@ import {
   readyLine,
   sharedRedis,
   reportTasks,
+  startRunner,
   startWorker,
   stopAll,
   taken,
@@ -288,4 +289,68 @@ describe.skipIf(!hasRedis)("connection errors", () => {
       await guarded.stop();
     }
   });
+});
+
+describe("the command line of distributed runs", () => {
+  it("mistakes in --worker, --concurrency and RUNNER_WORKER_NAME are one line and exit 2, before any connection", async () => {
+    const m = machines(0);
+    // A port with nothing on it: a mistake that reached the connection would say so instead.
+    const url = `redis://127.0.0.1:${await freePort()}`;
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [["--worker"], {}, /^runner --worker needs a Redis server: --redis <url>/],
+      [["--worker", "--redis", url, "once"], {}, /^runner --worker takes no task names/],
+      [
+        ["--worker", "--redis", url, "--concurrency", "0"],
+        {},
+        /^Option --concurrency needs a whole number from 1 to 1024, not "0"\.$/,
+      ],
+      [["--worker", "--redis", url, "--concurrency", "two"], {}, /^Option --concurrency needs a whole number/],
+      [["--concurrency", "2", "once"], {}, /^Option --concurrency is for runner --worker\.$/],
+      [["--worker", "--redis", url], { RUNNER_WORKER_NAME: "w 1;rm" }, /^RUNNER_WORKER_NAME may hold letters/],
+      [["--redis", "http://x", "once"], {}, /^runner: --redis: "http:\/\/x" is not a Redis URL/],
+      [["once"], { RUNNER_REDIS_QUEUE: "a:b" }, /RUNNER_REDIS_QUEUE/],
+    ];
+    for (const [args, env, expected] of cases) {
+      const run = await runRunner(args, { cwd: m.here, env });
+      expect(run.code, `${args.join(" ")}: ${run.all}`).toBe(2);
+      expectOneLine(run);
+      expect(run.all.trim()).toMatch(expected);
+    }
+    expect(existsSync(join(m.shared, "once.txt"))).toBe(false);
+  });
+
+  it("--no-redis runs here whatever RUNNER_REDIS says", async () => {
+    const m = machines(0);
+    const env = { RUNNER_REDIS: `redis://127.0.0.1:${await freePort()}` };
+    const remote = await runRunner(["once"], { cwd: m.here, env });
+    expect(remote.code, remote.all).toBe(2);
+    expect(remote.all).toMatch(/cannot reach Redis/);
+    const local = await runRunner(["--no-redis", "once"], { cwd: m.here, env });
+    expect(local.code, local.all).toBe(0);
+    expect(readFileSync(join(m.shared, "once.txt"), "utf8")).toBe("ran\n");
+  });
+
+  it.skipIf(!hasRedis)(
+    "a run with no worker connected says so once, waits, and Ctrl-C ends it (130) with its task taken back",
+    async () => {
+      const m = machines(1);
+      const run = startRunner(["--redis", redis.server.url, "once"], m.here);
+      const warned = await run.waitFor(
+        /no worker is taking tasks from queue runner at redis:\/\/127\.0\.0\.1:\d+ yet/,
+        20_000,
+        "all",
+      );
+      expect(warned, run.all()).toBe(true);
+      run.kill("SIGINT");
+      const end = await run.ended;
+      expect(end.code, end.all).toBe(130);
+      expect(end.all.match(/no worker is taking tasks/g)).toHaveLength(1);
+      // The job was taken back: a worker started now takes only the next run's (the queue is first in, first out).
+      const w1 = await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1" });
+      const next = await runRunner(["--redis", redis.server.url, "once"], { cwd: m.here });
+      expect(next.code, next.all).toBe(0);
+      expect(taken(w1)).toEqual([["once", 1]]);
+      expect(readFileSync(join(m.shared, "once.txt"), "utf8")).toBe("ran\n");
+    },
+  );
 });
