@@ -15,6 +15,7 @@ export type {
   GroupConfig,
   GroupDefinition,
   OptionsInput,
+  ServiceConfig,
   Size,
 } from "./api/task.ts";
 export type { Context, Responder, Result, RunOptions } from "./api/context.ts";

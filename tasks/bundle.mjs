@@ -79,8 +79,18 @@ export async function bundle({ out = root } = {}) {
     // package files cost more at every start than running runner's own code. esbuild (a
     // native binary), cosmiconfig (with its parsers) and @lydell/node-pty (a native addon,
     // for `pty: true`) stay packages, loaded only on the paths that need them.
-    // bullmq and ioredis (distributed runs, SPEC §8) load only under --redis / --worker.
-    external: ["esbuild", "cosmiconfig", "@lydell/node-pty", "bullmq", "ioredis"],
+    // bullmq and ioredis (distributed runs, SPEC §8) load only under --redis / --worker;
+    // tinyglobby (sources, SPEC §10), picomatch and chokidar (--watch) only where used.
+    external: [
+      "esbuild",
+      "cosmiconfig",
+      "@lydell/node-pty",
+      "bullmq",
+      "ioredis",
+      "tinyglobby",
+      "picomatch",
+      "chokidar",
+    ],
     sourcemap: "linked",
     plugins: [commanderWithoutEagerChildProcess, chalkWithoutColorDetection],
     define: {

@@ -161,6 +161,15 @@ export interface IsolateOptions {
 }
 
 /**
+ * When a service is ready for its dependents (`service: { ready: ... }`): a line of its output
+ * matches a RegExp, a TCP port accepts connections (`{ port: 3000 }`, on `host` or 127.0.0.1),
+ * or a URL answers with a 2xx status (`{ url: "http://127.0.0.1:3000/health" }`).
+ */
+export interface ServiceConfig {
+  readonly ready: RegExp | { readonly port: number; readonly host?: string } | { readonly url: string };
+}
+
+/**
  * Option values given to a dep (`deps: [[build, { target: "esnext" }]]`) or to
  * `ctx.call(build, { target: "esnext" })`: any of the task's options, typed as in `opts`;
  * only a `required` option with no `default` must be given. The rest take their defaults.
@@ -253,6 +262,35 @@ export interface TaskConfig<O extends OptionSpecs, R = unknown> {
    * @defaultValue false
    */
   readonly isolate?: boolean | "fresh" | IsolateOptions;
+  /**
+   * The files the task reads, as globs relative to the project directory (`"src/**\/*.ts"`,
+   * `"tsconfig.json"`; `!` excludes). With `sources`, the task is **up to date** — and skipped,
+   * shown as `up to date` — when nothing it depends on changed since its last successful run:
+   * these files' contents, its options, its own code, the variables in `env`, and its deps
+   * (each of which must be up to date too). `node_modules` and `.git` are left out unless a
+   * pattern names them. `--force` (`-B`) runs it anyway; `--watch` re-runs it when they change.
+   */
+  readonly sources?: readonly string[];
+  /**
+   * The files the task makes, as globs relative to the project directory (`"dist/**"`): a task
+   * is up to date only while every pattern still matches a file. Only with `sources`.
+   */
+  readonly outputs?: readonly string[];
+  /** Environment variables that change what the task does (`["NODE_ENV"]`): part of its up-to-date check. */
+  readonly env?: readonly string[];
+  /**
+   * Makes the task a service, meant to keep running (a dev server, a database): its dependents
+   * start once it is **ready** — its output matches `ready` (a RegExp), `{ port }` accepts
+   * connections, or `{ url }` answers 2xx — and it is stopped (its whole process tree) once
+   * nothing still running or waiting needs it. A service takes no `-j` slot.
+   */
+  readonly service?: ServiceConfig;
+  /**
+   * How long a service may take to become ready, as a {@link Duration}; past it the run fails
+   * with the service's last output. Only with `service`.
+   * @defaultValue `"60s"`
+   */
+  readonly readyTimeout?: Duration;
   /**
    * Whether to keep the task out of `--list`, `--help` and shell completion. It still runs
    * by name and as a dep. A name starting with `_` hides a task too.

@@ -353,6 +353,10 @@ function endLine(task: string, status: TaskStatus, durationMs: number): string {
       return `■ ${task} cancelled after ${took}`;
     case "skipped":
       return `- ${task} skipped: ${status.reason}`;
+    case "up-to-date":
+      return `✔ ${task} up to date`;
+    case "service-stopped":
+      return `✔ ${task} service stopped after ${took}`;
   }
 }
 

@@ -3,7 +3,7 @@
 // so `runner x > file` keeps only output.
 import { Chalk, type ChalkInstance } from "chalk";
 import { formatDuration } from "../common/duration.ts";
-import type { TaskRun, TaskStatus } from "../execution/outcomes.ts";
+import { succeeded, type TaskRun, type TaskStatus } from "../execution/outcomes.ts";
 import { describeStep } from "../plan/describe.ts";
 import type { Step } from "../plan/plan.ts";
 
@@ -45,6 +45,10 @@ export function statusText(status: TaskStatus): string {
       return "cancelled";
     case "skipped":
       return "skipped";
+    case "up-to-date":
+      return "up to date";
+    case "service-stopped":
+      return "service stopped";
     default: {
       const never: never = status;
       return String(never);
@@ -55,6 +59,8 @@ export function statusText(status: TaskStatus): string {
 export function symbol(style: ChalkInstance, status: TaskStatus): string {
   switch (status.kind) {
     case "passed":
+    case "up-to-date":
+    case "service-stopped":
       return style.green("✔");
     case "failed":
     case "timed-out":
@@ -78,6 +84,8 @@ export function statusLine(style: ChalkInstance, run: TaskRun): string {
   const name = describeStep(run.step);
   const time = style.dim(formatDuration(run.durationMs));
   if (run.status.kind === "passed") return `${symbol(style, run.status)} ${name} ${time}`;
+  if (succeeded(run.status))
+    return `${symbol(style, run.status)} ${name} ${style.green(statusText(run.status))} ${time}`;
   return `${symbol(style, run.status)} ${name} ${style.red(statusText(run.status))} ${time}`;
 }
 

@@ -5,7 +5,7 @@ import { stripVTControlCharacters } from "node:util";
 import type { ChalkInstance } from "chalk";
 import { formatBytes } from "../common/bytes.ts";
 import { formatDuration } from "../common/duration.ts";
-import type { TaskRun, TaskStatusKind } from "../execution/outcomes.ts";
+import { succeeded, type TaskRun, type TaskStatusKind } from "../execution/outcomes.ts";
 import { describeStep } from "../plan/describe.ts";
 import { statusText, symbol } from "./style.ts";
 
@@ -38,14 +38,13 @@ export function summaryLines(
   const lines = runs.flatMap((run) => {
     const name = describeStep(run.step).padEnd(width);
     const status = statusText(run.status);
-    const colored =
-      run.status.kind === "passed"
-        ? style.green(status)
-        : run.status.kind === "skipped"
-          ? style.dim(status)
-          : run.status.kind === "cancelled"
-            ? style.yellow(status)
-            : style.red(status);
+    const colored = succeeded(run.status)
+      ? style.green(status)
+      : run.status.kind === "skipped"
+        ? style.dim(status)
+        : run.status.kind === "cancelled"
+          ? style.yellow(status)
+          : style.red(status);
     const attempts = run.attempts.length > 1 ? style.dim(` (${run.attempts.length} attempts)`) : "";
     const time = run.status.kind === "skipped" ? "" : ` ${style.dim(formatDuration(run.durationMs))}`;
     const used = stats && run.usage !== undefined ? `  ${style.dim(usageText(run.usage))}` : "";
@@ -53,9 +52,11 @@ export function summaryLines(
     return shownInFull(run) ? [line] : [line, ...failureTail(style, run)];
   });
   // Totals in one fixed order, whatever order the tasks ended in.
-  const kinds = ["passed", "failed", "timed-out", "cancelled", "skipped"] as const;
+  const kinds = ["passed", "up-to-date", "service-stopped", "failed", "timed-out", "cancelled", "skipped"] as const;
   const labels: Readonly<Record<TaskStatusKind, string>> = {
     passed: "passed",
+    "up-to-date": "up to date",
+    "service-stopped": "service stopped",
     failed: "failed",
     "timed-out": "timed out",
     cancelled: "cancelled",

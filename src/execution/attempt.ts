@@ -524,7 +524,7 @@ function escapedStatus(
   locate: AttemptOptions["locate"],
 ): TaskStatus {
   const status = statusOfError(error, locate);
-  if (status.kind === "passed" || status.kind === "cancelled" || status.kind === "skipped") return status;
+  if (status.kind !== "failed" && status.kind !== "timed-out") return status;
   const where = how === "uncaught" ? "thrown where nothing caught it" : "a promise rejected with nothing to handle it";
   return { ...status, message: `${status.message} (${where})` };
 }

@@ -5,7 +5,7 @@
 import type { Step } from "../plan/plan.ts";
 import type { World } from "../world/world.ts";
 import { runAttempts, type AttemptOptions, type RunWatch, type WatchEvent } from "./attempt.ts";
-import type { TaskRun } from "./outcomes.ts";
+import { succeeded, type TaskRun } from "./outcomes.ts";
 import { Schedule } from "./schedule.ts";
 
 export interface ExecuteOptions extends Omit<AttemptOptions, "called"> {
@@ -44,12 +44,12 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
     };
     const taskEnded = (run: TaskRun): void => {
       running.delete(run.step);
-      const failed = run.status.kind !== "passed" && run.status.kind !== "cancelled";
+      const failed = !succeeded(run.status) && run.status.kind !== "cancelled";
       if (failed && !options.keepGoing) failFast.abort("SIGTERM");
       finish(run);
       // With -k, what depends on a task that did not pass can no longer run: it is shown as
       // skipped at once, in plan order. (Fail-fast skips everything not started: pump.)
-      if (run.status.kind !== "passed" && !stop.aborted) {
+      if (!succeeded(run.status) && !stop.aborted) {
         for (const step of schedule.dependentsOf(run.step)) {
           finish(skipped(step, `it depends on ${blockerOf(step) ?? run.step.task.name}`));
         }
@@ -60,8 +60,7 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
       [...step.deps, ...step.after].find((dep) => {
         const run = schedule.runOf(dep);
         return (
-          run !== undefined &&
-          (run.status.kind === "skipped" || (run.status.kind !== "passed" && step.deps.includes(dep)))
+          run !== undefined && (run.status.kind === "skipped" || (!succeeded(run.status) && step.deps.includes(dep)))
         );
       })?.task.name;
     // After a failure, a post task may still start when the task it follows has started.

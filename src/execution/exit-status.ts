@@ -31,6 +31,8 @@ export function taskExitStatus(status: TaskStatus): number {
   switch (status.kind) {
     case "passed":
     case "skipped":
+    case "up-to-date":
+    case "service-stopped":
       return PASSED;
     case "failed":
       return status.exitCode;

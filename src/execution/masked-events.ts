@@ -85,6 +85,8 @@ export class EventMasker {
         return { ...status, reason: this.masker.text(status.reason) };
       case "passed":
       case "cancelled":
+      case "up-to-date":
+      case "service-stopped":
         return status;
       default:
         return unreachable("status", status);

@@ -18,9 +18,18 @@ export type TaskStatus =
     }
   | { readonly kind: "timed-out"; readonly afterMs: number; readonly message: string }
   | { readonly kind: "cancelled" }
-  | { readonly kind: "skipped"; readonly reason: string };
+  | { readonly kind: "skipped"; readonly reason: string }
+  /** Its `sources` and the rest of its fingerprint are as after its last successful run (SPEC §10): it did not run. */
+  | { readonly kind: "up-to-date" }
+  /** A service that was ready and was stopped once nothing needed it any more (SPEC §11): a success. */
+  | { readonly kind: "service-stopped" };
 
 export type TaskStatusKind = TaskStatus["kind"];
+
+/** Whether a task's end is a success: its dependents may run, and the run can pass. */
+export function succeeded(status: TaskStatus): boolean {
+  return status.kind === "passed" || status.kind === "up-to-date" || status.kind === "service-stopped";
+}
 
 export interface Attempt {
   readonly status: TaskStatus;

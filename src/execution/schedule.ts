@@ -1,6 +1,6 @@
 // The books of a run: which steps may start now and how each ended. The executor decides
 // when to start one and what a task's end means.
-import type { TaskRun } from "./outcomes.ts";
+import { succeeded, type TaskRun } from "./outcomes.ts";
 import type { Step } from "../plan/plan.ts";
 
 /**
@@ -60,7 +60,7 @@ export class Schedule {
   end(run: TaskRun): void {
     this.ended.set(run.step, run);
     const released = [
-      ...(run.status.kind === "passed" ? (this.dependents.get(run.step) ?? []) : []),
+      ...(succeeded(run.status) ? (this.dependents.get(run.step) ?? []) : []),
       ...(run.status.kind === "skipped" ? [] : (this.followers.get(run.step) ?? [])),
     ];
     for (const dependent of released) {

@@ -11,6 +11,7 @@ import { checkGivenOptions } from "./dep-options.ts";
 import { variableNameOf } from "./dep-names.ts";
 import { firstLine } from "./jsdoc.ts";
 import { isolationOf } from "./isolate-option.ts";
+import { devOptionsOf, type TaskDevOptions } from "./dev-options.ts";
 import { normalizeOptions, type OptionDef, type OptionValue } from "./option-declarations.ts";
 
 /** A task another lists in `deps` or `post`, with the option values it gives it (checked at load). */
@@ -20,7 +21,8 @@ export interface Dep {
   readonly given: ReadonlyMap<string, OptionValue>;
 }
 
-export interface Task {
+/** A task; its `sources`, `outputs`, `envNames` and `service` come from dev-options.ts. */
+export interface Task extends TaskDevOptions {
   /** Full dotted name: `docs.build`. */
   readonly name: string;
   readonly aliases: readonly string[];
@@ -180,6 +182,7 @@ function collect(
         timeoutMs,
         retries: source.retries,
         ...isolation,
+        ...devOptionsOf(source as unknown as Readonly<Record<string, unknown>>, where),
         hidden: source.hidden === true || isPrivateName(name),
         kind: "task",
         run: group ? () => undefined : (source.run as Task["run"]),
@@ -203,6 +206,10 @@ function collect(
       isolate: false,
       freshWorker: false,
       maxRssBytes: undefined,
+      sources: undefined,
+      outputs: [],
+      envNames: [],
+      service: undefined,
       hidden: isPrivateName(name),
       kind: "function",
       run: (ctx) => fn(ctx),

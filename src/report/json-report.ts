@@ -11,7 +11,9 @@
 //     name        the task's name (`docs.build`); `options` tells apart a task run twice.
 //     options     every declared option's value, defaults included ({} for a plain function);
 //                 a secret option's as "***".
-//     status      "passed" | "failed" | "timed-out" | "cancelled" | "skipped".
+//     status      "passed" | "failed" | "timed-out" | "cancelled" | "skipped" | "up-to-date"
+//                 (its fingerprint matched: it did not run) | "service-stopped" (a service,
+//                 ready, stopped once nothing needed it: a success).
 //     exitCode    0 passed; the failing command's code (128+N when signal N killed it) or
 //                 1 for a thrown error; 124 timed out; null when cancelled or skipped.
 //     signal      the signal that killed the command whose failure failed the task
@@ -111,6 +113,8 @@ export function statusMessage(status: TaskStatus): string | null {
       return status.reason;
     case "passed":
     case "cancelled":
+    case "up-to-date":
+    case "service-stopped":
       return null;
     default:
       return unreachable("status", status);

@@ -52,6 +52,7 @@ function testcase(run: TaskRun, classname: string): string {
   const { status } = run;
   switch (status.kind) {
     case "passed":
+    case "service-stopped":
       return `${open}/>`;
     case "failed":
     case "timed-out": {
@@ -61,6 +62,8 @@ function testcase(run: TaskRun, classname: string): string {
       const failure = `<failure${attributes({ message: headline, type: status.kind })}>${xmlCdata(body)}</failure>`;
       return `${open}>\n      ${failure}\n    </testcase>`;
     }
+    case "up-to-date":
+      return `${open}>\n      <skipped${attributes({ message: "up to date" })}/>\n    </testcase>`;
     case "skipped":
     case "cancelled": {
       const skipped = `<skipped${attributes({ message: statusMessage(status) ?? status.kind })}/>`;
@@ -79,7 +82,7 @@ export function junitXml(record: RunRecord): string {
     tests: runs.length,
     failures: count("failed", "timed-out"),
     errors: 0,
-    skipped: count("skipped", "cancelled"),
+    skipped: count("skipped", "cancelled", "up-to-date"),
     time: seconds(record.durationMs),
   };
   const timestamp = new Date(record.startedAt).toISOString();
