@@ -221,19 +221,24 @@ describe("a service that fails", () => {
     expect(byUrl.stderr).toContain(`not ready within 1s (http://127.0.0.1:${port}/health did not answer 2xx`);
   });
 
-  it("fails the run when it exits while a task that needs it still runs; that task is cancelled", async () => {
-    const { dir, env } = await serverProject();
-    const run = await runRunner(["needs-fragile"], { cwd: dir, env });
-    expect(run.code).toBe(3);
-    expect(run.stderr).toContain("✖ fragile: service exited (status 3) before the tasks that need it were done");
-    expect(run.all).toContain("out of memory");
-    expect(run.stderr).toMatch(/needs-fragile\s+cancelled/);
-    for (const file of ["dependent.pid", "fragile.pid"]) {
-      const pid = readPid(dir, file);
-      leftovers.push(pid);
-      expect(await waitUntilGone(pid)).toBe(true);
-    }
-  });
+  it.each([[[]], [["-k"]]] as const)(
+    "fails the run (%j) when it exits while a task that needs it still runs; that task is cancelled",
+    async (flags) => {
+      const { dir, env } = await serverProject();
+      const run = await runRunner([...flags, "needs-fragile", "lint"], { cwd: dir, env });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain("✖ fragile: service exited (status 3) before the tasks that need it were done");
+      expect(run.all).toContain("out of memory");
+      expect(run.stderr).toMatch(/needs-fragile\s+cancelled/);
+      // -k: what does not need the service goes on.
+      if (flags.length > 0) expect(run.stderr).toMatch(/✔ lint\s+passed/);
+      for (const file of ["dependent.pid", "fragile.pid"]) {
+        const pid = readPid(dir, file);
+        leftovers.push(pid);
+        expect(await waitUntilGone(pid)).toBe(true);
+      }
+    },
+  );
 });
 
 describe("a service run alone", () => {

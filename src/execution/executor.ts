@@ -6,7 +6,7 @@
 // is stopped once every task that needs it has ended (service.ts).
 import type { Step } from "../plan/plan.ts";
 import type { World } from "../world/world.ts";
-import { runAttempts, type AttemptOptions, type RunWatch, type WatchEvent } from "./attempt.ts";
+import { callWatch, runAttempts, type AttemptOptions, type RunWatch, type WatchEvent } from "./attempt.ts";
 import { succeeded, type TaskRun } from "./outcomes.ts";
 import { Schedule } from "./schedule.ts";
 import { startService, type ServiceRun } from "./service.ts";
@@ -26,6 +26,8 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
   // Running tasks, services apart: they take no slot.
   const running = new Set<Step>();
   const services = new Map<Step, ServiceRun>();
+  // The stops of running tasks that need a running service: with -k they are cancelled when it fails.
+  const serviceUsers = new Map<Step, AbortController>();
   // Fail-fast: after a failure nothing new starts and running tasks are cancelled (their
   // process groups get SIGTERM, then SIGKILL after the grace period).
   const failFast = new AbortController();
@@ -53,13 +55,21 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
       schedule.neededBy(step).some((dependent) => schedule.runOf(dependent) === undefined);
     const taskEnded = (run: TaskRun): void => {
       running.delete(run.step);
-      services.delete(run.step);
+      serviceUsers.delete(run.step);
+      const wasService = services.delete(run.step);
       const failed = !succeeded(run.status) && run.status.kind !== "cancelled";
       if (failed && !options.keepGoing) failFast.abort("SIGTERM");
       finish(run);
       // With -k, what depends on a task that did not pass can no longer run: it is shown as
-      // skipped at once, in plan order. (Fail-fast skips everything not started: pump.)
+      // skipped at once, in plan order, and what runs with a service that failed is cancelled.
+      // (Fail-fast skips everything not started, in pump, and cancels what runs.)
       if (!succeeded(run.status) && !stop.aborted) {
+        if (wasService) {
+          for (const user of schedule.neededBy(run.step)) {
+            serviceUsers.get(user)?.abort();
+            services.get(user)?.cancel();
+          }
+        }
         for (const step of schedule.dependentsOf(run.step)) {
           finish(skipped(step, `it depends on ${blockerOf(step) ?? run.step.task.name}`));
         }
@@ -102,8 +112,14 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
           : startService({ step, spec, options: attemptOptions, watch: watching, ready: () => serviceReady(step) });
       if (service === undefined) running.add(step);
       else services.set(step, service);
+      let watched = service?.watch ?? watching;
+      if (service === undefined && step.deps.some((dep) => services.has(dep))) {
+        const own = new AbortController();
+        serviceUsers.set(step, own);
+        watched = callWatch(watching, own.signal);
+      }
       void options.emit({ kind: "task-started", step });
-      runAttempts(step, service?.options ?? attemptOptions, service?.watch ?? watching)
+      runAttempts(step, service?.options ?? attemptOptions, watched)
         .then((run) => taskEnded(service === undefined ? run : service.ended(run, stillNeeded(step))))
         .catch(reject);
     };

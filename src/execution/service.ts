@@ -28,6 +28,8 @@ export interface ServiceRun {
   readonly watch: RunWatch;
   /** Nothing in the run needs it any more: it is stopped as a cancelled task is. */
   stop(): void;
+  /** What it needs failed (-k): it is cancelled. */
+  cancel(): void;
   /** Its end as the run sees it; `needed`: a task that needs it has not ended. */
   ended(run: TaskRun, needed: boolean): TaskRun;
 }
@@ -35,7 +37,7 @@ export interface ServiceRun {
 export function startService({ step, spec, options, watch, ready }: ServiceStart): ServiceRun {
   const own = new AbortController();
   let isReady = false;
-  let stoppedFor: "unneeded" | "not ready" | undefined;
+  let stoppedFor: "unneeded" | "not ready" | "cancelled" | undefined;
   // Its own stops only: once the run stops, the service is cancelled with everything else.
   const stopFor = (why: NonNullable<typeof stoppedFor>): void => {
     if (stoppedFor !== undefined || watch.stopped()) return;
@@ -63,6 +65,7 @@ export function startService({ step, spec, options, watch, ready }: ServiceStart
     options: serviceOptions(step, options, (stream, chunk) => probe.output(stream, chunk)),
     watch: callWatch(watch, own.signal),
     stop: () => stopFor("unneeded"),
+    cancel: () => stopFor("cancelled"),
     ended: (run, needed) => {
       dispose();
       const { status } = run;
