@@ -48,7 +48,7 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
     const finish = (run: TaskRun): void => {
       schedule.end(run);
       void options.emit({ kind: "task-ended", run });
-      for (const dep of run.step.deps) if (!stillNeeded(dep)) services.get(dep)?.stop();
+      for (const dep of run.step.deps) if (services.has(dep) && !stillNeeded(dep)) services.get(dep)?.stop();
     };
     // Whether a task that needs the service `step` has not ended: one that waits for it or runs with it.
     const stillNeeded = (step: Step): boolean =>
