@@ -69,7 +69,10 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
   // Tasks at once, from -p or from a `parallel: true` task's deps: shown as -p shows them.
   const together = steps.some((step) => step.together !== undefined);
-  const parallelDisplay = core.parallel || (config.jobs > 1 && together);
+  // A service runs alongside the tasks that need it (SPEC §11): shown as -p shows a run, so
+  // that its lines, coming while another task runs, say whose they are.
+  const withService = steps.length > 1 && steps.some((step) => step.task.service !== undefined);
+  const parallelDisplay = core.parallel || (config.jobs > 1 && together) || withService;
   const streams = trackLineStart(world);
   const display: DisplaySettings = {
     streams,
