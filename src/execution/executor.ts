@@ -4,8 +4,9 @@
 // Each task's end is a status (a typed union, never an exception), told to the reporters.
 import type { Step } from "../plan/plan.ts";
 import type { World } from "../world/world.ts";
-import { runAttempts, type AttemptOptions, type RunWatch, type WatchEvent } from "./attempt.ts";
+import type { AttemptOptions, RunWatch, WatchEvent } from "./attempt.ts";
 import { succeeded, type TaskRun } from "./outcomes.ts";
+import { runStep, type UpToDateChecker } from "./run-step.ts";
 import { Schedule } from "./schedule.ts";
 
 export interface ExecuteOptions extends Omit<AttemptOptions, "called"> {
@@ -16,6 +17,8 @@ export interface ExecuteOptions extends Omit<AttemptOptions, "called"> {
   readonly togetherJobs: number;
   /** Tells when nothing is left to run: a task still waiting then can never finish. */
   readonly onIdle: World["onIdle"];
+  /** The steps' up-to-date checks (SPEC §10), when some step has `sources`. */
+  readonly upToDate?: UpToDateChecker;
 }
 
 export async function execute(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
@@ -85,7 +88,7 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
         schedule.next();
         running.add(step);
         void options.emit({ kind: "task-started", step });
-        runAttempts(step, attemptOptions, step.postOf === undefined ? watch : postWatch)
+        runStep(step, attemptOptions, step.postOf === undefined ? watch : postWatch, options.upToDate)
           .then(taskEnded)
           .catch(reject);
       }
