@@ -1,8 +1,8 @@
 // The run's up-to-date checks (SPEC §10). A step with `sources` is up to date, and does not
 // run, when its fingerprint is the one recorded after its last successful run, each of its
 // `outputs` patterns still matches a file, and each of its deps was up to date in this run
-// too (a group task, which has no code, is looked through to its deps): a dep that ran may
-// have changed what its dependents read, so they run as well. The fingerprint is taken as
+// too: a dep that ran may have changed what its dependents read, so they run as well. A
+// group task, which has no code, is up to date when its deps are (and its sources, if any). The fingerprint is taken as
 // the step starts, before it runs, and recorded only once it passed: an edit made while it
 // ran leaves it out of date, and a failed, cancelled or timed-out run records nothing.
 import { isAbsolute, relative } from "node:path";
@@ -50,9 +50,7 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
   const store = new RecordStore(settings);
   const fingerprints = new Map<Step, string>();
   const ends = new Map<Step, TaskStatusKind>();
-  // A dep counts as unchanged when it was up to date, or is a group whose deps all were.
-  const unchanged = (step: Step): boolean =>
-    ends.get(step) === "up-to-date" || (step.task.group && step.deps.every(unchanged));
+  const unchanged = (step: Step): boolean => ends.get(step) === "up-to-date";
 
   const check = async (step: Step): Promise<Check> => {
     const { task } = step;
@@ -66,6 +64,11 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
     });
     if (task.sources === undefined) {
       fingerprints.set(step, fingerprintOf({ step, env: settings.env, deps, files: undefined }));
+      // A group has no code: when nothing under it ran, it is as up to date as its deps.
+      if (task.group && !settings.force && step.deps.every(unchanged)) {
+        ends.set(step, "up-to-date");
+        return { upToDate: true };
+      }
       return ran();
     }
     const previous = store.read(task.name);
