@@ -6,7 +6,9 @@
 import { spawnSync } from "node:child_process";
 import {
   existsSync,
+  mkdirSync,
   readdirSync,
+  renameSync,
   readFileSync,
   rmSync,
   statSync,
@@ -137,6 +139,47 @@ describe("up-to-date checks", () => {
     expect(await ranBy(dir, ["build"])).toEqual(["build"]);
     writeFileSync(join(dir, "src/ignored.skip"), "excluded by !src/**/*.skip\n");
     writeFileSync(join(dir, "src/.hidden"), "dot files count\n");
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+  });
+
+  it("once its files have settled, still see a file added, renamed or removed deep in its sources", async () => {
+    // Files and folders changed in the last 2 s are recorded without their stats (racy) and
+    // walked and read again at the next check; settled ones are not, and a record whose
+    // folders are all as they were takes its list of files as it is. Waiting out those 2 s
+    // makes each check below take that shortcut, which must still see every change.
+    const settle = () => sleep(2_100);
+    const { dir, cache } = incrementalProject({ "src/lib/deep/c.txt": "gamma\n" });
+    const settledRecord = (): boolean => {
+      const records = filesUnder(join(cache, "up-to-date")).filter((path) => path.endsWith(".json"));
+      const texts = records.map((path) => readFileSync(join(cache, "up-to-date", path), "utf8"));
+      const build = texts.map((text) => JSON.parse(text) as { task: string; dirs: [string, number][] });
+      const record = build.find((parsed) => parsed.task === "build");
+      return record !== undefined && record.dirs.length > 0 && record.dirs.every((entry) => entry[1] !== -1);
+    };
+    await settle();
+    expect(await ranBy(dir, ["build"])).toEqual(["gen", "build"]);
+    // The run made dist/ and logs/: the project folder itself is settled two seconds later.
+    await settle();
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    expect(settledRecord()).toBe(true);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    writeFileSync(join(dir, "src/lib/deep/new.txt"), "new\n");
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    await settle();
+    // Up to date, and its record made settled again.
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    expect(settledRecord()).toBe(true);
+    renameSync(join(dir, "src/lib/deep/new.txt"), join(dir, "src/lib/deep/renamed.txt"));
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    await settle();
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    mkdirSync(join(dir, "src/lib/deep/deeper"));
+    writeFileSync(join(dir, "src/lib/deep/deeper/d.txt"), "delta\n");
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    await settle();
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    unlinkSync(join(dir, "src/lib/deep/c.txt"));
     expect(await ranBy(dir, ["build"])).toEqual(["build"]);
     expect(await ranBy(dir, ["build"])).toEqual([]);
   });

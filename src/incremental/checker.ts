@@ -10,8 +10,8 @@ import type { UpToDateChecker } from "../execution/run-step.ts";
 import type { TaskRun, TaskStatusKind } from "../execution/outcomes.ts";
 import { cacheDirs, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { Step } from "../plan/plan.ts";
-import { fingerprintOf, hashFiles, type FileEntry } from "./fingerprint.ts";
-import { findSources, outputsPresent } from "./sources.ts";
+import { fingerprintOf, sourceFiles, type FileEntry } from "./fingerprint.ts";
+import { findSources, listingUnchanged, outputsPresent } from "./sources.ts";
 import { RecordStore, type StoreSettings } from "./store.ts";
 
 export interface CheckSettings extends StoreSettings {
@@ -44,6 +44,9 @@ export function openChecks(
   });
 }
 
+/** An entry recorded without its stat, changed too close to its check to be trusted. */
+const isRacy = (entry: FileEntry): boolean => entry[1] === -1;
+
 type Check = Awaited<ReturnType<UpToDateChecker["check"]>>;
 
 export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
@@ -72,11 +75,18 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
       return ran();
     }
     const previous = store.read(task.name);
-    const paths = await findSources(settings.project, task.sources, task.outputs, settings.excluded);
-    const known = new Map<string, FileEntry>(previous?.files.map((entry) => [entry[0], entry]));
-    const files = hashFiles(settings.project, paths, known, settings.epochMs());
-    const fingerprint = fingerprintOf({ step, env: settings.env, deps, files });
+    const nowMs = settings.epochMs();
+    // The files of the last record, while no directory they were found in changed.
+    const search = JSON.stringify([task.sources, task.outputs, settings.excluded]);
+    const listed =
+      previous !== undefined && previous.search === search && listingUnchanged(settings.project, previous.dirs, nowMs);
+    const listing = listed
+      ? { paths: previous.files.map((entry) => entry[0]), dirs: previous.dirs }
+      : await findSources(settings.project, task.sources, task.outputs, settings.excluded, nowMs);
+    const files = sourceFiles(settings.project, listing.paths, previous, nowMs);
+    const fingerprint = fingerprintOf({ step, env: settings.env, deps, files: files.digest });
     fingerprints.set(step, fingerprint);
+    const record = { fingerprint, filesDigest: files.digest, files: files.entries, search, dirs: listing.dirs };
     if (
       !settings.force &&
       previous?.fingerprint === fingerprint &&
@@ -84,9 +94,15 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
       (await outputsPresent(settings.project, task.outputs))
     ) {
       ends.set(step, "up-to-date");
+      // A folder changed since the record (the task's own run made dist/ beside src/), or
+      // files kept without their stats (changed too close to the record to trust them): record
+      // them as they are now, so that the next check neither walks nor reads anything.
+      if (!settings.dryRun && (!listed || previous.files.some(isRacy))) {
+        store.write(task.name, record);
+      }
       return { upToDate: true };
     }
-    return ran(() => store.write(task.name, { fingerprint, files }));
+    return ran(() => store.write(task.name, record));
   };
 
   return {

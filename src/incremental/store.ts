@@ -11,11 +11,17 @@ import { join } from "node:path";
 import { privateDir, trustedFile, writeAtomically } from "../common/files.ts";
 import { contentHash } from "../common/hash.ts";
 import type { FileEntry } from "./fingerprint.ts";
+import type { DirEntry } from "./sources.ts";
 
 /** What a record holds: the fingerprint of the task's last successful run, and its files' stats then. */
 export interface StepRecord {
   readonly fingerprint: string;
+  /** The digest of `files`' paths and hashes (fingerprint.ts). */
+  readonly filesDigest: string;
   readonly files: readonly FileEntry[];
+  /** The patterns the files were found with, and the directories whose listings they came from. */
+  readonly search: string;
+  readonly dirs: readonly DirEntry[];
 }
 
 /** The shape on disk; another version is a miss. */
@@ -67,7 +73,8 @@ export class RecordStore {
       }
       if (!isRecord(parsed) || parsed.project !== this.settings.project || parsed.task !== task) continue;
       this.touch(dir);
-      return { fingerprint: parsed.fingerprint, files: parsed.files };
+      const { fingerprint, filesDigest, files, search, dirs } = parsed;
+      return { fingerprint, filesDigest, files, search, dirs };
     }
     return undefined;
   }
@@ -154,8 +161,12 @@ function isRecord(value: unknown): value is StoredRecord {
     typeof record.project === "string" &&
     typeof record.task === "string" &&
     typeof record.fingerprint === "string" &&
+    typeof record.filesDigest === "string" &&
+    typeof record.search === "string" &&
     Array.isArray(record.files) &&
-    record.files.every(isEntry)
+    record.files.every(isEntry) &&
+    Array.isArray(record.dirs) &&
+    record.dirs.every(isDirEntry)
   );
 }
 
@@ -169,5 +180,16 @@ function isEntry(value: unknown): value is FileEntry {
     typeof value[3] === "number" &&
     typeof value[4] === "number" &&
     typeof value[5] === "string"
+  );
+}
+
+function isDirEntry(value: unknown): value is DirEntry {
+  return (
+    Array.isArray(value) &&
+    value.length === 4 &&
+    typeof value[0] === "string" &&
+    typeof value[1] === "number" &&
+    typeof value[2] === "number" &&
+    typeof value[3] === "number"
   );
 }
