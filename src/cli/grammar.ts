@@ -20,6 +20,8 @@ export interface CoreOptions {
   readonly timeout: string | undefined;
   readonly retries: string | undefined;
   readonly dryRun: boolean;
+  /** -B: run every task, up to date or not (SPEC §10). */
+  readonly force: boolean;
   /** Every task's code runs in a pool worker (SPEC §7). */
   readonly isolate: boolean;
   /** --redis <url>: dispatch the run's tasks to workers through Redis (SPEC §8); with --worker, where to take jobs from. */
@@ -98,6 +100,7 @@ function program(): Command {
     .option("--timeout <duration>", "per-task time limit: 90s, 5m, 1h or milliseconds")
     .option("--retries <n>", "re-run a failed task up to n times")
     .option("-n, --dry-run", "run task code but print commands instead of running them")
+    .option("-B, --force", "run every task, even those that are up to date")
     .option("--isolate", "run each task's code in a pooled worker process (at most -j of them)")
     .option("--redis <url>", "run the tasks on workers through Redis (redis:// or rediss://)")
     .option("--no-redis", "run here, even when RUNNER_REDIS or the redis setting names a server")
@@ -180,6 +183,7 @@ export function coreOptionsOf(matches: readonly CoreMatch[]): CoreOptions {
     timeout: text("timeout"),
     retries: text("retries"),
     dryRun: flag("dryRun") === true,
+    force: flag("force") === true,
     isolate: flag("isolate") === true,
     redis: text("redis"),
     local: o.redis === false,

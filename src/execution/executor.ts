@@ -6,8 +6,9 @@
 // is stopped once every task that needs it has ended (service.ts).
 import type { Step } from "../plan/plan.ts";
 import type { World } from "../world/world.ts";
-import { callWatch, runAttempts, type AttemptOptions, type RunWatch, type WatchEvent } from "./attempt.ts";
+import { callWatch, type AttemptOptions, type RunWatch, type WatchEvent } from "./attempt.ts";
 import { succeeded, type TaskRun } from "./outcomes.ts";
+import { runStep, type UpToDateChecker } from "./run-step.ts";
 import { Schedule } from "./schedule.ts";
 import { startService, type ServiceRun } from "./service.ts";
 
@@ -19,6 +20,8 @@ export interface ExecuteOptions extends Omit<AttemptOptions, "called"> {
   readonly togetherJobs: number;
   /** Tells when nothing is left to run: a task still waiting then can never finish. */
   readonly onIdle: World["onIdle"];
+  /** The steps' up-to-date checks (SPEC §10), when some step has `sources`. */
+  readonly upToDate?: UpToDateChecker;
 }
 
 export async function execute(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
@@ -119,7 +122,8 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
         watched = callWatch(watching, own.signal);
       }
       void options.emit({ kind: "task-started", step });
-      runAttempts(step, service?.options ?? attemptOptions, watched)
+      // A service is never up to date: its dependents need it running.
+      runStep(step, service?.options ?? attemptOptions, watched, service === undefined ? options.upToDate : undefined)
         .then((run) => taskEnded(service === undefined ? run : service.ended(run, stillNeeded(step))))
         .catch(reject);
     };
