@@ -2,13 +2,14 @@
 // once it is ready (its output, its port or its URL), it takes no -j slot, it is stopped
 // (`service stopped`) once they are done, and nothing of it outlives the run. A service
 // that is never ready, or dies while needed, fails the run with a clear message.
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { stripVTControlCharacters } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
-import { collectOutput, normalize, project, runRunner, writeFiles } from "./helpers.ts";
+import { cleanEnv, collectOutput, normalize, project, runnerBin, runRunner, writeFiles } from "./helpers.ts";
 import { isAlive, killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
 // The server writes its pid, prints "listening" once it listens (in colour, on stderr when
@@ -60,6 +61,12 @@ export const fragile = task({
   service: { ready: /listening/ },
   run: (ctx) => ctx.run("echo $$ > fragile.pid; echo listening; while [ ! -e dependent-started ]; do sleep 0.05; done; echo 'out of memory' >&2; exit 3"),
 });
+// Each reads a line of the terminal's input, if it has any.
+export const reader = task({
+  service: { ready: /reading/ },
+  run: (ctx) => ctx.run("echo reading; read line && echo service read $line; sleep 300"),
+});
+export const needsReader = task({ deps: [reader], run: (ctx) => ctx.run("read line; echo dependent read $line") });
 export const needsFragile = task({
   deps: [fragile],
   run: (ctx) => ctx.run("echo $$ > dependent.pid; touch dependent-started; sleep 300"),
@@ -129,6 +136,24 @@ describe("a service and the task that needs it", () => {
     expect(run.stdout).toMatch(/probe\s+│ body: hello from the server/);
     expect(run.code).toBe(0);
     await expectServerGone(dir);
+  });
+
+  it("the terminal's input is its dependent's in a serial run, and its own only when it runs alone", async () => {
+    const { dir, env } = await serverProject();
+    const withDependent = await runRunner(["needs-reader"], { cwd: dir, env, input: "hello\n" });
+    expect(withDependent.stdout).toContain("dependent read hello");
+    expect(withDependent.stdout).not.toContain("service read");
+    expect(withDependent.code).toBe(0);
+    // Alone it runs until stopped: it read the line, then it is stopped by a signal.
+    const child = spawn(process.execPath, [runnerBin, "reader"], { cwd: dir, env: cleanEnv(env) });
+    const output = collectOutput(child);
+    child.stdin.end("hello\n");
+    for (let waited = 0; waited < 20_000 && !output.stdout().includes("service read hello"); waited += 50) {
+      await sleep(50);
+    }
+    expect(output.stdout()).toContain("service read hello");
+    child.kill("SIGINT");
+    expect(await new Promise((resolve) => child.on("close", resolve))).toBe(130);
   });
 
   it("--report records the service as service-stopped", async () => {

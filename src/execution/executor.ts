@@ -112,7 +112,14 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
       const service =
         spec === undefined
           ? undefined
-          : startService({ step, spec, options: attemptOptions, watch: watching, ready: () => serviceReady(step) });
+          : startService({
+              step,
+              spec,
+              options: attemptOptions,
+              watch: watching,
+              ready: () => serviceReady(step),
+              alone: steps.length === 1,
+            });
       if (service === undefined) running.add(step);
       else services.set(step, service);
       let watched = service?.watch ?? watching;

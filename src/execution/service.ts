@@ -19,6 +19,11 @@ export interface ServiceStart {
   readonly watch: RunWatch;
   /** It is ready: its dependents may start. */
   readonly ready: () => void;
+  /**
+   * It is the run's only task (`runner api`): it may read the terminal, as a dev server's
+   * key shortcuts do. Otherwise its dependents may need that input, and it gets none.
+   */
+  readonly alone: boolean;
 }
 
 export interface ServiceRun {
@@ -34,7 +39,7 @@ export interface ServiceRun {
   ended(run: TaskRun, needed: boolean): TaskRun;
 }
 
-export function startService({ step, spec, options, watch, ready }: ServiceStart): ServiceRun {
+export function startService({ step, spec, options, watch, ready, alone }: ServiceStart): ServiceRun {
   const own = new AbortController();
   let isReady = false;
   let stoppedFor: "unneeded" | "not ready" | "cancelled" | undefined;
@@ -62,7 +67,7 @@ export function startService({ step, spec, options, watch, ready }: ServiceStart
     commandFailed: false,
   });
   return {
-    options: serviceOptions(step, options, (stream, chunk) => probe.output(stream, chunk)),
+    options: serviceOptions(step, options, alone, (stream, chunk) => probe.output(stream, chunk)),
     watch: callWatch(watch, own.signal),
     stop: () => stopFor("unneeded"),
     cancel: () => stopFor("cancelled"),
@@ -90,17 +95,19 @@ export function startService({ step, spec, options, watch, ready }: ServiceStart
  * A service's attempt: its output also goes to its readiness probe; it is never retried (a
  * server started again behind its dependents' backs would surprise more than help); the
  * run's time limit (--timeout, config) is for tasks that end, so only its own `timeout`
- * applies; and it runs in runner's process even with --isolate or --redis, since its
- * dependents expect it here and its stop is runner's.
+ * applies; it runs in runner's process even with --isolate or --redis, since its
+ * dependents expect it here and its stop is runner's; and it reads the terminal only alone.
  */
 function serviceOptions(
   step: Step,
   options: AttemptOptions,
+  alone: boolean,
   output: (stream: "stdout" | "stderr", chunk: Buffer) => void,
 ): AttemptOptions {
   const { isolation: _isolation, remote: _remote, ...local } = options;
   return {
     ...local,
+    settings: { ...local.settings, inheritStdin: local.settings.inheritStdin && alone },
     retries: 0,
     timeoutMs: undefined,
     defaultTimeoutMs: undefined,
