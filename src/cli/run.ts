@@ -57,6 +57,11 @@ export interface RunRequest {
   readonly sourceHash: string;
   /** Where the Redis URL came from, for its errors. */
   readonly redisSource: string;
+  /**
+   * --watch: aborted (reason: the signal commands get) when a change makes this run stale. It
+   * stops the run as a Ctrl-C would, but runner goes on: the watch loop runs again.
+   */
+  readonly restart?: AbortSignal;
 }
 
 export async function runSteps(world: World, request: RunRequest): Promise<number> {
@@ -192,7 +197,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         exitCode: world.exitCode,
         late,
         deadlines,
-        interrupt: signals.stop,
+        interrupt: request.restart === undefined ? signals.stop : AbortSignal.any([signals.stop, request.restart]),
         onIdle: world.onIdle,
         locate,
         ...(dispatcher === undefined ? {} : { remote: dispatcher }),
