@@ -193,6 +193,62 @@ export const check = task({ deps: [front], run: ${record("check")} });
     expect(await waitUntilGone(second)).toBe(true);
   });
 
+  it("after a stopped run, runs what it left undone with what the change touched, not what had passed", async () => {
+    // The child says it started, then waits for a file the test writes once it has seen two of them.
+    const child = `node -e "const fs = require('fs'); fs.appendFileSync('child-pids', process.pid + '\\\\n'); setInterval(() => fs.existsSync('go') && process.exit(0), 20)"`;
+    const dir = project({
+      "tasks.ts": `${HEADER}export const first = task({ sources: ["first/**"], run: ${record("first")} });
+export const slow = task({ deps: [first], sources: ["slow/**"], run: (ctx) => ctx.run(${JSON.stringify(child)}) });
+export const other = task({ sources: ["other/**"], run: ${record("other")} });
+`,
+      "first/a.ts": "",
+      "slow/a.ts": "",
+      "other/a.ts": "",
+    });
+    const w = watching(dir, ["slow", "other"]);
+    await w.until("the first child", () => linesOf(dir, "child-pids").length === 1);
+    const firstChild = Number(linesOf(dir, "child-pids")[0]);
+    pidsToKill.push(firstChild);
+    appendFileSync(join(dir, "other/a.ts"), "x\n");
+    await w.until("the second child", () => linesOf(dir, "child-pids").length === 2);
+    pidsToKill.push(Number(linesOf(dir, "child-pids")[1]));
+    expect(await waitUntilGone(firstChild)).toBe(true);
+    writeFileSync(join(dir, "go"), "");
+    await w.waitForWatching(1);
+    await sleep(SETTLE_MS);
+    // first passed before the change and is not run again; slow and other had not run.
+    expect(runsIn(dir)).toEqual(["first", "other"]);
+    expect(w.output.stderr()).toContain("runner: other/a.ts changed: re-running slow, other\n");
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+  });
+
+  it("goes on after a failed run; a change to a dependent's sources runs its failed dep again", async () => {
+    const build = `(ctx) => { if (!existsSync("src/ok")) { appendFileSync("runs", "build failed\\n"); throw new Error("no src/ok"); } appendFileSync("runs", "build\\n"); }`;
+    const dir = project({
+      "tasks.ts": `import { existsSync } from "node:fs";\n${HEADER}export const build = task({ sources: ["src/**"], run: ${build} });
+export const test = task({ deps: [build], sources: ["test/**"], run: ${record("test")} });
+export const lint = task({ sources: ["lint/**"], run: ${record("lint")} });
+`,
+      "src/a.ts": "",
+      "test/a.ts": "",
+      "lint/a.ts": "",
+    });
+    const w = watching(dir, ["-k", "test", "lint"]);
+    await w.waitForWatching(1);
+    expect(runsIn(dir)).toEqual(["build failed", "lint"]);
+    appendFileSync(join(dir, "test/a.ts"), "x\n");
+    await w.waitForWatching(2);
+    expect(runsIn(dir).slice(2)).toEqual(["build failed"]);
+    expect(w.output.stderr()).toContain("runner: test/a.ts changed: re-running build, test\n");
+    writeFileSync(join(dir, "src/ok"), "");
+    await w.waitForWatching(3);
+    await sleep(SETTLE_MS);
+    expect(runsIn(dir).slice(3)).toEqual(["build", "test"]);
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+  });
+
   it("loads the tasks file again when it changes; one that does not load is one line, and the loop waits", async () => {
     const tasks = (word: string): string =>
       `${HEADER}export const build = task({ sources: ["src/**"], run: (ctx) => ctx.run("echo ${word}") });\n`;

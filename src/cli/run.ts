@@ -62,6 +62,8 @@ export interface RunRequest {
    * stops the run as a Ctrl-C would, but runner goes on: the watch loop runs again.
    */
   readonly restart?: AbortSignal;
+  /** --watch: how each step of the run ended (what a cancelled or failed run left to do). */
+  readonly ended?: (runs: readonly TaskRun[]) => void;
 }
 
 export async function runSteps(world: World, request: RunRequest): Promise<number> {
@@ -228,6 +230,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
       closing = Promise.all([pool?.close(config.killGrace), dispatcher?.close()]).then(() => undefined);
       signals.runEnded();
     }
+    request.ended?.(runs);
     const exitCode = afterEscapedErrors(runExitStatus(runs, signals.stoppedBy()), escaped);
     await reporters.end({
       runner: world.runner.version,

@@ -12,9 +12,9 @@ import { FATAL_SIGNALS } from "../execution/signal-policy.ts";
 import type { Collection, Task } from "../loader/collection.ts";
 import { projectDir } from "../loader/discover.ts";
 import type { Step } from "../plan/plan.ts";
-import { affectedPlan } from "../watch/affected.ts";
 import { anyOf, projectPath, sourcePatterns, type Picomatch, type SourcePatterns } from "../watch/source-patterns.ts";
 import { startWatcher, type Watcher } from "../watch/watcher.ts";
+import { WorkLeft } from "../watch/work-left.ts";
 import type { World } from "../world/world.ts";
 import type { RunRequest } from "./run.ts";
 import { checkWatchedSources } from "./watch-check.ts";
@@ -31,7 +31,7 @@ export interface WatchedPlan {
 
 export interface WatchRequest {
   /** How every run runs; its plan comes from `plan`. */
-  readonly run: Omit<RunRequest, "steps" | "collection" | "locate" | "sourceHash" | "restart">;
+  readonly run: Omit<RunRequest, "steps" | "collection" | "locate" | "sourceHash" | "restart" | "ended">;
   readonly plan: WatchedPlan;
   /** Loads the tasks file again and plans the same command line; throws a UserError when it cannot. */
   readonly reload: () => Promise<WatchedPlan>;
@@ -60,8 +60,12 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
   // The tasks no longer load: any change may be the fix.
   let broken = false;
   let restart: AbortController | undefined;
-  // The plan's steps that must run (again): all of it at first.
-  let due = new Set<Step>(plan.steps);
+  let work = new WorkLeft(plan.steps);
+  // The plan's steps whose sources changed since they last ran.
+  let due = new Set<Step>();
+  // A run is due: the first one, and one after each change (not one after a run: a run that
+  // failed waits for a change before it does what it left undone).
+  let runDue = true;
   let changedText = "";
 
   const open = (watched: WatchedPlan): Promise<Watcher> =>
@@ -80,6 +84,8 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
     );
   // The watcher gets ready while the first run goes: a change during that run counts too.
   const opening = open(plan);
+  // (Its failure is the loop's, once it awaits it; not an unhandled rejection before then.)
+  opening.catch(() => {});
   let watcher: Watcher | undefined;
 
   try {
@@ -88,6 +94,7 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
         const paths = [...changed];
         changed.clear();
         changedText = describeChange(paths, world.cwd);
+        runDue = true;
         if (broken) reloading = true;
         const relative = paths.map((path) => projectPath(projectDir(plan.collection.file), path));
         for (const step of plan.steps) {
@@ -102,7 +109,8 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
           checkWatchedSources(next.steps);
           plan = next;
           patterns = patternsOf(plan, pm);
-          due = new Set(plan.steps);
+          work = new WorkLeft(plan.steps);
+          due = new Set();
           // The whole plan runs anew, as the line above said.
           changedText = "";
           broken = false;
@@ -117,17 +125,26 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
         }
         continue;
       }
-      if (due.size > 0 && !broken) {
-        const sub = affectedPlan(plan.steps, (step) => due.has(step));
-        due = new Set();
+      const sub = runDue && !broken ? work.next((step) => due.has(step)) : undefined;
+      due = new Set();
+      runDue = false;
+      if (sub !== undefined && sub.steps.length > 0) {
         if (changedText !== "") say(`${changedText} changed: re-running ${namesOf(sub.originals)}`);
+        changedText = "";
         restart = new AbortController();
         const { collection, locate, sourceHash } = plan;
-        const run = { ...request.run, collection, locate, sourceHash, steps: sub.steps, restart: restart.signal };
+        const run: RunRequest = {
+          ...request.run,
+          collection,
+          locate,
+          sourceHash,
+          steps: sub.steps,
+          restart: restart.signal,
+          ended: (runs) => work.took(sub, runs),
+        };
         await runSteps(world, run);
-        // A run a change stopped left work undone: it runs again with what the change affects.
-        if (restart.signal.aborted) for (const step of sub.originals) due.add(step);
         restart = undefined;
+        // A change during the run stopped it: the loop takes the change in, and runs what was left with it.
         continue;
       }
       watcher ??= await opening;
