@@ -343,5 +343,14 @@ export const plain = task({ run: ${record("plain")} });
       expect(result.code).toBe(2);
       expect(runsIn(dir)).toEqual([]);
     });
+
+    it("runner --watch with RUNNER_REDIS set names it, and --no-redis as the way out", async () => {
+      const dir = project({ "tasks.ts": tasks });
+      const result = await runRunner(["--watch", "build"], { cwd: dir, env: { RUNNER_REDIS: "redis://127.0.0.1:1" } });
+      expect(result.stderr).toBe(
+        "--watch runs tasks here, not through Redis: it cannot be used with RUNNER_REDIS (--no-redis runs here).\n",
+      );
+      expect(result.code).toBe(2);
+    });
   });
 });
