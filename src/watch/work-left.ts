@@ -5,7 +5,9 @@
 //  - a step that failed runs again when its sources change, or when a step that runs
 //    waits for it (a sub-plan drops its edges to steps outside it, so a dependent would
 //    otherwise run on a failed dep's leftovers);
-//  - a step skipped because a dep failed comes along as that dep's dependent.
+//  - a step skipped because a dep failed comes along as that dep's dependent;
+//  - a service (SPEC §11) runs again with any step that runs and needs it: it was stopped
+//    when the last run no longer needed it, so passing then is no reason to leave it out.
 // A step that succeeded stays as it is until its sources (or a dep's) change.
 import { succeeded, type TaskRun } from "../execution/outcomes.ts";
 import type { Step } from "../plan/plan.ts";
@@ -20,11 +22,12 @@ export class WorkLeft {
   /** The sub-plan to run when `changed` steps' sources changed; empty when there is nothing to do. */
   next(changed: (step: Step) => boolean): SubPlan {
     const touched = new Set(this.plan.filter((step) => changed(step) || this.undone(step)));
-    // Walk up from what will run: a dep that has not succeeded runs too.
+    // Walk up from what will run: a dep that has not succeeded runs too, and a service always.
     const pending = [...touched];
     for (let step = pending.pop(); step !== undefined; step = pending.pop()) {
       for (const dep of [...step.deps, ...step.after]) {
-        if (touched.has(dep) || this.waitedFor(step, dep)) continue;
+        const service = step.deps.includes(dep) && dep.task.service !== undefined;
+        if (touched.has(dep) || (this.waitedFor(step, dep) && !service)) continue;
         touched.add(dep);
         pending.push(dep);
       }
