@@ -106,9 +106,12 @@ export default defineConfig(
     ),
   },
   {
-    files: ["src/loader/**", "src/config/**", "src/api/**", "src/context/**", "src/child/**"],
+    files: ["src/loader/**", "src/config/**", "src/api/**", "src/context/**", "src/child/**", "src/service/**"],
     rules: restrict(
-      only(ABOVE_PLAN, "The loader, config, API, context and child folders are below execution and the displays."),
+      only(
+        ABOVE_PLAN,
+        "The loader, config, API, context, child and service folders are below execution and the displays.",
+      ),
     ),
   },
   {

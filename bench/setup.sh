@@ -7,11 +7,11 @@ cd "$(dirname "$0")" || exit 1
 missing=""
 
 if [ ! -x node_modules/rust-just-linux-x64/bin/just ] || [ ! -d node_modules/concurrently ] ||
-  [ ! -d node_modules/npm-run-all2 ] || [ ! -d node_modules/hereby ]; then
+  [ ! -d node_modules/npm-run-all2 ] || [ ! -d node_modules/hereby ] || [ ! -d node_modules/wireit ]; then
   # npm ci rejects rust-just's lock entries (its platform packages are declared with an empty
   # version, which npm 11 reads as "missing from lock file"); npm install honours the lock.
   npm ci --no-audit --no-fund || npm install --no-audit --no-fund ||
-    missing="$missing npm-peers(concurrently,npm-run-all2,hereby,rust-just)"
+    missing="$missing npm-peers(concurrently,npm-run-all2,hereby,rust-just,wireit)"
 fi
 
 apt_pkgs=""

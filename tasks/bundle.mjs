@@ -80,14 +80,13 @@ export async function bundle({ out = root } = {}) {
     // native binary), cosmiconfig (with its parsers) and @lydell/node-pty (a native addon,
     // for `pty: true`) stay packages, loaded only on the paths that need them.
     // bullmq and ioredis (distributed runs, SPEC §8) load only under --redis / --worker;
-    // tinyglobby (sources, SPEC §10), picomatch and chokidar (--watch) only where used.
+    // picomatch (sources, SPEC §10) and chokidar (--watch) only where used.
     external: [
       "esbuild",
       "cosmiconfig",
       "@lydell/node-pty",
       "bullmq",
       "ioredis",
-      "tinyglobby",
       "picomatch",
       "chokidar",
     ],

@@ -197,6 +197,7 @@ describe("--list, --help, --version", () => {
       "  -j, --jobs <n> ",
       "  -k, --keep-going ",
       "  -n, --dry-run ",
+      "  -B, --force ",
       "  --plan ",
       "  --completion <shell> ",
     ]) {

@@ -282,7 +282,10 @@ export interface TaskConfig<O extends OptionSpecs, R = unknown> {
    * Makes the task a service, meant to keep running (a dev server, a database): its dependents
    * start once it is **ready** — its output matches `ready` (a RegExp), `{ port }` accepts
    * connections, or `{ url }` answers 2xx — and it is stopped (its whole process tree) once
-   * nothing still running or waiting needs it. A service takes no `-j` slot.
+   * nothing still running or waiting needs it. A service takes no `-j` slot. It is never
+   * retried, the run's `--timeout` is not its limit (its own `timeout` is), and it runs in
+   * runner's own process, even with `--isolate` or `--redis`. A service that ends while a
+   * task needs it fails the run.
    */
   readonly service?: ServiceConfig;
   /**

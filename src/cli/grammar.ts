@@ -20,6 +20,8 @@ export interface CoreOptions {
   readonly timeout: string | undefined;
   readonly retries: string | undefined;
   readonly dryRun: boolean;
+  /** -B: run every task, up to date or not (SPEC §10). */
+  readonly force: boolean;
   /** Every task's code runs in a pool worker (SPEC §7). */
   readonly isolate: boolean;
   /** --watch: run, then re-run what a change to the tasks' sources affects, until stopped (SPEC §10). */
@@ -100,6 +102,7 @@ function program(): Command {
     .option("--timeout <duration>", "per-task time limit: 90s, 5m, 1h or milliseconds")
     .option("--retries <n>", "re-run a failed task up to n times")
     .option("-n, --dry-run", "run task code but print commands instead of running them")
+    .option("-B, --force", "run every task, even those that are up to date")
     .option("--isolate", "run each task's code in a pooled worker process (at most -j of them)")
     .option("--watch", "re-run the tasks (and what depends on them) when their sources change")
     .option("--redis <url>", "run the tasks on workers through Redis (redis:// or rediss://)")
@@ -183,6 +186,7 @@ export function coreOptionsOf(matches: readonly CoreMatch[]): CoreOptions {
     timeout: text("timeout"),
     retries: text("retries"),
     dryRun: flag("dryRun") === true,
+    force: flag("force") === true,
     isolate: flag("isolate") === true,
     watch: flag("watch") === true,
     redis: text("redis"),

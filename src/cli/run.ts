@@ -74,9 +74,23 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   // dotenv values fill in task code's process.env too (`unset`, below), not only commands'.
   const { env, unset } = await commandEnvironment(config, world.env, cwd, world.uid);
   if (style.level > 0 && env.FORCE_COLOR === undefined) env.FORCE_COLOR = "1";
+  // Up-to-date checks (SPEC §10) where a task has `sources`; not in a distributed run, whose
+  // workers' files are not the ones here.
+  const upToDate =
+    dispatcher === undefined && steps.some((step) => step.task.sources !== undefined)
+      ? (await import("../incremental/checker.ts")).openChecks(world, {
+          project: cwd,
+          env,
+          force: core.force,
+          dryRun: core.dryRun,
+        })
+      : undefined;
   // Tasks at once, from -p or from a `parallel: true` task's deps: shown as -p shows them.
   const together = steps.some((step) => step.together !== undefined);
-  const parallelDisplay = core.parallel || (config.jobs > 1 && together);
+  // A service runs alongside the tasks that need it (SPEC §11): shown as -p shows a run, so
+  // that its lines, coming while another task runs, say whose they are.
+  const withService = steps.length > 1 && steps.some((step) => step.task.service !== undefined);
+  const parallelDisplay = core.parallel || (config.jobs > 1 && together) || withService;
   const streams = trackLineStart(world);
   const display: DisplaySettings = {
     streams,
@@ -203,6 +217,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         onIdle: world.onIdle,
         locate,
         ...(dispatcher === undefined ? {} : { remote: dispatcher }),
+        ...(upToDate === undefined ? {} : { upToDate }),
         isolation: {
           all: core.isolate || config.isolate,
           file: collection.file,

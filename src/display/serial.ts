@@ -51,7 +51,8 @@ export function serialReporter(settings: DisplaySettings): Reporter {
           running--;
           const failure = failureMessage(style, run, settings.verbose);
           if (failure !== undefined) say(failure);
-          if (many && !quiet) say(statusLine(style, run));
+          // A task that did not run says so even alone: its output is missing for a reason.
+          if ((many || run.status.kind === "up-to-date") && !quiet) say(statusLine(style, run));
           return undefined;
         }
         case "run-ended": {

@@ -84,6 +84,9 @@ export function statusLine(style: ChalkInstance, run: TaskRun): string {
   const name = describeStep(run.step);
   const time = style.dim(formatDuration(run.durationMs));
   if (run.status.kind === "passed") return `${symbol(style, run.status)} ${name} ${time}`;
+  // It did not run: the time its check took is not the task's.
+  if (run.status.kind === "up-to-date")
+    return `${symbol(style, run.status)} ${name} ${style.green(statusText(run.status))}`;
   if (succeeded(run.status))
     return `${symbol(style, run.status)} ${name} ${style.green(statusText(run.status))} ${time}`;
   return `${symbol(style, run.status)} ${name} ${style.red(statusText(run.status))} ${time}`;

@@ -46,7 +46,8 @@ export function summaryLines(
           ? style.yellow(status)
           : style.red(status);
     const attempts = run.attempts.length > 1 ? style.dim(` (${run.attempts.length} attempts)`) : "";
-    const time = run.status.kind === "skipped" ? "" : ` ${style.dim(formatDuration(run.durationMs))}`;
+    const ran = run.status.kind !== "skipped" && run.status.kind !== "up-to-date";
+    const time = ran ? ` ${style.dim(formatDuration(run.durationMs))}` : "";
     const used = stats && run.usage !== undefined ? `  ${style.dim(usageText(run.usage))}` : "";
     const line = `  ${symbol(style, run.status)} ${name}  ${colored}${time}${attempts}${used}`;
     return shownInFull(run) ? [line] : [line, ...failureTail(style, run)];

@@ -466,8 +466,11 @@ class CalledTaskError extends Error {
   }
 }
 
-/** The caller's watch, and the caller's own end (its time limit): a called task stops with its caller. */
-function callWatch(watch: RunWatch, caller: AbortSignal): RunWatch {
+/**
+ * `watch`, and `stop` too: a called task stops with its caller's end (its time limit), a
+ * service when its own stop comes (service.ts).
+ */
+export function callWatch(watch: RunWatch, caller: AbortSignal): RunWatch {
   return {
     stopped: () => watch.stopped() || caller.aborted,
     add: (notify) => {

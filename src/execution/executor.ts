@@ -2,11 +2,15 @@
 // most `jobs` at once (1: one after another, in plan order) — with the failure policy:
 // fail-fast cancels what runs and skips the rest; -k skips only what depends on a failure.
 // Each task's end is a status (a typed union, never an exception), told to the reporters.
+// A service (SPEC §11) lets its dependents start once it is ready, takes no `-j` slot, and
+// is stopped once every task that needs it has ended (service.ts).
 import type { Step } from "../plan/plan.ts";
 import type { World } from "../world/world.ts";
-import { runAttempts, type AttemptOptions, type RunWatch, type WatchEvent } from "./attempt.ts";
+import { callWatch, type AttemptOptions, type RunWatch, type WatchEvent } from "./attempt.ts";
 import { succeeded, type TaskRun } from "./outcomes.ts";
+import { runStep, type UpToDateChecker } from "./run-step.ts";
 import { Schedule } from "./schedule.ts";
+import { startService, type ServiceRun } from "./service.ts";
 
 export interface ExecuteOptions extends Omit<AttemptOptions, "called"> {
   readonly keepGoing: boolean;
@@ -16,11 +20,17 @@ export interface ExecuteOptions extends Omit<AttemptOptions, "called"> {
   readonly togetherJobs: number;
   /** Tells when nothing is left to run: a task still waiting then can never finish. */
   readonly onIdle: World["onIdle"];
+  /** The steps' up-to-date checks (SPEC §10), when some step has `sources`. */
+  readonly upToDate?: UpToDateChecker;
 }
 
 export async function execute(steps: readonly Step[], options: ExecuteOptions): Promise<TaskRun[]> {
   const schedule = new Schedule(steps);
+  // Running tasks, services apart: they take no slot.
   const running = new Set<Step>();
+  const services = new Map<Step, ServiceRun>();
+  // The stops of running tasks that need a running service: with -k they are cancelled when it fails.
+  const serviceUsers = new Map<Step, AbortController>();
   // Fail-fast: after a failure nothing new starts and running tasks are cancelled (their
   // process groups get SIGTERM, then SIGKILL after the grace period).
   const failFast = new AbortController();
@@ -41,15 +51,28 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
     const finish = (run: TaskRun): void => {
       schedule.end(run);
       void options.emit({ kind: "task-ended", run });
+      for (const dep of run.step.deps) if (services.has(dep) && !stillNeeded(dep)) services.get(dep)?.stop();
     };
+    // Whether a task that needs the service `step` has not ended: one that waits for it or runs with it.
+    const stillNeeded = (step: Step): boolean =>
+      schedule.neededBy(step).some((dependent) => schedule.runOf(dependent) === undefined);
     const taskEnded = (run: TaskRun): void => {
       running.delete(run.step);
+      serviceUsers.delete(run.step);
+      const wasService = services.delete(run.step);
       const failed = !succeeded(run.status) && run.status.kind !== "cancelled";
       if (failed && !options.keepGoing) failFast.abort("SIGTERM");
       finish(run);
       // With -k, what depends on a task that did not pass can no longer run: it is shown as
-      // skipped at once, in plan order. (Fail-fast skips everything not started: pump.)
+      // skipped at once, in plan order, and what runs with a service that failed is cancelled.
+      // (Fail-fast skips everything not started, in pump, and cancels what runs.)
       if (!succeeded(run.status) && !stop.aborted) {
+        if (wasService) {
+          for (const user of schedule.neededBy(run.step)) {
+            serviceUsers.get(user)?.abort();
+            services.get(user)?.cancel();
+          }
+        }
         for (const step of schedule.dependentsOf(run.step)) {
           finish(skipped(step, `it depends on ${blockerOf(step) ?? run.step.task.name}`));
         }
@@ -76,6 +99,34 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
       (step.together !== undefined &&
         running.size < options.togetherJobs &&
         [...running].every((other) => other.together === step.together));
+    const serviceReady = (step: Step): void => {
+      schedule.release(step);
+      // What needed it may all have ended meanwhile (skipped with -k).
+      if (schedule.neededBy(step).length > 0 && !stillNeeded(step)) services.get(step)?.stop();
+      pump();
+    };
+    const start = (step: Step): void => {
+      const watching = step.postOf === undefined ? watch : postWatch;
+      // A dry run's service only says what it would run, and ends: its dependents follow it as any task's.
+      const spec = options.settings.dryRun ? undefined : step.task.service;
+      const service =
+        spec === undefined
+          ? undefined
+          : startService({ step, spec, options: attemptOptions, watch: watching, ready: () => serviceReady(step) });
+      if (service === undefined) running.add(step);
+      else services.set(step, service);
+      let watched = service?.watch ?? watching;
+      if (service === undefined && step.deps.some((dep) => services.has(dep))) {
+        const own = new AbortController();
+        serviceUsers.set(step, own);
+        watched = callWatch(watching, own.signal);
+      }
+      void options.emit({ kind: "task-started", step });
+      // A service is never up to date: its dependents need it running.
+      runStep(step, service?.options ?? attemptOptions, watched, service === undefined ? options.upToDate : undefined)
+        .then((run) => taskEnded(service === undefined ? run : service.ended(run, stillNeeded(step))))
+        .catch(reject);
+    };
     const pump = (): void => {
       if (stop.aborted) {
         const reason = options.interrupt.aborted ? "the run was interrupted" : "an earlier task failed";
@@ -83,13 +134,9 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
       }
       for (let step = schedule.peek(); step !== undefined && mayStart(step); step = schedule.peek()) {
         schedule.next();
-        running.add(step);
-        void options.emit({ kind: "task-started", step });
-        runAttempts(step, attemptOptions, step.postOf === undefined ? watch : postWatch)
-          .then(taskEnded)
-          .catch(reject);
+        start(step);
       }
-      if (running.size === 0 && schedule.done()) resolve(schedule.runs().flatMap(withCalls));
+      if (running.size === 0 && services.size === 0 && schedule.done()) resolve(schedule.runs().flatMap(withCalls));
     };
     pump();
   });

@@ -20,6 +20,8 @@ export class Schedule {
   /** Steps whose deps all passed, not started yet, in plan order. */
   private readonly ready: Step[] = [];
   private readonly started = new Set<Step>();
+  /** Services whose dependents were released while they still run (once ready, SPEC §11). */
+  private readonly released = new Set<Step>();
 
   constructor(private readonly steps: readonly Step[]) {
     steps.forEach((step, i) => {
@@ -59,10 +61,31 @@ export class Schedule {
 
   end(run: TaskRun): void {
     this.ended.set(run.step, run);
+    // One that ends without having started (skipped while its deps were released) must not start.
+    if (!this.started.has(run.step)) this.dropReady(run.step);
     const released = [
-      ...(succeeded(run.status) ? (this.dependents.get(run.step) ?? []) : []),
+      ...(succeeded(run.status) && !this.released.has(run.step) ? (this.dependents.get(run.step) ?? []) : []),
       ...(run.status.kind === "skipped" ? [] : (this.followers.get(run.step) ?? [])),
     ];
+    this.countDown(released);
+  }
+
+  /**
+   * A service is ready: what depends on it may start while it still runs. Its end then
+   * releases only its post tasks.
+   */
+  release(step: Step): void {
+    if (this.released.has(step) || this.ended.has(step)) return;
+    this.released.add(step);
+    this.countDown(this.dependents.get(step) ?? []);
+  }
+
+  /** The steps that list `step` among their deps (post tasks included). */
+  neededBy(step: Step): readonly Step[] {
+    return this.dependents.get(step) ?? [];
+  }
+
+  private countDown(released: readonly Step[]): void {
     for (const dependent of released) {
       const left = (this.waitingFor.get(dependent) ?? 0) - 1;
       this.waitingFor.set(dependent, left);
@@ -75,8 +98,8 @@ export class Schedule {
   }
 
   /**
-   * Everything that (directly or not) depends on `step` and has not ended, in plan order:
-   * what can no longer run once it did not pass. Its own post tasks still run; those of
+   * Everything that (directly or not) depends on `step` and has not started, in plan order:
+   * what can no longer run once it did not pass (a service's dependents may have started). Its own post tasks still run; those of
    * the steps that can no longer run cannot.
    */
   dependentsOf(step: Step): Step[] {
@@ -85,7 +108,7 @@ export class Schedule {
     for (let from = toVisit.pop(); from !== undefined; from = toVisit.pop()) {
       const next = [...(this.dependents.get(from) ?? []), ...(from === step ? [] : (this.followers.get(from) ?? []))];
       for (const dependent of next) {
-        if (found.has(dependent) || this.ended.has(dependent)) continue;
+        if (found.has(dependent) || this.ended.has(dependent) || this.started.has(dependent)) continue;
         found.add(dependent);
         toVisit.push(dependent);
       }
@@ -118,6 +141,16 @@ export class Schedule {
   }
 
   private insertReady(step: Step): void {
+    this.ready.splice(this.readyIndex(step), 0, step);
+  }
+
+  private dropReady(step: Step): void {
+    const at = this.readyIndex(step);
+    if (this.ready[at] === step) this.ready.splice(at, 1);
+  }
+
+  /** Where `step` is, or would go, in `ready` (kept in plan order). */
+  private readyIndex(step: Step): number {
     const at = this.indexOf(step);
     let low = 0;
     let high = this.ready.length;
@@ -127,7 +160,7 @@ export class Schedule {
       if (candidate !== undefined && this.indexOf(candidate) < at) low = mid + 1;
       else high = mid;
     }
-    this.ready.splice(low, 0, step);
+    return low;
   }
 
   private byPlanOrder(list: Step[]): Step[] {

@@ -103,7 +103,7 @@ function readinessOf(ready: unknown, where: string, expected: string): Readiness
     if (host !== undefined && (typeof host !== "string" || host === "")) {
       throw new UserError(`${where} has service.ready.host ${showValue(host)}; expected a host name or address.`);
     }
-    return { kind: "port", port, host: (host) ?? "127.0.0.1" };
+    return { kind: "port", port, host: host ?? "127.0.0.1" };
   }
   if (host !== undefined) throw new UserError(`${where} has service.ready with host but no port; ${expected}.`);
   let parsed: URL | undefined;

@@ -67,7 +67,7 @@ const BUNDLE_NAME = /^([0-9a-f]{32})\.(cjs|mjs)$/;
  * one under the OS temp dir. Each is used only while it is this user's alone: whoever can
  * write there could put code in a bundle this user then runs.
  */
-function cacheDirs(world: LoaderWorld): string[] {
+export function cacheDirs(world: Pick<LoaderWorld, "env" | "home" | "tmpdir" | "uid" | "cwd">): string[] {
   // A relative RUNNER_CACHE_DIR is where runner was started, not the project directory it moved to.
   return [
     resolve(world.cwd, cacheDir(world.env, world.home)),

@@ -251,3 +251,37 @@ describe("a long chain", () => {
     expect(schedule.done()).toBe(true);
   });
 });
+
+describe("release (a service that is ready, SPEC §11)", () => {
+  it("lets the service's dependents start while it runs, and its end releases them no second time", () => {
+    const service = step("service");
+    const other = step("other");
+    const e2e = step("e2e", [service, other]);
+    const schedule = new Schedule([service, other, e2e]);
+    expect(schedule.next()).toBe(service);
+    expect(schedule.next()).toBe(other);
+    schedule.release(service);
+    expect(schedule.next()).toBeUndefined();
+    // The service ends (stopped) before `other`: had it counted again, e2e would start now.
+    schedule.end(run(service, { kind: "service-stopped" }));
+    expect(schedule.next()).toBeUndefined();
+    schedule.end(run(other));
+    expect(schedule.next()).toBe(e2e);
+    expect(schedule.neededBy(service)).toEqual([e2e]);
+  });
+
+  it("a released dependent that is skipped before it started never starts; one that started is not skipped", () => {
+    const service = step("service");
+    const a = step("a", [service]);
+    const b = step("b", [service]);
+    const schedule = new Schedule([service, a, b]);
+    schedule.next();
+    schedule.release(service);
+    expect(schedule.next()).toBe(a);
+    // The service dies while `a` runs: only `b`, not started, can no longer run.
+    schedule.end(run(service, FAILED));
+    expect(schedule.dependentsOf(service)).toEqual([b]);
+    schedule.end(run(b, { kind: "skipped", reason: "it depends on service" }));
+    expect(schedule.next()).toBeUndefined();
+  });
+});

@@ -1,0 +1,121 @@
+// A step's fingerprint (SPEC §10): one hash of everything that makes its result what it is —
+// its source files' contents, its option values, args and rest, its own code, the values of
+// its `env` variables, and its deps' fingerprints. Files are stat'ed first: one whose size,
+// times and inode are as recorded keeps its recorded hash, so an up-to-date check of
+// thousands of files reads none of them, and hashes nothing of that size either (the list's
+// digest is the recorded one when every file is as recorded). Contents are hashed with
+// node:crypto, loaded only then: common/hash.ts's JavaScript hash is tens of ms a megabyte.
+import { readFileSync, statSync } from "node:fs";
+import { contentHash } from "../common/hash.ts";
+import type { Step } from "../plan/plan.ts";
+
+/** A source file as recorded: its path (relative to the project directory), stat and content hash. */
+export type FileEntry = readonly [
+  path: string,
+  size: number,
+  mtimeMs: number,
+  ctimeMs: number,
+  ino: number,
+  hash: string,
+];
+
+/**
+ * How close to the check a file's change may be for its stat to vouch for its content next
+ * time. File times have a coarse clock (a few ms; 2 s on FAT): a file written again within
+ * the same tick, at the same size, keeps its stat. Such a file is recorded with no stat, so
+ * the next check reads it again (as git does with "racily clean" entries).
+ */
+const RACY_MS = 2000;
+
+let createHash: typeof import("node:crypto").createHash | undefined;
+
+function digest(data: string | Uint8Array): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- only when something changed
+  createHash ??= (require("node:crypto") as typeof import("node:crypto")).createHash;
+  return createHash("sha256").update(data).digest("hex").slice(0, 32);
+}
+
+/** A step's source files now, and the digest of their list (paths and content hashes). */
+export interface SourceFiles {
+  readonly entries: readonly FileEntry[];
+  readonly digest: string;
+}
+
+/**
+ * The files' entries now: each stat'ed, and hashed only when its stat differs from its entry
+ * in the last record. A file gone since the glob is left out; one that cannot be read gets a
+ * hash that matches nothing, so its task is never taken as up to date.
+ */
+export function sourceFiles(
+  dir: string,
+  paths: readonly string[],
+  previous: { readonly files: readonly FileEntry[]; readonly filesDigest: string } | undefined,
+  nowMs: number,
+): SourceFiles {
+  const recorded = previous?.files ?? [];
+  const entries: FileEntry[] = [];
+  let asRecorded = previous !== undefined && paths.length === recorded.length;
+  // Both lists are sorted the same way: one pass over each finds a path's recorded entry.
+  let next = 0;
+  for (const path of paths) {
+    while (next < recorded.length && (recorded[next]?.[0] ?? "") < path) next++;
+    const entry = recorded[next]?.[0] === path ? recorded[next] : undefined;
+    const full = `${dir}/${path}`;
+    const stat = statSync(full, { throwIfNoEntry: false });
+    if (stat === undefined || !stat.isFile()) {
+      asRecorded = false;
+      continue;
+    }
+    const { size, mtimeMs, ctimeMs, ino } = stat;
+    const racy = Math.max(mtimeMs, ctimeMs) >= nowMs - RACY_MS;
+    if (entry !== undefined && entry[1] === size && entry[2] === mtimeMs && entry[3] === ctimeMs && entry[4] === ino) {
+      entries.push(racy ? [path, -1, -1, -1, -1, entry[5]] : entry);
+      continue;
+    }
+    const hash = contentOf(full, nowMs);
+    if (hash !== entry?.[5]) asRecorded = false;
+    entries.push(racy ? [path, -1, -1, -1, -1, hash] : [path, size, mtimeMs, ctimeMs, ino, hash]);
+  }
+  // Sorted paths, each with its recorded hash, as many as recorded: the very list recorded.
+  if (asRecorded && previous !== undefined) return { entries, digest: previous.filesDigest };
+  return { entries, digest: digest(entries.map((entry) => `${entry[0]}\0${entry[5]}`).join("\n")) };
+}
+
+function contentOf(path: string, nowMs: number): string {
+  try {
+    return digest(readFileSync(path));
+  } catch {
+    return `unreadable ${nowMs} ${Math.random()}`;
+  }
+}
+
+/** What a step's fingerprint is made of, besides its files. */
+export interface FingerprintParts {
+  readonly step: Step;
+  /** The command environment's values of the task's `env` variables. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Its deps' fingerprints, in its deps' order. */
+  readonly deps: readonly string[];
+  /** Its source files' digest; undefined for a task without `sources`. */
+  readonly files: string | undefined;
+}
+
+/** A short text's hash (common/hash.ts's, 128 bits): what changes here is small. */
+export function fingerprintOf({ step, env, deps, files }: FingerprintParts): string {
+  const { task } = step;
+  return contentHash(
+    JSON.stringify([
+      1,
+      task.name,
+      step.options,
+      step.args,
+      step.rest,
+      // A group task has no code of its own; `run` there is runner's, the same for every group.
+      task.group ? "" : task.run.toString(),
+      task.envNames.map((name) => [name, env[name] ?? null]),
+      deps,
+      task.outputs,
+      files ?? null,
+    ]),
+  );
+}

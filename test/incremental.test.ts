@@ -1,0 +1,432 @@
+// Up-to-date checks (SPEC §10) through the real CLI, on real files: a task with `sources`
+// is skipped as "up to date" while nothing in its fingerprint changed since its last
+// successful run — its source files' contents, its options, its own code, its `env`
+// variables, its deps — and its outputs are there. Whether a task's code ran is told by a
+// log it appends to, never by timing.
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
+import { cleanEnv, project, runnerBin, runRunner, writeFiles, type RunResult } from "./helpers.ts";
+import { spawnRunner } from "./process-helpers.ts";
+
+const TASKS = `import { task } from "runner-ts";
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+const log = (name: string) => {
+  mkdirSync("logs", { recursive: true });
+  appendFileSync("logs/ran.log", name + "\\n");
+};
+export const gen = task({ sources: ["gen/**"], run: () => log("gen") });
+export const all = task({ deps: [gen] });
+export const build = task({
+  deps: [all],
+  sources: ["src/**", "!src/**/*.skip"],
+  outputs: ["dist/**"],
+  env: ["MODE"],
+  options: { level: { type: "number", default: 1 } },
+  run: () => {
+    log("build");
+    mkdirSync("dist", { recursive: true });
+    writeFileSync("dist/out.txt", "made");
+    // After its outputs are made: only the missing record can keep it out of date.
+    if (existsSync("fail")) throw new Error("told to fail");
+  },
+});
+export const never = task({ sources: ["src/**"], outputs: ["dist/never.txt"], run: () => log("never") });
+export const plain = task({ run: () => log("plain") });
+export const after = task({ deps: [plain], sources: ["src/**"], run: () => log("after") });
+export const everything = task({ sources: ["**"], outputs: ["out/**"], run: () => {
+  log("everything");
+  mkdirSync("out", { recursive: true });
+  writeFileSync("out/x.txt", String(Math.random()));
+} });
+export const modules = task({ sources: ["**/*.txt", "!logs/**"], run: () => log("modules") });
+export const named = task({ sources: ["node_modules/pkg/**"], run: () => log("named") });
+export const slow = task({
+  sources: ["src/**"],
+  run: async () => {
+    log("slow");
+    writeFileSync("started", "");
+    while (!existsSync("go")) await new Promise((resolve) => setTimeout(resolve, 20));
+  },
+});
+`;
+
+const FILES = {
+  "tasks.ts": TASKS,
+  "src/a.txt": "alpha\n",
+  "src/lib/b.txt": "beta\n",
+  "src/ignored.skip": "skip\n",
+  "gen/g.txt": "gen\n",
+  "node_modules/pkg/index.txt": "dependency\n",
+};
+
+/** A project of its own, with runner's cache inside it (so it is this test's alone). */
+function incrementalProject(files: Readonly<Record<string, string>> = {}): { dir: string; cache: string } {
+  const dir = project({ ...FILES, ...files });
+  return { dir, cache: join(dir, ".cache") };
+}
+
+function run(
+  dir: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): Promise<RunResult> {
+  return runRunner(args, { cwd: dir, env: { RUNNER_CACHE_DIR: join(dir, ".cache"), ...env } });
+}
+
+/** What task code ran, in order, since the log was last cleared. */
+function ran(dir: string): string[] {
+  const path = join(dir, "logs", "ran.log");
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, "utf8").split("\n").filter(Boolean);
+  rmSync(path);
+  return lines;
+}
+
+/** Runs `args`, expecting a pass, and returns what task code ran. */
+async function ranBy(dir: string, args: readonly string[], env: Record<string, string | undefined> = {}) {
+  const result = await run(dir, args, env);
+  expect(result.stderr, result.all).not.toContain("Error");
+  expect(result.code, result.all).toBe(0);
+  return ran(dir);
+}
+
+/** Every file under `dir`, relative to it. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" }).sort();
+}
+
+describe("up-to-date checks", () => {
+  it("skip a task whose fingerprint is as after its last run: its code does not run, it shows 'up to date'", async () => {
+    const { dir } = incrementalProject();
+    expect(await ranBy(dir, ["build"])).toEqual(["gen", "build"]);
+    const second = await run(dir, ["build"]);
+    expect(second.code).toBe(0);
+    expect(ran(dir)).toEqual([]);
+    expect(second.stderr).toContain("✔ gen up to date\n");
+    expect(second.stderr).toContain("✔ build up to date\n");
+    expect(second.stderr).toContain("✔ all up to date\n");
+    expect(second.stderr).toContain("3 tasks: 3 up to date in");
+    // Alone, a task still says why it printed nothing; -q drops that line.
+    const alone = await run(dir, ["gen"]);
+    expect(alone.stderr).toBe("✔ gen up to date\n");
+    expect(ran(dir)).toEqual([]);
+    expect((await run(dir, ["gen", "-q"])).stderr).toBe("");
+  });
+
+  it("re-run a task after an edit, a new source file or a deleted one; excluded files do not count", async () => {
+    const { dir } = incrementalProject();
+    await ranBy(dir, ["build"]);
+    writeFileSync(join(dir, "src/a.txt"), "alpha, edited\n");
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    writeFileSync(join(dir, "src/lib/new.txt"), "new\n");
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    unlinkSync(join(dir, "src/lib/b.txt"));
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    writeFileSync(join(dir, "src/ignored.skip"), "excluded by !src/**/*.skip\n");
+    writeFileSync(join(dir, "src/.hidden"), "dot files count\n");
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+  });
+
+  it("once its files have settled, still see a file added, renamed or removed deep in its sources", async () => {
+    // Files and folders changed in the last 2 s are recorded without their stats (racy) and
+    // walked and read again at the next check; settled ones are not, and a record whose
+    // folders are all as they were takes its list of files as it is. Waiting out those 2 s
+    // makes each check below take that shortcut, which must still see every change.
+    const settle = () => sleep(2_100);
+    const { dir, cache } = incrementalProject({ "src/lib/deep/c.txt": "gamma\n" });
+    const settledRecord = (): boolean => {
+      const records = filesUnder(join(cache, "up-to-date")).filter((path) => path.endsWith(".json"));
+      const texts = records.map((path) => readFileSync(join(cache, "up-to-date", path), "utf8"));
+      const build = texts.map((text) => JSON.parse(text) as { task: string; dirs: [string, number][] });
+      const record = build.find((parsed) => parsed.task === "build");
+      return record !== undefined && record.dirs.length > 0 && record.dirs.every((entry) => entry[1] !== -1);
+    };
+    await settle();
+    expect(await ranBy(dir, ["build"])).toEqual(["gen", "build"]);
+    // The run made dist/ and logs/: the project folder itself is settled two seconds later.
+    await settle();
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    expect(settledRecord()).toBe(true);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    writeFileSync(join(dir, "src/lib/deep/new.txt"), "new\n");
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    await settle();
+    // Up to date, and its record made settled again.
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    expect(settledRecord()).toBe(true);
+    renameSync(join(dir, "src/lib/deep/new.txt"), join(dir, "src/lib/deep/renamed.txt"));
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    await settle();
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    mkdirSync(join(dir, "src/lib/deep/deeper"));
+    writeFileSync(join(dir, "src/lib/deep/deeper/d.txt"), "delta\n");
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    await settle();
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    unlinkSync(join(dir, "src/lib/deep/c.txt"));
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+  });
+
+  it("re-run a task whose outputs are gone, and keep one whose output was never made out of date", async () => {
+    const { dir } = incrementalProject();
+    await ranBy(dir, ["build"]);
+    rmSync(join(dir, "dist"), { recursive: true });
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(existsSync(join(dir, "dist/out.txt"))).toBe(true);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    expect(await ranBy(dir, ["never"])).toEqual(["never"]);
+    expect(await ranBy(dir, ["never"])).toEqual(["never"]);
+  });
+
+  it("re-run a task with other option values, or another value of a variable in its env", async () => {
+    const { dir } = incrementalProject();
+    await ranBy(dir, ["build"]);
+    expect(await ranBy(dir, ["build", "--level", "2"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build", "--level", "2"])).toEqual([]);
+    // One record per task: back to the old values is a change again (their outputs were made over).
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"], { MODE: "production" })).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"], { MODE: "production" })).toEqual([]);
+    expect(await ranBy(dir, ["build"], { MODE: "" })).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    // A variable the task does not list changes nothing.
+    expect(await ranBy(dir, ["build"], { OTHER: "x" })).toEqual([]);
+  });
+
+  it("re-run a task after an edit that keeps the file's size and mtime (its ctime tells)", async () => {
+    const { dir } = incrementalProject();
+    const file = join(dir, "src/a.txt");
+    // A whole second, which utimes can set back exactly.
+    const then = Math.floor(Date.now() / 1000) - 3600;
+    utimesSync(file, then, then);
+    // Files changed within 2 s of a check are read again at the next one whatever their stat says:
+    // wait until this one is older, so that only its stat can tell of the edit below.
+    await sleep(2100);
+    await ranBy(dir, ["build"]);
+    const before = statSync(file);
+    writeFileSync(file, "ALPHA\n");
+    utimesSync(file, then, then);
+    const after = statSync(file);
+    expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+  });
+
+  it("re-run a task whose own code changed in the tasks file, and only that task", async () => {
+    const { dir } = incrementalProject();
+    await ranBy(dir, ["build"]);
+    // A comment is not code (the bundle has none).
+    writeFiles(dir, { "tasks.ts": TASKS.replace('log("build");', 'log("build"); // a comment') });
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    writeFiles(dir, {
+      "tasks.ts": TASKS.replace('log("build");', 'log("build"); (globalThis as Record<string, unknown>).edited = 1;'),
+    });
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+  });
+
+  it("re-run the dependents of a dep that ran, through group tasks, and of a dep without sources", async () => {
+    const { dir } = incrementalProject();
+    await ranBy(dir, ["build"]);
+    writeFileSync(join(dir, "gen/g.txt"), "gen, edited\n");
+    // build depends on the group `all`, which depends on gen.
+    expect(await ranBy(dir, ["build"])).toEqual(["gen", "build"]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    // A dep run on its own since: its dependent's record names its old fingerprint.
+    writeFileSync(join(dir, "gen/g.txt"), "gen, edited again\n");
+    expect(await ranBy(dir, ["gen"])).toEqual(["gen"]);
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    // A task without sources always runs, and so does what depends on it.
+    expect(await ranBy(dir, ["after"])).toEqual(["plain", "after"]);
+    expect(await ranBy(dir, ["after"])).toEqual(["plain", "after"]);
+  });
+
+  it("-B and --force run every task anyway, and still record them", async () => {
+    const { dir } = incrementalProject();
+    await ranBy(dir, ["build"]);
+    expect(await ranBy(dir, ["-B", "build"])).toEqual(["gen", "build"]);
+    expect(await ranBy(dir, ["--force", "build"])).toEqual(["gen", "build"]);
+    writeFileSync(join(dir, "src/a.txt"), "edited\n");
+    expect(await ranBy(dir, ["-B", "build"])).toEqual(["gen", "build"]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+  });
+
+  it("leave a task that failed out of date, and record it once it passed", async () => {
+    const { dir } = incrementalProject({ fail: "" });
+    const failed = await run(dir, ["build"]);
+    expect(failed.code).toBe(1);
+    expect(ran(dir)).toEqual(["gen", "build"]);
+    const again = await run(dir, ["build"]);
+    expect(again.code).toBe(1);
+    expect(ran(dir)).toEqual(["build"]);
+    unlinkSync(join(dir, "fail"));
+    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+  });
+
+  it("record the fingerprint taken before the task ran: an edit made while it ran leaves it out of date", async () => {
+    const { dir } = incrementalProject();
+    const child = spawnRunner(["slow"], dir, { RUNNER_CACHE_DIR: join(dir, ".cache") });
+    const exit = new Promise<number | null>((resolve) => child.on("close", resolve));
+    child.stdout.resume();
+    child.stderr.resume();
+    for (let waited = 0; !existsSync(join(dir, "started")) && waited < 20_000; waited += 20) await sleep(20);
+    writeFileSync(join(dir, "src/a.txt"), "edited while slow ran\n");
+    writeFileSync(join(dir, "go"), "");
+    expect(await exit).toBe(0);
+    expect(ran(dir)).toEqual(["slow"]);
+    expect(await ranBy(dir, ["slow"])).toEqual(["slow"]);
+    expect(await ranBy(dir, ["slow"])).toEqual([]);
+  });
+
+  it("check, show and never record in a dry run", async () => {
+    const { dir } = incrementalProject();
+    expect(await ranBy(dir, ["-n", "build"])).toEqual(["gen", "build"]);
+    expect(await ranBy(dir, ["build"])).toEqual(["gen", "build"]);
+    const dry = await run(dir, ["-n", "build"]);
+    expect(dry.stderr).toContain("✔ build up to date\n");
+    expect(ran(dir)).toEqual([]);
+  });
+
+  it("leave node_modules, .git, runner's cache and the task's outputs out of its sources unless named", async () => {
+    const { dir, cache } = incrementalProject({ ".git/HEAD": "ref\n" });
+    expect(await ranBy(dir, ["modules"])).toEqual(["modules"]);
+    writeFileSync(join(dir, "node_modules/pkg/index.txt"), "dependency, upgraded\n");
+    writeFileSync(join(dir, ".git/HEAD"), "other\n");
+    expect(await ranBy(dir, ["modules"])).toEqual([]);
+    writeFileSync(join(dir, "src/a.txt"), "edited\n");
+    expect(await ranBy(dir, ["modules"])).toEqual(["modules"]);
+    // A pattern that names node_modules looks there.
+    expect(await ranBy(dir, ["named"])).toEqual(["named"]);
+    writeFileSync(join(dir, "node_modules/pkg/index.txt"), "dependency, upgraded again\n");
+    expect(await ranBy(dir, ["named"])).toEqual(["named"]);
+    expect(await ranBy(dir, ["named"])).toEqual([]);
+    // `**` covers the cache (inside the project here), the logs and out/, which the task
+    // makes anew each time: neither the cache nor its outputs make it out of date.
+    expect(existsSync(cache)).toBe(true);
+    writeFiles(dir, { "tasks.ts": TASKS.replace('sources: ["**"]', 'sources: ["**", "!logs/**"]') });
+    expect(await ranBy(dir, ["everything"])).toEqual(["everything"]);
+    expect(await ranBy(dir, ["everything"])).toEqual([]);
+  });
+
+  it("keeps its store whole when runs of the same project overlap", async () => {
+    const { dir, cache } = incrementalProject();
+    const runOnce = (): Promise<number | null> =>
+      new Promise((resolve) => {
+        const child = spawnRunner(["build", "never"], dir, { RUNNER_CACHE_DIR: cache });
+        child.stdout.resume();
+        child.stderr.resume();
+        child.on("close", resolve);
+      });
+    for (let round = 0; round < 5; round++) {
+      writeFileSync(join(dir, "src/a.txt"), `round ${round}\n`);
+      expect(await Promise.all([runOnce(), runOnce(), runOnce()])).toEqual([0, 0, 0]);
+    }
+    ran(dir);
+    const records = filesUnder(join(cache, "up-to-date")).filter((name) => name.endsWith(".json"));
+    expect(records.length).toBeGreaterThan(0);
+    for (const record of records) {
+      expect(() => JSON.parse(readFileSync(join(cache, "up-to-date", record), "utf8")) as unknown).not.toThrow();
+    }
+    expect(filesUnder(join(cache, "up-to-date")).filter((name) => name.endsWith(".tmp"))).toEqual([]);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+  });
+
+  it("keeps its records private even under umask 000: directories 0700, files 0600", () => {
+    const { dir, cache } = incrementalProject();
+    const result = spawnSync(
+      "sh",
+      ["-c", `umask 000; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(runnerBin)} build`],
+      { cwd: dir, env: cleanEnv({ RUNNER_CACHE_DIR: cache }), encoding: "utf8" },
+    );
+    expect(result.status, result.stderr).toBe(0);
+    const store = join(cache, "up-to-date");
+    const entries = ["", ...filesUnder(store)].map((name) => join(store, name));
+    const records = entries.filter((path) => path.endsWith(".json"));
+    expect(records.length).toBe(2);
+    for (const path of entries) {
+      const stat = statSync(path);
+      expect((stat.mode & 0o777).toString(8), path).toBe(stat.isDirectory() ? "700" : "600");
+    }
+  });
+
+  it("takes a damaged, foreign-shaped or other-version record as a miss, never an error", async () => {
+    const { dir, cache } = incrementalProject();
+    await ranBy(dir, ["build"]);
+    const store = join(cache, "up-to-date");
+    const records = filesUnder(store).filter((name) => name.endsWith(".json"));
+    expect(records.length).toBe(2);
+    const original = records.map(
+      (name) => JSON.parse(readFileSync(join(store, name), "utf8")) as Record<string, unknown>,
+    );
+    for (const damage of [
+      () => "garbage{",
+      () => "null",
+      (record: Record<string, unknown>) => JSON.stringify({ ...record, v: 2 }),
+      (record: Record<string, unknown>) => JSON.stringify({ ...record, files: [["src/a.txt", "x"]] }),
+      (record: Record<string, unknown>) => JSON.stringify({ ...record, task: "other" }),
+    ]) {
+      records.forEach((name, index) =>
+        writeFileSync(join(store, name), damage(original[index] ?? {}), { mode: 0o600 }),
+      );
+      const result = await run(dir, ["build"]);
+      expect(result.code, result.all).toBe(0);
+      expect(result.stderr).not.toContain("up to date");
+      expect(ran(dir)).toEqual(["gen", "build"]);
+      expect(await ranBy(dir, ["build"])).toEqual([]);
+    }
+  });
+
+  it("shows 'up-to-date' in --report and a skipped testcase with message 'up to date' in --junit", async () => {
+    const { dir } = incrementalProject();
+    await ranBy(dir, ["build"]);
+    const result = await run(dir, ["--report", "run.json", "--junit", "results.xml", "build"]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as {
+      tasks: { name: string; status: string; exitCode: number | null }[];
+    };
+    expect(report.tasks.map((task) => [task.name, task.status, task.exitCode])).toEqual([
+      ["gen", "up-to-date", 0],
+      ["all", "up-to-date", 0],
+      ["build", "up-to-date", 0],
+    ]);
+    const junit = readFileSync(join(dir, "results.xml"), "utf8");
+    expect(junit.match(/<skipped message="up to date"\/>/g)?.length).toBe(3);
+  });
+
+  it("says a bad sources, outputs or env in one line, exit 2", async () => {
+    for (const [declaration, words] of [
+      ['sources: "src/**"', "sources"],
+      ['sources: ["/etc/**"]', "relative to the project directory"],
+      ['sources: ["src/**"], outputs: "dist"', "outputs"],
+      ['outputs: ["dist/**"]', "outputs but no sources"],
+      ['sources: ["src/**"], env: ["NOT A NAME"]', "env"],
+    ] as const) {
+      const dir = project({
+        "tasks.ts": `import { task } from "runner-ts";\nexport const bad = task({ ${declaration}, run: () => {} });\n`,
+      });
+      const result = await runRunner(["bad"], { cwd: dir });
+      expect(result.code, declaration).toBe(2);
+      expect(result.stderr.split("\n").filter(Boolean), declaration).toHaveLength(1);
+      expect(result.stderr, declaration).toContain(words);
+      expect(result.stdout).toBe("");
+    }
+  });
+});
