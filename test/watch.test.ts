@@ -249,6 +249,43 @@ export const lint = task({ sources: ["lint/**"], run: ${record("lint")} });
     expect((await w.exited).code).toBe(130);
   });
 
+  it("restarts a service whose sources changed, and one that a task which runs again needs", async () => {
+    const service = `echo $$ >> service-pids; echo listening; exec sleep 300`;
+    const dir = project({
+      "tasks.ts": `${HEADER}export const api = task({ service: { ready: /listening/ }, sources: ["api/**"], run: (ctx) => ctx.run(${JSON.stringify(service)}) });
+export const e2e = task({ deps: [api], sources: ["e2e/**"], run: ${record("e2e")} });
+`,
+      "api/a.js": "",
+      "e2e/a.js": "",
+    });
+    // Alone, the service runs until a change stops it.
+    const alone = watching(dir, ["api"]);
+    await alone.until("the first service", () => linesOf(dir, "service-pids").length === 1);
+    const first = Number(linesOf(dir, "service-pids")[0]);
+    pidsToKill.push(first);
+    appendFileSync(join(dir, "api/a.js"), "x\n");
+    await alone.until("the second service", () => linesOf(dir, "service-pids").length === 2);
+    const second = Number(linesOf(dir, "service-pids")[1]);
+    pidsToKill.push(second);
+    expect(await waitUntilGone(first)).toBe(true);
+    expect(alone.output.stderr()).toContain("runner: api/a.js changed: re-running api\n");
+    alone.child.kill("SIGINT");
+    expect((await alone.exited).code).toBe(130);
+    expect(await waitUntilGone(second)).toBe(true);
+
+    // With a dependent: a change to e2e's sources starts api again for it.
+    const both = watching(dir, ["e2e"]);
+    await both.waitForWatching(1);
+    appendFileSync(join(dir, "e2e/a.js"), "x\n");
+    await both.waitForWatching(2);
+    expect(runsIn(dir)).toEqual(["e2e", "e2e"]);
+    expect(linesOf(dir, "service-pids")).toHaveLength(4);
+    expect(both.output.stderr()).toContain("runner: e2e/a.js changed: re-running api, e2e\n");
+    for (const pid of linesOf(dir, "service-pids").map(Number)) expect(await waitUntilGone(pid)).toBe(true);
+    both.child.kill("SIGINT");
+    expect((await both.exited).code).toBe(130);
+  });
+
   it("loads the tasks file again when it changes; one that does not load is one line, and the loop waits", async () => {
     const tasks = (word: string): string =>
       `${HEADER}export const build = task({ sources: ["src/**"], run: (ctx) => ctx.run("echo ${word}") });\n`;
