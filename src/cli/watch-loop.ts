@@ -82,13 +82,12 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
         failed: (message) => say(`cannot watch every file (${message}); changes may be missed`),
       },
     );
-  // The watcher gets ready while the first run goes: a change during that run counts too.
-  const opening = open(plan);
-  // (Its failure is the loop's, once it awaits it; not an unhandled rejection before then.)
-  opening.catch(() => {});
   let watcher: Watcher | undefined;
 
   try {
+    // Ready before the first run starts (chokidar has looked at every file by then): a change
+    // made while a run goes would be missed by a watcher still looking.
+    watcher = await open(plan);
     while (!stopped()) {
       if (changed.size > 0) {
         const paths = [...changed];
@@ -114,8 +113,10 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
           // The whole plan runs anew, as the line above said.
           changedText = "";
           broken = false;
-          await (watcher ?? (await opening)).close();
+          // The new watcher is ready before the old one closes: no change falls between them.
+          const old = watcher;
           watcher = await open(plan);
+          await old.close();
         } catch (error) {
           if (!(error instanceof UserError)) throw error;
           // The old watcher stays: the next change to the tasks file tries again.
@@ -147,7 +148,6 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
         // A change during the run stopped it: the loop takes the change in, and runs what was left with it.
         continue;
       }
-      watcher ??= await opening;
       if (stopped() || changed.size > 0) continue;
       say(`watching ${plural(watcher.count(), "file")} for changes (Ctrl-C to stop)`);
       await new Promise<void>((resolve) => {
@@ -163,7 +163,7 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
     say("stopped watching");
     return signalExitStatus(stoppedBy ?? "SIGINT");
   } finally {
-    await (watcher ?? (await opening.catch(() => undefined)))?.close();
+    await watcher?.close();
     removeSignals();
   }
 }
