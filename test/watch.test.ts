@@ -144,6 +144,26 @@ describe("runner --watch", () => {
     expect((await w.exited).code).toBe(130);
   });
 
+  it("does not run for what a task makes (its outputs), though its sources cover it", async () => {
+    const make = `(ctx) => { appendFileSync("runs", "build\\n"); mkdirSync("src/gen", { recursive: true }); writeFileSync("src/gen/out.ts", String(Math.random())); }`;
+    const dir = project({
+      "tasks.ts": `import { mkdirSync, writeFileSync } from "node:fs";\n${HEADER}export const build = task({ sources: ["src/"], outputs: ["src/gen/**"], run: ${make} });\n`,
+      "src/a.ts": "",
+    });
+    const w = watching(dir, ["build"]);
+    await w.waitForWatching(1);
+    await sleep(SETTLE_MS);
+    expect(w.watchLines()).toBe(1);
+    // `src/` is what is under src: an edit there runs it, once.
+    appendFileSync(join(dir, "src/a.ts"), "x\n");
+    await w.waitForWatching(2);
+    await sleep(SETTLE_MS);
+    expect(runsIn(dir)).toEqual(["build", "build"]);
+    expect(w.watchLines()).toBe(2);
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+  });
+
   it("runs again only the task whose sources changed, and what depends on it", async () => {
     const dir = project({
       "tasks.ts": `${HEADER}export const front = task({ sources: ["front/**"], run: ${record("front")} });

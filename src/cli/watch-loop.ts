@@ -175,9 +175,15 @@ interface PlanPatterns {
 }
 
 function patternsOf(plan: WatchedPlan, pm: Picomatch): PlanPatterns {
+  const dir = projectDir(plan.collection.file);
+  // What a task of the plan makes (its `outputs`) is no reason to run anything: a run would
+  // otherwise start the next one (build writes dist/ while a task with dist/ in its sources
+  // waits), and a task that makes its own sources would never stop.
+  const excluded = [...new Set(plan.steps.flatMap((step) => step.task.outputs))];
   const byTask = new Map<Task, SourcePatterns>();
   for (const { task } of plan.steps) {
-    if (task.sources !== undefined && !byTask.has(task)) byTask.set(task, sourcePatterns(task.sources, pm));
+    if (task.sources === undefined || byTask.has(task)) continue;
+    byTask.set(task, sourcePatterns(task.sources, pm, { dir, excluded }));
   }
   return { all: anyOf([...byTask.values()]), of: (task) => byTask.get(task) };
 }

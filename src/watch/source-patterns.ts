@@ -1,8 +1,13 @@
-// A task's `sources` as --watch reads them: globs relative to the project directory, `!`
-// negations taking files out again, and node_modules and .git left out unless a pattern
-// names them (a `**` would otherwise watch every installed package). Paths here are
-// relative to the project directory, with `/` between their parts.
-import { relative, sep } from "node:path";
+// A task's `sources` as --watch reads them, which is as the up-to-date check reads them
+// (incremental/sources.ts), so that what makes a task run again is what makes it out of
+// date: globs relative to the project directory, dot files included, `src/` or a plain
+// `src` that is a folder meaning what is under it, `!` negations and the task's own
+// `outputs` taking files out again (a task whose sources cover what it makes would start
+// itself again), and node_modules and .git left out unless a pattern names them (a `**`
+// would otherwise watch every installed package). Paths here are relative to the project
+// directory, with `/` between their parts.
+import { statSync } from "node:fs";
+import { join, relative, sep } from "node:path";
 import type picomatch from "picomatch";
 
 export type Picomatch = typeof picomatch;
@@ -28,18 +33,26 @@ interface Positive {
   readonly glob: string;
 }
 
-export function sourcePatterns(patterns: readonly string[], pm: Picomatch): SourcePatterns {
+export interface PatternsOf {
+  /** The project directory (a plain path's meaning depends on whether it is a folder there). */
+  readonly dir: string;
+  /** Globs whose files are never sources: the task's `outputs` (their own `!` patterns aside). */
+  readonly excluded?: readonly string[];
+}
+
+export function sourcePatterns(patterns: readonly string[], pm: Picomatch, of: PatternsOf): SourcePatterns {
   const positives: Positive[] = [];
   const negatives: ((path: string) => boolean)[] = [];
-  for (const raw of patterns) {
+  const excluded = (of.excluded ?? []).filter((pattern) => !pattern.startsWith("!"));
+  for (const raw of [...patterns, ...excluded.map((pattern) => `!${pattern}`)]) {
     const negated = raw.startsWith("!");
-    const text = normalize(negated ? raw.slice(1) : raw);
+    const text = expand(normalize(negated ? raw.slice(1) : raw), of.dir, pm);
     if (negated) {
-      negatives.push(pm(text));
+      negatives.push(pm(text, { dot: true }));
       continue;
     }
     const { base, glob, isGlob } = pm.scan(text);
-    positives.push({ text, match: pm(text), base: isGlob ? base : text, glob: isGlob ? glob : "" });
+    positives.push({ text, match: pm(text, { dot: true }), base: isGlob ? base : text, glob: isGlob ? glob : "" });
   }
   const named = (pattern: Positive, path: string): boolean =>
     path.split("/").every((part) => !UNLESS_NAMED.has(part) || pattern.text.split("/").includes(part));
@@ -55,6 +68,13 @@ export function sourcePatterns(patterns: readonly string[], pm: Picomatch): Sour
 /** `./src/**` is `src/**`. */
 function normalize(pattern: string): string {
   return pattern.replace(/^(\.\/)+/, "");
+}
+
+/** `src/`, and `src` when it is a folder, mean what is under it: `src/**`. */
+function expand(pattern: string, dir: string, pm: Picomatch): string {
+  if (pattern.endsWith("/")) return `${pattern}**`;
+  if (pm.scan(pattern).isGlob) return pattern;
+  return statSync(join(dir, pattern), { throwIfNoEntry: false })?.isDirectory() === true ? `${pattern}/**` : pattern;
 }
 
 /** Whether the folder `dir` is on the way to `pattern`'s files, or may hold some. */
