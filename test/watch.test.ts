@@ -3,7 +3,7 @@
 // change during a run stops its processes and runs again; the tasks file reloads; Ctrl-C
 // ends it all with 130 and nothing left running. Runs are counted by what the tasks append
 // to files, after the "watching" line came back and a moment of calm (no timed assertion).
-import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
@@ -115,6 +115,34 @@ describe("runner --watch", () => {
     expect(runsIn(dir)).toEqual(["build", "build"]);
     expect(w.output.stderr()).toContain("runner: src/a.ts changed: re-running build\n");
     expect(w.output.stderr()).not.toContain("a.ts.tmp");
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+  });
+
+  it("takes Vim's save (swap file, write test, backup by rename, new file) as one change of the file", async () => {
+    const dir = project({
+      "tasks.ts": `${HEADER}export const build = task({ sources: ["src/**"], run: ${record("build")} });\n`,
+      "src/a.ts": "1\n",
+    });
+    const w = watching(dir, ["build"]);
+    await w.waitForWatching(1);
+    // Opening the file, and typing: the swap file is written again and again.
+    writeFileSync(join(dir, "src/.a.ts.swp"), "swap");
+    await sleep(SETTLE_MS);
+    appendFileSync(join(dir, "src/.a.ts.swp"), "more");
+    await sleep(SETTLE_MS);
+    expect(w.watchLines()).toBe(1);
+    // :w — a write test, the old file renamed to its backup, the new one written, the backup gone.
+    writeFileSync(join(dir, "src/4913"), "");
+    unlinkSync(join(dir, "src/4913"));
+    renameSync(join(dir, "src/a.ts"), join(dir, "src/a.ts~"));
+    writeFileSync(join(dir, "src/a.ts"), "2\n");
+    unlinkSync(join(dir, "src/a.ts~"));
+    await w.waitForWatching(2);
+    await sleep(SETTLE_MS);
+    expect(runsIn(dir)).toEqual(["build", "build"]);
+    expect(w.output.stderr()).toContain("runner: src/a.ts changed: re-running build\n");
+    expect(w.watchLines()).toBe(2);
     w.child.kill("SIGINT");
     expect((await w.exited).code).toBe(130);
   });

@@ -5,7 +5,7 @@
 // over the old one (chokidar reports an unlink followed at once by an add as a change, and
 // the temporary file itself is no source). Bursts come out as one change set (change-batch.ts).
 import { existsSync } from "node:fs";
-import { dirname, join, sep } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import type { FSWatcher } from "chokidar";
 import { messageOf } from "../common/error-text.ts";
 import { ChangeBatch } from "./change-batch.ts";
@@ -40,7 +40,8 @@ export async function startWatcher(target: WatchTarget, handlers: WatchHandlers)
   // The folders that lead to a watched file, which the walk must not leave out.
   const leading = new Set(target.files.flatMap((file) => ancestors(dirname(file))));
   const relativePath = (path: string): string => projectPath(target.dir, path);
-  const watched = (path: string): boolean => files.has(path) || target.sources.matches(relativePath(path));
+  const watched = (path: string): boolean =>
+    files.has(path) || (!isEditorScratch(basename(path)) && target.sources.matches(relativePath(path)));
   const batch = new ChangeBatch(handlers.changed);
   const watcher: FSWatcher = watch(roots(target), {
     ignoreInitial: true,
@@ -88,6 +89,16 @@ function roots(target: WatchTarget): string[] {
   ];
   const unique = [...new Set(starts)];
   return unique.filter((root) => !unique.some((other) => root.startsWith(`${other}${sep}`)));
+}
+
+/**
+ * An editor's scratch file, which `src/**` matches too: Vim's swap file (written every few
+ * seconds while one types, not only on save), its backup and its `4913` write test, Emacs's
+ * lock and autosave files, JetBrains' safe-write copies. None is a save; the save that
+ * follows is the change.
+ */
+function isEditorScratch(name: string): boolean {
+  return /^\..*\.sw[a-px]$|~$|^4913$|^\.#|^#.*#$|___jb_(?:tmp|old)___$/.test(name);
 }
 
 function nearestExisting(path: string): string {
