@@ -1,10 +1,11 @@
 // `runner --watch <tasks>` (SPEC §10): run the plan, then wait for its sources to change and
 // run again what the change affects, until Ctrl-C. A change while a run is going stops that
 // run as a Ctrl-C would (process trees get SIGTERM, then SIGKILL after the grace period) and
-// the next run takes in what it had left to do. A change to the tasks file, or to a file it
-// imports, loads the tasks again and runs the whole plan anew; a tasks file that no longer
-// loads is said in one line, and the loop waits for the next change. A run that fails does
-// not end the loop: only a signal does, with the exit status a signal gives a run.
+// the next run takes in what it had left to do (work-left.ts). A change to the tasks file, or
+// to a file it imports, loads the tasks again and runs the whole plan anew (the up-to-date
+// check skips what it skips in any run); a tasks file that no longer loads is said in one
+// line, and the loop waits for the next change. A run that fails does not end the loop: only
+// a signal does, with the exit status a signal gives a run.
 import { displayPath } from "../common/display-path.ts";
 import { UserError } from "../common/user-error.ts";
 import { signalExitStatus } from "../execution/exit-status.ts";
