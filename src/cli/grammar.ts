@@ -24,6 +24,8 @@ export interface CoreOptions {
   readonly force: boolean;
   /** Every task's code runs in a pool worker (SPEC §7). */
   readonly isolate: boolean;
+  /** --watch: run, then re-run what a change to the tasks' sources affects, until stopped (SPEC §10). */
+  readonly watch: boolean;
   /** --redis <url>: dispatch the run's tasks to workers through Redis (SPEC §8); with --worker, where to take jobs from. */
   readonly redis: string | undefined;
   /** --no-redis: run here, whatever RUNNER_REDIS or the redis setting says. */
@@ -102,6 +104,7 @@ function program(): Command {
     .option("-n, --dry-run", "run task code but print commands instead of running them")
     .option("-B, --force", "run every task, even those that are up to date")
     .option("--isolate", "run each task's code in a pooled worker process (at most -j of them)")
+    .option("--watch", "re-run the tasks (and what depends on them) when their sources change")
     .option("--redis <url>", "run the tasks on workers through Redis (redis:// or rediss://)")
     .option("--no-redis", "run here, even when RUNNER_REDIS or the redis setting names a server")
     .option("--worker", "take tasks from Redis (--redis) and run them, until stopped")
@@ -185,6 +188,7 @@ export function coreOptionsOf(matches: readonly CoreMatch[]): CoreOptions {
     dryRun: flag("dryRun") === true,
     force: flag("force") === true,
     isolate: flag("isolate") === true,
+    watch: flag("watch") === true,
     redis: text("redis"),
     local: o.redis === false,
     worker: flag("worker") === true,

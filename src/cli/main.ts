@@ -7,7 +7,7 @@ import type { RawConfig } from "../config/settings.ts";
 import { colorEnabled, makeStyle } from "../display/style.ts";
 import { afterLostOutput, errorExitStatus, INTERNAL_ERROR, PASSED } from "../execution/exit-status.ts";
 import { NoTasksFileError } from "../loader/discover.ts";
-import { planRun } from "../plan/plan.ts";
+import { planRun, type Invocation } from "../plan/plan.ts";
 import { planWaves } from "../plan/waves.ts";
 import type { World } from "../world/world.ts";
 import { misplacedLoadOption, readLeading, splitArgs, unknownTask } from "./command-line.ts";
@@ -17,7 +17,9 @@ import { listJson, listText, taskHelpText } from "./help.ts";
 import { graphText } from "./graph-output.ts";
 import { planJson, planText } from "./plan-output.ts";
 import { loadProject, type Project } from "./project.ts";
+import type { WatchedPlan } from "./watch-loop.ts";
 import { stackOf } from "../common/error-text.ts";
+import { checkWatchedSources, checkWatchOptions } from "./watch-check.ts";
 
 /** Runs `runner <argv>` in `world`; the exit status. Errors end here: one line, or a bug's stack. */
 export async function main(world: World): Promise<number> {
@@ -116,6 +118,7 @@ async function program(world: World): Promise<number> {
     world.stdout.write(`${coreHelp()}\n${listText(collection, undefined, style)}`);
     return PASSED;
   }
+  if (core.watch) checkWatchOptions(core, config.redis === undefined ? undefined : redisSource(core, world.env));
   if (core.list !== undefined) {
     const namespace = typeof core.list === "string" ? core.list : undefined;
     world.stdout.write(core.json ? listJson(collection, namespace) : listText(collection, namespace, style));
@@ -131,15 +134,12 @@ async function program(world: World): Promise<number> {
   }
   if (core.concurrency !== undefined) throw new UserError("Option --concurrency is for runner --worker.");
 
-  let invocations = split.invocations;
-  if (invocations.length === 0) {
-    if (collection.defaultTask === undefined) {
-      world.stdout.write(listText(collection, undefined, style));
-      return PASSED;
-    }
-    invocations = [{ task: collection.defaultTask, given: new Map(), args: [], rest: [...split.rest] }];
+  if (split.invocations.length === 0 && collection.defaultTask === undefined) {
+    if (core.watch) throw new UserError("--watch needs the tasks to run: runner --watch <task>...");
+    world.stdout.write(listText(collection, undefined, style));
+    return PASSED;
   }
-  const steps = planRun(invocations, core.dedupe);
+  const steps = planRun(invocationsOf(split, collection), core.dedupe);
   if (core.graph !== undefined) {
     if (core.plan) throw new UserError("Options --plan and --graph print different things: use one.");
     world.stdout.write(graphText(steps, core.graph));
@@ -151,18 +151,40 @@ async function program(world: World): Promise<number> {
     world.stdout.write(core.json ? planJson(steps, waves) : planText(steps, waves));
     return PASSED;
   }
-  const { runSteps } = await import("./run.ts");
-  return runSteps(world, {
-    steps,
+  const how = {
     core,
     config,
-    collection,
     style,
     stderrStyle: styleFor(world.stderr.isTTY),
-    locate: project.locate,
-    sourceHash: project.sourceHash,
     redisSource: redisSource(core, world.env),
-  });
+  };
+  if (core.watch) {
+    checkWatchedSources(steps);
+    const { watchLoop } = await import("./watch-loop.ts");
+    // Each change to the tasks file loads it again and plans the same command line anew.
+    const reload = async (): Promise<WatchedPlan> => {
+      const again = await loadProject(world, leadingCore);
+      const named = splitArgs(world.argv, leading.next, again.collection, shapes);
+      if (named.invocations.length === 0 && again.collection.defaultTask === undefined) {
+        throw new UserError(`${displayPath(again.collection.file, world.cwd)} no longer has a default task to run.`);
+      }
+      return watchedPlan(again, planRun(invocationsOf(named, again.collection), core.dedupe));
+    };
+    return watchLoop(world, { run: how, plan: watchedPlan(project, steps), reload });
+  }
+  const { runSteps } = await import("./run.ts");
+  return runSteps(world, { ...how, steps, collection, locate: project.locate, sourceHash: project.sourceHash });
+}
+
+function watchedPlan(project: Project, steps: WatchedPlan["steps"]): WatchedPlan {
+  const { collection, locate, sourceHash, files } = project;
+  return { steps, collection, locate, sourceHash, files };
+}
+
+/** What the command line names, or the default task (with what follows `--`). */
+function invocationsOf(split: ReturnType<typeof splitArgs>, collection: Project["collection"]): readonly Invocation[] {
+  if (split.invocations.length > 0 || collection.defaultTask === undefined) return split.invocations;
+  return [{ task: collection.defaultTask, given: new Map(), args: [], rest: [...split.rest] }];
 }
 
 /** Where the Redis URL comes from, as its errors name it. */

@@ -57,6 +57,13 @@ export interface RunRequest {
   readonly sourceHash: string;
   /** Where the Redis URL came from, for its errors. */
   readonly redisSource: string;
+  /**
+   * --watch: aborted (reason: the signal commands get) when a change makes this run stale. It
+   * stops the run as a Ctrl-C would, but runner goes on: the watch loop runs again.
+   */
+  readonly restart?: AbortSignal;
+  /** --watch: how each step of the run ended (what a cancelled or failed run left to do). */
+  readonly ended?: (runs: readonly TaskRun[]) => void;
 }
 
 export async function runSteps(world: World, request: RunRequest): Promise<number> {
@@ -206,7 +213,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         exitCode: world.exitCode,
         late,
         deadlines,
-        interrupt: signals.stop,
+        interrupt: request.restart === undefined ? signals.stop : AbortSignal.any([signals.stop, request.restart]),
         onIdle: world.onIdle,
         locate,
         ...(dispatcher === undefined ? {} : { remote: dispatcher }),
@@ -238,6 +245,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
       closing = Promise.all([pool?.close(config.killGrace), dispatcher?.close()]).then(() => undefined);
       signals.runEnded();
     }
+    request.ended?.(runs);
     const exitCode = afterEscapedErrors(runExitStatus(runs, signals.stoppedBy()), escaped);
     await reporters.end({
       runner: world.runner.version,

@@ -41,6 +41,8 @@ export interface LoadedTasks {
    * check that a worker's tasks are the dispatcher's).
    */
   readonly sourceHash: string;
+  /** The user's own files the tasks were bundled from (the tasks file and its local imports): what --watch reloads on. */
+  readonly files: readonly string[];
 }
 
 /** A cache entry, as `<key>.json` holds it. */
@@ -192,6 +194,7 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
         fromCache: true,
         locate: stacks.locate,
         sourceHash: sourceHash(file, cached.meta.inputs),
+        files: ownFiles(cached.meta.inputs),
       };
     } catch (error) {
       // The cached bundle names dependencies by absolute path, resolved when it was built:
@@ -214,6 +217,7 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
       fromCache: false,
       locate: stacks.locate,
       sourceHash: sourceHash(file, stored.meta.inputs),
+      files: ownFiles(stored.meta.inputs),
     };
   } catch (error) {
     throw loadError(error, file, stacks, bundle, world.cwd);
@@ -259,10 +263,14 @@ function store(built: Bundle, key: string, dirs: readonly (string | (() => strin
  * cached bundle. The user's files are its inputs outside node_modules.
  */
 function bundleStacks(bundle: string, inputs: CacheMeta["inputs"], world: LoaderWorld): BundleStacks {
-  const own = inputs.map((input) => input.path).filter((path) => !path.split(sep).includes("node_modules"));
-  const stacks = new BundleStacks(bundle, own, world.cwd);
+  const stacks = new BundleStacks(bundle, ownFiles(inputs), world.cwd);
   world.mapStackTraces(stacks.mapStack);
   return stacks;
+}
+
+/** The user's own files among a bundle's inputs: those outside node_modules. */
+function ownFiles(inputs: CacheMeta["inputs"]): string[] {
+  return inputs.map((input) => input.path).filter((path) => !path.split(sep).includes("node_modules"));
 }
 
 async function importBundle(world: LoaderWorld, bundlePath: string, query = ""): Promise<Record<string, unknown>> {
