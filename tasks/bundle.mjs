@@ -81,15 +81,7 @@ export async function bundle({ out = root } = {}) {
     // for `pty: true`) stay packages, loaded only on the paths that need them.
     // bullmq and ioredis (distributed runs, SPEC §8) load only under --redis / --worker;
     // picomatch (sources, SPEC §10) and chokidar (--watch) only where used.
-    external: [
-      "esbuild",
-      "cosmiconfig",
-      "@lydell/node-pty",
-      "bullmq",
-      "ioredis",
-      "picomatch",
-      "chokidar",
-    ],
+    external: ["esbuild", "cosmiconfig", "@lydell/node-pty", "bullmq", "ioredis", "picomatch", "chokidar"],
     sourcemap: "linked",
     plugins: [commanderWithoutEagerChildProcess, chalkWithoutColorDetection],
     define: {

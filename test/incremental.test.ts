@@ -229,16 +229,28 @@ describe("up-to-date checks", () => {
     expect(await ranBy(dir, ["build"])).toEqual([]);
   });
 
-  it("re-run a task whose own code changed in the tasks file, and only that task", async () => {
-    const { dir } = incrementalProject();
-    await ranBy(dir, ["build"]);
+  it("re-run every task once the tasks' code changed, even where its own `run` did not; not for a comment", async () => {
+    const { dir } = incrementalProject({ "helper.ts": 'export const flags = "-O1";\n' });
+    const withHelper = TASKS.replace(
+      'export const gen = task({ sources: ["gen/**"], run: () => log("gen") });',
+      'import { flags } from "./helper.ts";\nexport const gen = task({ sources: ["gen/**"], run: () => log("gen " + flags) });',
+    );
+    writeFiles(dir, { "tasks.ts": withHelper });
+    expect(await ranBy(dir, ["build"])).toEqual(["gen -O1", "build"]);
     // A comment is not code (the bundle has none).
-    writeFiles(dir, { "tasks.ts": TASKS.replace('log("build");', 'log("build"); // a comment') });
+    writeFiles(dir, { "tasks.ts": withHelper.replace('log("build");', 'log("build"); // a comment') });
+    expect(await ranBy(dir, ["build"])).toEqual([]);
+    // A value that gen's run reads, in a file the tasks file imports: its text is the same.
+    writeFiles(dir, { "helper.ts": 'export const flags = "-O2";\n' });
+    expect(await ranBy(dir, ["build"])).toEqual(["gen -O2", "build"]);
     expect(await ranBy(dir, ["build"])).toEqual([]);
     writeFiles(dir, {
-      "tasks.ts": TASKS.replace('log("build");', 'log("build"); (globalThis as Record<string, unknown>).edited = 1;'),
+      "tasks.ts": withHelper.replace(
+        'log("build");',
+        'log("build"); (globalThis as Record<string, unknown>).edited = 1;',
+      ),
     });
-    expect(await ranBy(dir, ["build"])).toEqual(["build"]);
+    expect(await ranBy(dir, ["build"])).toEqual(["gen -O2", "build"]);
     expect(await ranBy(dir, ["build"])).toEqual([]);
   });
 

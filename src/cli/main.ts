@@ -173,12 +173,19 @@ async function program(world: World): Promise<number> {
     return watchLoop(world, { run: how, plan: watchedPlan(project, steps), reload });
   }
   const { runSteps } = await import("./run.ts");
-  return runSteps(world, { ...how, steps, collection, locate: project.locate, sourceHash: project.sourceHash });
+  return runSteps(world, {
+    ...how,
+    steps,
+    collection,
+    locate: project.locate,
+    sourceHash: project.sourceHash,
+    codeHash: project.codeHash,
+  });
 }
 
 function watchedPlan(project: Project, steps: WatchedPlan["steps"]): WatchedPlan {
-  const { collection, locate, sourceHash, files } = project;
-  return { steps, collection, locate, sourceHash, files };
+  const { collection, locate, sourceHash, codeHash, files } = project;
+  return { steps, collection, locate, sourceHash, codeHash, files };
 }
 
 /** What the command line names, or the default task (with what follows `--`). */

@@ -22,6 +22,8 @@ export interface Project {
   readonly locate: LoadedTasks["locate"];
   /** The tasks' content hash, for distributed runs (LoadedTasks.sourceHash). */
   readonly sourceHash: string;
+  /** The tasks' code as bundled (LoadedTasks.codeHash), for up-to-date checks. */
+  readonly codeHash: string;
   /** The tasks file and the local files it imports (LoadedTasks.files). */
   readonly files: readonly string[];
 }
@@ -50,9 +52,9 @@ export async function loadProject(world: ProjectWorld, leading: CoreOptions): Pr
   const tasksDir = projectDir(file);
   enterProjectDir(world, tasksDir);
   if (tasksDir !== startDir) configFile = await findConfigFile(tasksDir, world, loadTs);
-  const { exports, docs, fromCache, locate, sourceHash, files } = await loadTasks(file, world);
+  const { exports, docs, fromCache, locate, sourceHash, codeHash, files } = await loadTasks(file, world);
   const collection = buildCollection(file, displayPath(file, world.cwd), exports, docs);
-  return { collection, configFile, fromCache, locate, sourceHash, files };
+  return { collection, configFile, fromCache, locate, sourceHash, codeHash, files };
 }
 
 /**

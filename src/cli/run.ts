@@ -55,6 +55,8 @@ export interface RunRequest {
   readonly locate: ExecuteOptions["locate"];
   /** The tasks' content hash, which a distributed run's workers must share. */
   readonly sourceHash: string;
+  /** The tasks' code as bundled: part of every up-to-date fingerprint (SPEC §10). */
+  readonly codeHash: string;
   /** Where the Redis URL came from, for its errors. */
   readonly redisSource: string;
   /**
@@ -83,6 +85,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           env,
           force: core.force,
           dryRun: core.dryRun,
+          code: request.codeHash,
         })
       : undefined;
   // Tasks at once, from -p or from a `parallel: true` task's deps: shown as -p shows them.

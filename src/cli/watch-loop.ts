@@ -26,13 +26,14 @@ export interface WatchedPlan {
   readonly collection: Collection;
   readonly locate: RunRequest["locate"];
   readonly sourceHash: string;
+  readonly codeHash: string;
   /** The tasks file and the local files it imports. */
   readonly files: readonly string[];
 }
 
 export interface WatchRequest {
   /** How every run runs; its plan comes from `plan`. */
-  readonly run: Omit<RunRequest, "steps" | "collection" | "locate" | "sourceHash" | "restart" | "ended">;
+  readonly run: Omit<RunRequest, "steps" | "collection" | "locate" | "sourceHash" | "codeHash" | "restart" | "ended">;
   readonly plan: WatchedPlan;
   /** Loads the tasks file again and plans the same command line; throws a UserError when it cannot. */
   readonly reload: () => Promise<WatchedPlan>;
@@ -134,12 +135,13 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
         if (changedText !== "") say(`${changedText} changed: re-running ${namesOf(sub.originals)}`);
         changedText = "";
         restart = new AbortController();
-        const { collection, locate, sourceHash } = plan;
+        const { collection, locate, sourceHash, codeHash } = plan;
         const run: RunRequest = {
           ...request.run,
           collection,
           locate,
           sourceHash,
+          codeHash,
           steps: sub.steps,
           restart: restart.signal,
           ended: (runs) => work.took(sub, runs),

@@ -19,6 +19,8 @@ export interface CheckSettings extends StoreSettings {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** --force: every step runs; a pass is still recorded. */
   readonly force: boolean;
+  /** The tasks' code as bundled: a task's `run` may read any value its file or its imports define. */
+  readonly code: string;
   /** -n: checked and shown, never recorded (nothing was made). */
   readonly dryRun: boolean;
   /** Directories inside the project that are never sources, relative to it (runner's own cache). */
@@ -28,7 +30,7 @@ export interface CheckSettings extends StoreSettings {
 /** The checks of a run in `project`, kept where runner keeps its tasks cache. */
 export function openChecks(
   world: Pick<LoaderWorld, "env" | "home" | "tmpdir" | "uid" | "cwd"> & { readonly clock: { epochMs(): number } },
-  run: Pick<CheckSettings, "project" | "env" | "force" | "dryRun">,
+  run: Pick<CheckSettings, "project" | "env" | "force" | "dryRun" | "code">,
 ): UpToDateChecker {
   const dirs = cacheDirs(world);
   // A cache inside the project (RUNNER_CACHE_DIR=.cache) is never one of its sources.
@@ -66,7 +68,7 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
       },
     });
     if (task.sources === undefined) {
-      fingerprints.set(step, fingerprintOf({ step, env: settings.env, deps, files: undefined }));
+      fingerprints.set(step, fingerprintOf({ step, code: settings.code, env: settings.env, deps, files: undefined }));
       // A group has no code: when nothing under it ran, it is as up to date as its deps.
       if (task.group && !settings.force && step.deps.every(unchanged)) {
         ends.set(step, "up-to-date");
@@ -84,7 +86,7 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
       ? { paths: previous.files.map((entry) => entry[0]), dirs: previous.dirs }
       : await findSources(settings.project, task.sources, task.outputs, settings.excluded, nowMs);
     const files = sourceFiles(settings.project, listing.paths, previous, nowMs);
-    const fingerprint = fingerprintOf({ step, env: settings.env, deps, files: files.digest });
+    const fingerprint = fingerprintOf({ step, code: settings.code, env: settings.env, deps, files: files.digest });
     fingerprints.set(step, fingerprint);
     const record = { fingerprint, filesDigest: files.digest, files: files.entries, search, dirs: listing.dirs };
     if (

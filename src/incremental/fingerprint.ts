@@ -92,6 +92,12 @@ function contentOf(path: string, nowMs: number): string {
 /** What a step's fingerprint is made of, besides its files. */
 export interface FingerprintParts {
   readonly step: Step;
+  /**
+   * The tasks' code as bundled (comments dropped). Its own `run` text alone would miss an
+   * edit to a value it reads (a constant at the top of the tasks file, a helper it imports):
+   * any change to the code makes every task out of date once, and only a comment does not.
+   */
+  readonly code: string;
   /** The command environment's values of the task's `env` variables. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Its deps' fingerprints, in its deps' order. */
@@ -101,11 +107,12 @@ export interface FingerprintParts {
 }
 
 /** A short text's hash (common/hash.ts's, 128 bits): what changes here is small. */
-export function fingerprintOf({ step, env, deps, files }: FingerprintParts): string {
+export function fingerprintOf({ step, code, env, deps, files }: FingerprintParts): string {
   const { task } = step;
   return contentHash(
     JSON.stringify([
-      1,
+      2,
+      code,
       task.name,
       step.options,
       step.args,

@@ -41,6 +41,12 @@ export interface LoadedTasks {
    * check that a worker's tasks are the dispatcher's).
    */
   readonly sourceHash: string;
+  /**
+   * The hash of the tasks' code as bundled (comments dropped): what an up-to-date check
+   * counts as every task's own code, since a task's `run` may read any value the file or
+   * its imports define.
+   */
+  readonly codeHash: string;
   /** The user's own files the tasks were bundled from (the tasks file and its local imports): what --watch reloads on. */
   readonly files: readonly string[];
 }
@@ -194,6 +200,7 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
         fromCache: true,
         locate: stacks.locate,
         sourceHash: sourceHash(file, cached.meta.inputs),
+        codeHash: codeHash(cached.meta.bundle.name),
         files: ownFiles(cached.meta.inputs),
       };
     } catch (error) {
@@ -217,6 +224,7 @@ export async function loadTasks(file: string, world: LoaderWorld): Promise<Loade
       fromCache: false,
       locate: stacks.locate,
       sourceHash: sourceHash(file, stored.meta.inputs),
+      codeHash: codeHash(stored.meta.bundle.name),
       files: ownFiles(stored.meta.inputs),
     };
   } catch (error) {
@@ -290,6 +298,9 @@ async function importBundle(world: LoaderWorld, bundlePath: string, query = ""):
     removeIdle();
   }
 }
+
+/** A bundle is named by its content hash. */
+const codeHash = (bundleName: string): string => bundleName.replace(/\.(?:cjs|mjs)$/, "");
 
 function sourceHash(file: string, inputs: CacheMeta["inputs"]): string {
   const dir = projectDir(file);
