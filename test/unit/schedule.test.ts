@@ -4,47 +4,10 @@
 import { describe, expect, it } from "vitest";
 import type { TaskRun, TaskStatus } from "../../src/execution/outcomes.ts";
 import { Schedule } from "../../src/execution/schedule.ts";
-import type { Task } from "../../src/loader/collection.ts";
 import type { Step } from "../../src/plan/plan.ts";
+import { fakeStep } from "./fake-steps.ts";
 
-function fakeTask(name: string): Task {
-  return {
-    name,
-    aliases: [],
-    description: "",
-    doc: "",
-    options: [],
-    deps: [],
-    post: [],
-    parallel: false,
-    group: false,
-    timeoutMs: undefined,
-    retries: undefined,
-    isolate: false,
-    freshWorker: false,
-    maxRssBytes: undefined,
-    sources: undefined,
-    outputs: [],
-    envNames: [],
-    service: undefined,
-    hidden: false,
-    kind: "function",
-    run: () => undefined,
-  };
-}
-
-function step(name: string, deps: readonly Step[] = []): Step {
-  return {
-    task: fakeTask(name),
-    options: {},
-    args: [],
-    rest: [],
-    deps,
-    after: [],
-    postOf: undefined,
-    together: undefined,
-  };
-}
+const step = fakeStep;
 
 const PASSED: TaskStatus = { kind: "passed" };
 const FAILED: TaskStatus = { kind: "failed", exitCode: 1, message: "boom", commandFailed: false };

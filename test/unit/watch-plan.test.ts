@@ -7,51 +7,13 @@ import { join } from "node:path";
 import picomatch from "picomatch";
 import { afterAll, describe, expect, it } from "vitest";
 import type { TaskRun, TaskStatus } from "../../src/execution/outcomes.ts";
-import type { Task } from "../../src/loader/collection.ts";
 import type { Step } from "../../src/plan/plan.ts";
 import { affectedPlan } from "../../src/watch/affected.ts";
 import { anyOf, sourcePatterns } from "../../src/watch/source-patterns.ts";
 import { WorkLeft } from "../../src/watch/work-left.ts";
+import { fakeStep, fakeTask } from "./fake-steps.ts";
 
-function fakeTask(name: string, service = false): Task {
-  return {
-    name,
-    aliases: [],
-    description: "",
-    doc: "",
-    options: [],
-    deps: [],
-    post: [],
-    parallel: false,
-    group: false,
-    timeoutMs: undefined,
-    retries: undefined,
-    isolate: false,
-    freshWorker: false,
-    maxRssBytes: undefined,
-    sources: undefined,
-    outputs: [],
-    envNames: [],
-    service: service ? { ready: { kind: "output", pattern: /listening/ }, readyTimeoutMs: 1000 } : undefined,
-    hidden: false,
-    kind: "function",
-    run: () => undefined,
-  };
-}
-
-function step(name: string, deps: readonly Step[] = [], extra: Partial<Step> = {}): Step {
-  return {
-    task: fakeTask(name),
-    options: {},
-    args: [],
-    rest: [],
-    deps,
-    after: [],
-    postOf: undefined,
-    together: undefined,
-    ...extra,
-  };
-}
+const step = fakeStep;
 
 const PASSED: TaskStatus = { kind: "passed" };
 const FAILED: TaskStatus = { kind: "failed", exitCode: 1, message: "boom", commandFailed: true };
