@@ -514,5 +514,6 @@ export const flood = task({
     expect(all).toBeLessThanOrEqual(1024 * 1024);
     // SPEC §9: peak RSS at most 150 MB for a task printing 1 GB.
     expect(peakKb).toBeLessThan(150 * 1024);
-  });
+    // 1 GB through two pipes is ~2 s alone but far longer beside the rest of the suite on 2 CPUs.
+  }, 120_000);
 });
