@@ -195,6 +195,32 @@ describe("up-to-date checks", () => {
     expect(await ranBy(dir, ["never"])).toEqual(["never"]);
   });
 
+  it("count a folder output (`out/**`, `out/`, `out`) as there only while a file is under it", async () => {
+    // Each task makes nothing itself: the test puts its outputs in place, or takes them away.
+    const tasks = ["out/**", "out/", "out", "out/*.js"].map(
+      (pattern, index) =>
+        `export const t${index} = task({ sources: ["src/**"], outputs: [${JSON.stringify(pattern)}], run: () => log("t${index}") });`,
+    );
+    const { dir } = incrementalProject({ "tasks.ts": `${TASKS}\n${tasks.join("\n")}\n` });
+    const names = ["t0", "t1", "t2", "t3"];
+    const each = async (): Promise<string[]> => (await ranBy(dir, ["-p", ...names])).sort();
+    expect(await each()).toEqual(names);
+    // No out/ at all, then an empty one: nothing is there.
+    expect(await each()).toEqual(names);
+    mkdirSync(join(dir, "out/deep"), { recursive: true });
+    expect(await each()).toEqual(names);
+    // A file deep down, and a dot file, count for the folder; only a .js directly in it for `out/*.js`.
+    writeFileSync(join(dir, "out/deep/.made"), "x");
+    expect(await each()).toEqual(["t3"]);
+    writeFileSync(join(dir, "out/app.js"), "x");
+    expect(await each()).toEqual([]);
+    // What is under node_modules is nobody's output unless named.
+    rmSync(join(dir, "out"), { recursive: true });
+    mkdirSync(join(dir, "out/node_modules"), { recursive: true });
+    writeFileSync(join(dir, "out/node_modules/x.txt"), "x");
+    expect(await each()).toEqual(names);
+  });
+
   it("re-run a task with other option values, or another value of a variable in its env", async () => {
     const { dir } = incrementalProject();
     await ranBy(dir, ["build"]);

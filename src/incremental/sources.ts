@@ -228,8 +228,34 @@ export async function outputsPresent(dir: string, outputs: readonly string[]): P
     if (excludes.length === 0 && !/[*?[\]{}()!+@\\]/.test(pattern)) {
       if (statSync(`${dir}/${pattern}`, { throwIfNoEntry: false })?.isFile() === true) continue;
     }
-    const pm = await picomatch();
-    if (!walk(dir, search(dir, [pattern], excludes, [], pm), () => true)) return false;
+    if (!walk(dir, await outputSearch(dir, pattern, excludes), () => true)) return false;
   }
   return true;
+}
+
+/** A folder's whole content, as `dist/**` or `dist/` names it (or `dist`, when a folder). */
+const WHOLE_FOLDER = /^([^*?[\]{}()!+@\\]+?)(?:\/|\/\*\*)?$/;
+
+/**
+ * What an outputs pattern looks for. The usual one, a build folder's whole content, needs no
+ * matcher: loading picomatch costs several ms, a noticeable part of an up-to-date run.
+ */
+async function outputSearch(dir: string, pattern: string, excludes: readonly string[]): Promise<Search> {
+  const folder = excludes.length === 0 ? WHOLE_FOLDER.exec(pattern)?.[1] : undefined;
+  const whole = folder !== undefined && (folder !== pattern || isFolder(join(dir, folder)));
+  if (!whole) return search(dir, [pattern], excludes, [], await picomatch());
+  const named = folder.split("/");
+  return {
+    roots: [folder],
+    literals: [],
+    // Every file under the root, dot files too, as picomatch's `folder/**` with `dot`.
+    match: /(?:)/,
+    ignore: undefined,
+    skipNames: new Set(USUALLY_IGNORED.filter((name) => !named.includes(name))),
+    skipPaths: new Set(),
+  };
+}
+
+function isFolder(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
 }

@@ -1,7 +1,6 @@
 // Readiness by asking: a TCP connect to a port, or an HTTP request to a URL, tried again
 // every moment until one succeeds. Each try has a short time limit of its own, so that a
 // host that swallows packets cannot hold the probe; stopping ends the try under way.
-import { connect } from "node:net";
 import type { ReadinessProbe } from "./probe.ts";
 
 /** Between two tries. */
@@ -56,6 +55,9 @@ function poll(
 /** Whether a TCP connection to host:port opens within TRY_MS; the socket is closed at once either way. */
 function connects(host: string, port: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
+    // node:net only when a port is probed: every run with tasks loads this module.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, see above
+    const { connect } = require("node:net") as typeof import("node:net");
     const socket = connect({ host, port });
     const done = (ready: boolean): void => {
       clearTimeout(timer);
