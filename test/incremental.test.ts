@@ -8,6 +8,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  realpathSync,
   renameSync,
   readFileSync,
   rmSync,
@@ -109,6 +110,36 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" }).sort();
 }
 
+/**
+ * A record file as SPEC-independent bytes (src/incremental/record-file.ts): "RUTD", version,
+ * head length, a JSON head, then four float64 stats per file. Read here on its own, so that
+ * a change of layout is a change this test sees.
+ */
+interface RecordFile {
+  version: number;
+  head: Record<string, unknown> & { task?: string; dirs?: unknown };
+  stats: Buffer;
+}
+
+function readRecord(path: string): RecordFile {
+  const data = readFileSync(path);
+  expect(data.toString("latin1", 0, 4)).toBe("RUTD");
+  const length = data.readUInt32LE(8);
+  const head = JSON.parse(data.toString("utf8", 12, 12 + length)) as RecordFile["head"];
+  return { version: data.readUInt32LE(4), head, stats: data.subarray(12 + length) };
+}
+
+function recordBytes({ version, head, stats }: RecordFile): Buffer {
+  const text = Buffer.from(JSON.stringify(head));
+  const padded = text.length + ((8 - ((12 + text.length) % 8)) % 8);
+  const prefix = Buffer.alloc(12 + padded, " ");
+  prefix.write("RUTD", 0, "latin1");
+  prefix.writeUInt32LE(version, 4);
+  prefix.writeUInt32LE(padded, 8);
+  text.copy(prefix, 12);
+  return Buffer.concat([prefix, stats]);
+}
+
 describe("up-to-date checks", () => {
   it("skip a task whose fingerprint is as after its last run: its code does not run, it shows 'up to date'", async () => {
     const { dir } = incrementalProject();
@@ -151,11 +182,10 @@ describe("up-to-date checks", () => {
     const settle = () => sleep(2_100);
     const { dir, cache } = incrementalProject({ "src/lib/deep/c.txt": "gamma\n" });
     const settledRecord = (): boolean => {
-      const records = filesUnder(join(cache, "up-to-date")).filter((path) => path.endsWith(".json"));
-      const texts = records.map((path) => readFileSync(join(cache, "up-to-date", path), "utf8"));
-      const build = texts.map((text) => JSON.parse(text) as { task: string; dirs: [string, number][] });
-      const record = build.find((parsed) => parsed.task === "build");
-      return record !== undefined && record.dirs.length > 0 && record.dirs.every((entry) => entry[1] !== -1);
+      const records = filesUnder(join(cache, "up-to-date")).filter((path) => path.endsWith(".rec"));
+      const heads = records.map((path) => readRecord(join(cache, "up-to-date", path)).head);
+      const dirs = heads.find((head) => head.task === "build")?.dirs as [string, number][] | undefined;
+      return dirs !== undefined && dirs.length > 0 && dirs.every((entry) => entry[1] !== -1);
     };
     await settle();
     expect(await ranBy(dir, ["build"])).toEqual(["gen", "build"]);
@@ -378,10 +408,13 @@ describe("up-to-date checks", () => {
       expect(await Promise.all([runOnce(), runOnce(), runOnce()])).toEqual([0, 0, 0]);
     }
     ran(dir);
-    const records = filesUnder(join(cache, "up-to-date")).filter((name) => name.endsWith(".json"));
+    const records = filesUnder(join(cache, "up-to-date")).filter((name) => name.endsWith(".rec"));
     expect(records.length).toBeGreaterThan(0);
     for (const record of records) {
-      expect(() => JSON.parse(readFileSync(join(cache, "up-to-date", record), "utf8")) as unknown).not.toThrow();
+      const { head, stats } = readRecord(join(cache, "up-to-date", record));
+      expect(typeof head.fingerprint).toBe("string");
+      // Whole: four numbers for each file its head names.
+      expect(stats.length).toBe(String(head.paths).split("\0").length * 32);
     }
     expect(filesUnder(join(cache, "up-to-date")).filter((name) => name.endsWith(".tmp"))).toEqual([]);
     expect(await ranBy(dir, ["build"])).toEqual([]);
@@ -397,7 +430,7 @@ describe("up-to-date checks", () => {
     expect(result.status, result.stderr).toBe(0);
     const store = join(cache, "up-to-date");
     const entries = ["", ...filesUnder(store)].map((name) => join(store, name));
-    const records = entries.filter((path) => path.endsWith(".json"));
+    const records = entries.filter((path) => path.endsWith(".rec"));
     expect(records.length).toBe(2);
     for (const path of entries) {
       const stat = statSync(path);
@@ -405,25 +438,63 @@ describe("up-to-date checks", () => {
     }
   });
 
+  it("drops the records of a project unused for 30 days, and keeps one whose records were read", async () => {
+    // Three projects sharing one cache: `kept` is only read (an up-to-date dry run), `old` is
+    // not used at all, and a run of `busy` that writes sweeps the store.
+    const cache = join(project({}), "cache");
+    const env = { RUNNER_CACHE_DIR: cache };
+    const [busy, kept, old] = [0, 1, 2].map(() => incrementalProject().dir);
+    const store = join(cache, "up-to-date");
+    const projectOf = new Map<string, string>();
+    for (const dir of [busy, kept, old]) {
+      expect(await ranBy(dir ?? "", ["build"], env)).toEqual(["gen", "build"]);
+    }
+    for (const key of readdirSync(store).filter((name) => !name.startsWith("."))) {
+      const record = filesUnder(join(store, key)).find((name) => name.endsWith(".rec")) ?? "";
+      projectOf.set(String(readRecord(join(store, key, record)).head.project), key);
+    }
+    const keyOf = (dir: string | undefined): string => projectOf.get(realpathSync(dir ?? "")) ?? "missing";
+    const daysAgo = (days: number): Date => new Date(Date.now() - days * 24 * 3600_000);
+    for (const dir of [kept, old]) utimesSync(join(store, keyOf(dir)), daysAgo(40), daysAgo(40));
+    utimesSync(join(store, ".swept"), daysAgo(2), daysAgo(2));
+    // A dry run reads the records and writes none: only the read marks `kept` as used.
+    const dry = await run(kept ?? "", ["-n", "build"], env);
+    expect(dry.stderr, dry.all).toContain("build  up to date");
+    expect(existsSync(join(store, keyOf(old)))).toBe(true);
+    writeFileSync(join(busy ?? "", "src/a.txt"), "changed\n");
+    expect(await ranBy(busy ?? "", ["build"], env)).toEqual(["build"]);
+    expect(existsSync(join(store, keyOf(busy)))).toBe(true);
+    expect(existsSync(join(store, keyOf(kept)))).toBe(true);
+    expect(existsSync(join(store, keyOf(old)))).toBe(false);
+    expect(await ranBy(kept ?? "", ["build"], env)).toEqual([]);
+    expect(await ranBy(old ?? "", ["build"], env)).toEqual(["gen", "build"]);
+  });
+
   it("takes a damaged, foreign-shaped or other-version record as a miss, never an error", async () => {
     const { dir, cache } = incrementalProject();
     await ranBy(dir, ["build"]);
     const store = join(cache, "up-to-date");
-    const records = filesUnder(store).filter((name) => name.endsWith(".json"));
+    const records = filesUnder(store).filter((name) => name.endsWith(".rec"));
     expect(records.length).toBe(2);
-    const original = records.map(
-      (name) => JSON.parse(readFileSync(join(store, name), "utf8")) as Record<string, unknown>,
-    );
+    const original = records.map((name) => readRecord(join(store, name)));
+    const rewrite = (damage: (record: RecordFile) => Buffer): void =>
+      records.forEach((name, index) => {
+        const record = original[index];
+        if (record !== undefined) writeFileSync(join(store, name), damage(record), { mode: 0o600 });
+      });
+    // Written back as read, the records still hold: what follows is damage, not this test's codec.
+    rewrite(recordBytes);
+    expect(await ranBy(dir, ["build"])).toEqual([]);
     for (const damage of [
-      () => "garbage{",
-      () => "null",
-      (record: Record<string, unknown>) => JSON.stringify({ ...record, v: 2 }),
-      (record: Record<string, unknown>) => JSON.stringify({ ...record, files: [["src/a.txt", "x"]] }),
-      (record: Record<string, unknown>) => JSON.stringify({ ...record, task: "other" }),
+      () => Buffer.from("garbage{"),
+      () => Buffer.alloc(0),
+      (record: RecordFile) => recordBytes({ ...record, version: 3 }),
+      (record: RecordFile) => recordBytes(record).subarray(0, -8),
+      (record: RecordFile) => recordBytes({ ...record, head: { ...record.head, hashes: "x\0y\0z" } }),
+      (record: RecordFile) => recordBytes({ ...record, head: { ...record.head, dirs: "x" } }),
+      (record: RecordFile) => recordBytes({ ...record, head: { ...record.head, task: "other" } }),
     ]) {
-      records.forEach((name, index) =>
-        writeFileSync(join(store, name), damage(original[index] ?? {}), { mode: 0o600 }),
-      );
+      rewrite(damage);
       const result = await run(dir, ["build"]);
       expect(result.code, result.all).toBe(0);
       expect(result.stderr).not.toContain("up to date");

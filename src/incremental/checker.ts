@@ -10,7 +10,7 @@ import type { UpToDateChecker } from "../execution/run-step.ts";
 import type { TaskRun, TaskStatusKind } from "../execution/outcomes.ts";
 import { cacheDirs, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { Step } from "../plan/plan.ts";
-import { fingerprintOf, sourceFiles, type FileEntry } from "./fingerprint.ts";
+import { fingerprintOf, sourceFiles } from "./fingerprint.ts";
 import { findSources, listingUnchanged, outputsPresent } from "./sources.ts";
 import { RecordStore, type StoreSettings } from "./store.ts";
 
@@ -46,9 +46,6 @@ export function openChecks(
   });
 }
 
-/** An entry recorded without its stat, changed too close to its check to be trusted. */
-const isRacy = (entry: FileEntry): boolean => entry[1] === -1;
-
 type Check = Awaited<ReturnType<UpToDateChecker["check"]>>;
 
 export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
@@ -83,12 +80,12 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
     const listed =
       previous !== undefined && previous.search === search && listingUnchanged(settings.project, previous.dirs, nowMs);
     const listing = listed
-      ? { paths: previous.files.map((entry) => entry[0]), dirs: previous.dirs }
+      ? { paths: previous.files.paths, dirs: previous.dirs }
       : await findSources(settings.project, task.sources, task.outputs, settings.excluded, nowMs);
     const files = sourceFiles(settings.project, listing.paths, previous, nowMs);
     const fingerprint = fingerprintOf({ step, code: settings.code, env: settings.env, deps, files: files.digest });
     fingerprints.set(step, fingerprint);
-    const record = { fingerprint, filesDigest: files.digest, files: files.entries, search, dirs: listing.dirs };
+    const record = { fingerprint, filesDigest: files.digest, files: files.files, search, dirs: listing.dirs };
     if (
       !settings.force &&
       previous?.fingerprint === fingerprint &&
@@ -97,9 +94,10 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
     ) {
       ends.set(step, "up-to-date");
       // A folder changed since the record (the task's own run made dist/ beside src/), or
-      // files kept without their stats (changed too close to the record to trust them): record
-      // them as they are now, so that the next check neither walks nor reads anything.
-      if (!settings.dryRun && (!listed || previous.files.some(isRacy))) {
+      // files whose stats are not the recorded ones (kept without them, changed too close to
+      // the record to trust them; touched): record them as they are now, so that the next
+      // check neither walks nor reads anything.
+      if (!settings.dryRun && (!listed || files.restated)) {
         store.write(task.name, record);
       }
       return { upToDate: true };

@@ -9,15 +9,16 @@ import { readFileSync, statSync } from "node:fs";
 import { contentHash } from "../common/hash.ts";
 import type { Step } from "../plan/plan.ts";
 
-/** A source file as recorded: its path (relative to the project directory), stat and content hash. */
-export type FileEntry = readonly [
-  path: string,
-  size: number,
-  mtimeMs: number,
-  ctimeMs: number,
-  ino: number,
-  hash: string,
-];
+/**
+ * A task's source files as recorded, in columns (record-file.ts keeps them so): their paths
+ * (relative to the project directory, sorted), four stat numbers each — size, mtimeMs,
+ * ctimeMs, ino; all -1 for a file changed too close to its check — and content hashes.
+ */
+export interface FileList {
+  readonly paths: readonly string[];
+  readonly stats: ArrayLike<number>;
+  readonly hashes: readonly string[];
+}
 
 /**
  * How close to the check a file's change may be for its stat to vouch for its content next
@@ -37,8 +38,14 @@ function digest(data: string | Uint8Array): string {
 
 /** A step's source files now, and the digest of their list (paths and content hashes). */
 export interface SourceFiles {
-  readonly entries: readonly FileEntry[];
+  readonly files: FileList;
   readonly digest: string;
+  /**
+   * Whether the files or their stats are not the recorded ones (a file kept without its stat
+   * as racy, one touched with the same content): then the record is worth writing again, so
+   * that the next check reads none of them.
+   */
+  readonly restated: boolean;
 }
 
 /**
@@ -49,36 +56,51 @@ export interface SourceFiles {
 export function sourceFiles(
   dir: string,
   paths: readonly string[],
-  previous: { readonly files: readonly FileEntry[]; readonly filesDigest: string } | undefined,
+  previous: { readonly files: FileList; readonly filesDigest: string } | undefined,
   nowMs: number,
 ): SourceFiles {
-  const recorded = previous?.files ?? [];
-  const entries: FileEntry[] = [];
-  let asRecorded = previous !== undefined && paths.length === recorded.length;
+  const recorded = previous?.files ?? { paths: [], stats: [], hashes: [] };
+  const kept: string[] = [];
+  const stats: number[] = [];
+  const hashes: string[] = [];
+  let sameStats = paths.length === recorded.paths.length;
+  let asRecorded = previous !== undefined && paths.length === recorded.paths.length;
   // Both lists are sorted the same way: one pass over each finds a path's recorded entry.
   let next = 0;
   for (const path of paths) {
-    while (next < recorded.length && (recorded[next]?.[0] ?? "") < path) next++;
-    const entry = recorded[next]?.[0] === path ? recorded[next] : undefined;
+    while (next < recorded.paths.length && (recorded.paths[next] ?? "") < path) next++;
+    const at = recorded.paths[next] === path ? next * 4 : -1;
     const full = `${dir}/${path}`;
     const stat = statSync(full, { throwIfNoEntry: false });
     if (stat === undefined || !stat.isFile()) {
       asRecorded = false;
+      sameStats = false;
       continue;
     }
     const { size, mtimeMs, ctimeMs, ino } = stat;
     const racy = Math.max(mtimeMs, ctimeMs) >= nowMs - RACY_MS;
-    if (entry !== undefined && entry[1] === size && entry[2] === mtimeMs && entry[3] === ctimeMs && entry[4] === ino) {
-      entries.push(racy ? [path, -1, -1, -1, -1, entry[5]] : entry);
-      continue;
-    }
-    const hash = contentOf(full, nowMs);
-    if (hash !== entry?.[5]) asRecorded = false;
-    entries.push(racy ? [path, -1, -1, -1, -1, hash] : [path, size, mtimeMs, ctimeMs, ino, hash]);
+    const same =
+      at !== -1 &&
+      recorded.stats[at] === size &&
+      recorded.stats[at + 1] === mtimeMs &&
+      recorded.stats[at + 2] === ctimeMs &&
+      recorded.stats[at + 3] === ino;
+    const hash = same ? (recorded.hashes[next] ?? "") : contentOf(full, nowMs);
+    if (!same && hash !== recorded.hashes[next]) asRecorded = false;
+    if (!same || racy) sameStats = false;
+    kept.push(path);
+    hashes.push(hash);
+    if (racy) stats.push(-1, -1, -1, -1);
+    else stats.push(size, mtimeMs, ctimeMs, ino);
   }
+  const files = { paths: kept, stats, hashes };
   // Sorted paths, each with its recorded hash, as many as recorded: the very list recorded.
-  if (asRecorded && previous !== undefined) return { entries, digest: previous.filesDigest };
-  return { entries, digest: digest(entries.map((entry) => `${entry[0]}\0${entry[5]}`).join("\n")) };
+  if (asRecorded && previous !== undefined) return { files, digest: previous.filesDigest, restated: !sameStats };
+  return {
+    files,
+    digest: digest(kept.map((path, i) => `${path}\0${hashes[i] ?? ""}`).join("\n")),
+    restated: !sameStats,
+  };
 }
 
 function contentOf(path: string, nowMs: number): string {

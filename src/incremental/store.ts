@@ -1,5 +1,5 @@
-// Where fingerprints are kept between runs: one small JSON file per task of a project,
-// `<cache>/up-to-date/<hash of project dir>/<hash of task name>.json`, private (0700 dirs,
+// Where fingerprints are kept between runs: one small file per task of a project,
+// `<cache>/up-to-date/<hash of project dir>/<hash of task name>.rec`, private (0700 dirs,
 // 0600 files), written atomically, so two runs at once never see half a record (the last
 // writer wins). A record is keyed by the task's name, not its options: a run with other
 // option values then finds a record whose fingerprint differs, and runs, rather than one
@@ -10,28 +10,10 @@ import { readdirSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs
 import { join } from "node:path";
 import { privateDir, trustedFile, writeAtomically } from "../common/files.ts";
 import { contentHash } from "../common/hash.ts";
-import type { FileEntry } from "./fingerprint.ts";
-import type { DirEntry } from "./sources.ts";
+import { decodeRecord, encodeRecord, type StepRecord } from "./record-file.ts";
 
-/** What a record holds: the fingerprint of the task's last successful run, and its files' stats then. */
-export interface StepRecord {
-  readonly fingerprint: string;
-  /** The digest of `files`' paths and hashes (fingerprint.ts). */
-  readonly filesDigest: string;
-  readonly files: readonly FileEntry[];
-  /** The patterns the files were found with, and the directories whose listings they came from. */
-  readonly search: string;
-  readonly dirs: readonly DirEntry[];
-}
-
-/** The shape on disk; another version is a miss. */
-interface StoredRecord extends StepRecord {
-  readonly v: typeof VERSION;
-  readonly project: string;
-  readonly task: string;
-}
-
-const VERSION = 1;
+/** A record's file name ends so (record-file.ts says what is in it). */
+const RECORD = ".rec";
 /** Records kept per project: the least recently written go first. */
 const MAX_RECORDS = 500;
 /** A project whose records nobody used for this long is dropped. */
@@ -65,13 +47,13 @@ export class RecordStore {
       if (!privateDir(dir, uid, false)) continue;
       const path = join(dir, fileName(task));
       if (trustedFile(path, uid) === undefined) continue;
-      let parsed: unknown;
+      let parsed: ReturnType<typeof decodeRecord>;
       try {
-        parsed = JSON.parse(readFileSync(path, "utf8"));
+        parsed = decodeRecord(readFileSync(path));
       } catch {
         continue;
       }
-      if (!isRecord(parsed) || parsed.project !== this.settings.project || parsed.task !== task) continue;
+      if (parsed === undefined || parsed.project !== this.settings.project || parsed.task !== task) continue;
       this.touch(dir);
       const { fingerprint, filesDigest, files, search, dirs } = parsed;
       return { fingerprint, filesDigest, files, search, dirs };
@@ -82,15 +64,14 @@ export class RecordStore {
   /** Writes the record in the first cache directory that takes it; never throws. */
   write(task: string, record: StepRecord): void {
     const { uid } = this.settings;
-    const stored: StoredRecord = { v: VERSION, project: this.settings.project, task, ...record };
-    const text = JSON.stringify(stored);
+    const data = encodeRecord({ project: this.settings.project, task, ...record });
     for (const cache of this.settings.cacheDirs) {
       const root = join(cache, "up-to-date");
       const dir = join(root, this.projectKey);
       try {
         // Each level this user's alone: whoever could write one could plant a record.
         if (![cache, root, dir].every((level) => privateDir(level, uid, true))) continue;
-        writeAtomically(join(dir, fileName(task)), text, { mode: 0o600, dirMode: 0o700 });
+        writeAtomically(join(dir, fileName(task)), data, { mode: 0o600, dirMode: 0o700 });
       } catch {
         continue;
       }
@@ -102,12 +83,18 @@ export class RecordStore {
     }
   }
 
-  /** A project whose records are used is not dropped as unused: its directory's time says when. */
+  /**
+   * A project whose records are used is not dropped as unused: its directory's time says when.
+   * Set only when a day old (the sweep's own period): a write to the disk at every check
+   * cost more than the rest of reading the record.
+   */
   private touch(dir: string): void {
     if (this.touched) return;
     this.touched = true;
     try {
-      const now = new Date(this.settings.epochMs());
+      const nowMs = this.settings.epochMs();
+      if ((statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? 0) > nowMs - PROJECT_SWEEP_MS) return;
+      const now = new Date(nowMs);
       utimesSync(dir, now, now);
     } catch {
       // Only the sweep's view of it.
@@ -124,7 +111,9 @@ export class RecordStore {
         if (name.startsWith(".")) {
           if (name.endsWith(".tmp") && (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? now) < now - STALE_TMP_MS)
             rmSync(path, { force: true });
-        } else if (name.endsWith(".json")) records.push({ path, mtimeMs: 0 });
+        } else if (name.endsWith(RECORD)) records.push({ path, mtimeMs: 0 });
+        // An older runner's record (JSON): of no use to this one.
+        else if (name.endsWith(".json")) rmSync(path, { force: true });
       }
       if (records.length > MAX_RECORDS) {
         for (const record of records) record.mtimeMs = statSync(record.path, { throwIfNoEntry: false })?.mtimeMs ?? 0;
@@ -150,46 +139,5 @@ export class RecordStore {
 }
 
 function fileName(task: string): string {
-  return `${contentHash(task)}.json`;
-}
-
-function isRecord(value: unknown): value is StoredRecord {
-  if (typeof value !== "object" || value === null) return false;
-  const record = value as Record<string, unknown>;
-  return (
-    record.v === VERSION &&
-    typeof record.project === "string" &&
-    typeof record.task === "string" &&
-    typeof record.fingerprint === "string" &&
-    typeof record.filesDigest === "string" &&
-    typeof record.search === "string" &&
-    Array.isArray(record.files) &&
-    record.files.every(isEntry) &&
-    Array.isArray(record.dirs) &&
-    record.dirs.every(isDirEntry)
-  );
-}
-
-function isEntry(value: unknown): value is FileEntry {
-  return (
-    Array.isArray(value) &&
-    value.length === 6 &&
-    typeof value[0] === "string" &&
-    typeof value[1] === "number" &&
-    typeof value[2] === "number" &&
-    typeof value[3] === "number" &&
-    typeof value[4] === "number" &&
-    typeof value[5] === "string"
-  );
-}
-
-function isDirEntry(value: unknown): value is DirEntry {
-  return (
-    Array.isArray(value) &&
-    value.length === 4 &&
-    typeof value[0] === "string" &&
-    typeof value[1] === "number" &&
-    typeof value[2] === "number" &&
-    typeof value[3] === "number"
-  );
+  return `${contentHash(task)}${RECORD}`;
 }
