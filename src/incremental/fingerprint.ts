@@ -60,21 +60,25 @@ export function sourceFiles(
   nowMs: number,
 ): SourceFiles {
   const recorded = previous?.files ?? { paths: [], stats: [], hashes: [] };
-  const kept: string[] = [];
-  const stats: number[] = [];
-  const hashes: string[] = [];
-  let sameStats = paths.length === recorded.paths.length;
+  // Given the record's own list (no folder changed), file i is entry i, and while every file
+  // is as recorded the record's columns are the answer: nothing is built until one is not.
+  const aligned = paths === recorded.paths;
+  let built: { paths: string[]; stats: number[]; hashes: string[] } | undefined = aligned
+    ? undefined
+    : { paths: [], stats: [], hashes: [] };
   let asRecorded = previous !== undefined && paths.length === recorded.paths.length;
-  // Both lists are sorted the same way: one pass over each finds a path's recorded entry.
+  // Otherwise both lists are sorted the same way: one pass over each finds a path's entry.
   let next = 0;
-  for (const path of paths) {
-    while (next < recorded.paths.length && (recorded.paths[next] ?? "") < path) next++;
+  for (let i = 0; i < paths.length; i++) {
+    const path = paths[i] ?? "";
+    if (aligned) next = i;
+    else while (next < recorded.paths.length && (recorded.paths[next] ?? "") < path) next++;
     const at = recorded.paths[next] === path ? next * 4 : -1;
     const full = `${dir}/${path}`;
     const stat = statSync(full, { throwIfNoEntry: false });
     if (stat === undefined || !stat.isFile()) {
       asRecorded = false;
-      sameStats = false;
+      built ??= firstOf(recorded, i);
       continue;
     }
     const { size, mtimeMs, ctimeMs, ino } = stat;
@@ -85,21 +89,32 @@ export function sourceFiles(
       recorded.stats[at + 1] === mtimeMs &&
       recorded.stats[at + 2] === ctimeMs &&
       recorded.stats[at + 3] === ino;
+    if (same && !racy && built === undefined) continue;
     const hash = same ? (recorded.hashes[next] ?? "") : contentOf(full, nowMs);
     if (!same && hash !== recorded.hashes[next]) asRecorded = false;
-    if (!same || racy) sameStats = false;
-    kept.push(path);
-    hashes.push(hash);
-    if (racy) stats.push(-1, -1, -1, -1);
-    else stats.push(size, mtimeMs, ctimeMs, ino);
+    built ??= firstOf(recorded, i);
+    built.paths.push(path);
+    built.hashes.push(hash);
+    if (racy) built.stats.push(-1, -1, -1, -1);
+    else built.stats.push(size, mtimeMs, ctimeMs, ino);
   }
-  const files = { paths: kept, stats, hashes };
+  const files = built ?? recorded;
+  const restated = built !== undefined;
   // Sorted paths, each with its recorded hash, as many as recorded: the very list recorded.
-  if (asRecorded && previous !== undefined) return { files, digest: previous.filesDigest, restated: !sameStats };
+  if (asRecorded && previous !== undefined) return { files, digest: previous.filesDigest, restated };
   return {
     files,
-    digest: digest(kept.map((path, i) => `${path}\0${hashes[i] ?? ""}`).join("\n")),
-    restated: !sameStats,
+    digest: digest(files.paths.map((path, i) => `${path}\0${files.hashes[i] ?? ""}`).join("\n")),
+    restated,
+  };
+}
+
+/** The record's first `count` files, as a list to go on with. */
+function firstOf(files: FileList, count: number): { paths: string[]; stats: number[]; hashes: string[] } {
+  return {
+    paths: files.paths.slice(0, count),
+    stats: Array.from({ length: count * 4 }, (_, i) => files.stats[i] ?? -1),
+    hashes: files.hashes.slice(0, count),
   };
 }
 
