@@ -45,6 +45,15 @@ export const probe = task({
   },
 });
 export const lint = task({ run: (ctx) => ctx.run("echo linted") });
+// Tests that fail, and a report after them (a post task) that still asks the server.
+export const report = task({
+  deps: [server],
+  async run() {
+    const response = await fetch(\`http://127.0.0.1:\${port}/\`);
+    console.log("report: " + (await response.text()));
+  },
+});
+export const failing = task({ deps: [server], post: [report], run() { throw new Error("tests failed"); } });
 // Two tasks that need the server one after another, each a while: it outlives --timeout 1s.
 export const slowA = task({ deps: [server], run: (ctx) => ctx.run("sleep 0.8") });
 export const slowB = task({ deps: [server], run: (ctx) => ctx.run("sleep 0.8") });
@@ -154,6 +163,17 @@ describe("a service and the task that needs it", () => {
     expect(output.stdout()).toContain("service read hello");
     child.kill("SIGINT");
     expect(await new Promise((resolve) => child.on("close", resolve))).toBe(130);
+  });
+
+  it("a failure does not stop it while a post task that needs it is still to run", async () => {
+    const { dir, env } = await serverProject();
+    const run = await runRunner(["failing"], { cwd: dir, env });
+    expect(run.stdout).toContain("report: hello from the server");
+    expect(run.stderr).toMatch(/✖ failing\s+failed/);
+    expect(run.stderr).toMatch(/✔ report\s+passed/);
+    expect(run.stderr).toMatch(/✔ server\s+service stopped/);
+    expect(run.code).toBe(1);
+    await expectServerGone(dir);
   });
 
   it("--report records the service as service-stopped", async () => {

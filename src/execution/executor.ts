@@ -86,12 +86,16 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
           run !== undefined && (run.status.kind === "skipped" || (!succeeded(run.status) && step.deps.includes(dep)))
         );
       })?.task.name;
-    // After a failure, a post task may still start when the task it follows has started.
+    // After a failure, a post task may still start when the task it follows has started, and
+    // so may a service such a post task needs.
     const mayStillRun = (step: Step): boolean =>
       !options.interrupt.aborted &&
-      step.postOf !== undefined &&
-      schedule.hasStarted(step.postOf) &&
-      schedule.runOf(step.postOf)?.status.kind !== "skipped";
+      (step.postOf === undefined
+        ? step.task.service !== undefined && schedule.neededBy(step).some(mayStillRun)
+        : schedule.hasStarted(step.postOf) && schedule.runOf(step.postOf)?.status.kind !== "skipped");
+    // A service a post task needs is not cancelled by a failure: the post task runs after one.
+    // It is stopped, as ever, once nothing that needs it is left to run.
+    const servesPost = (step: Step): boolean => schedule.neededBy(step).some((user) => user.postOf !== undefined);
     // One at a time in a serial run, except the deps of a `parallel: true` task, which start
     // together while only steps of their group run.
     const mayStart = (step: Step): boolean =>
@@ -106,7 +110,7 @@ export async function execute(steps: readonly Step[], options: ExecuteOptions): 
       pump();
     };
     const start = (step: Step): void => {
-      const watching = step.postOf === undefined ? watch : postWatch;
+      const watching = step.postOf === undefined && !servesPost(step) ? watch : postWatch;
       // A dry run's service only says what it would run, and ends: its dependents follow it as any task's.
       const spec = options.settings.dryRun ? undefined : step.task.service;
       const service =
