@@ -217,6 +217,29 @@ export const check = task({ deps: [front], run: ${record("check")} });
     expect((await w.exited).code).toBe(130);
   });
 
+  it("leaves what it re-ran up to date for a plain run after it, deps it did not re-run included", async () => {
+    const dir = project({
+      "tasks.ts": `${HEADER}export const gen = task({ sources: ["gen/**"], run: ${record("gen")} });
+export const build = task({ deps: [gen], sources: ["src/**"], run: ${record("build")} });
+`,
+      "gen/g.ts": "",
+      "src/a.ts": "",
+    });
+    const w = watching(dir, ["build"]);
+    await w.waitForWatching(1);
+    expect(runsIn(dir)).toEqual(["gen", "build"]);
+    // Only build runs again, without gen: its fingerprint still counts gen's.
+    appendFileSync(join(dir, "src/a.ts"), "x\n");
+    await w.waitForWatching(2);
+    expect(runsIn(dir)).toEqual(["gen", "build", "build"]);
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+    const plain = await runRunner(["build"], { cwd: dir });
+    expect(plain.code, plain.all).toBe(0);
+    expect(plain.stderr).toMatch(/✔ build\s+up to date/);
+    expect(runsIn(dir)).toEqual(["gen", "build", "build"]);
+  });
+
   it("stops a run that a change makes stale (its processes end) and starts it again", async () => {
     const child = `node -e "require('fs').appendFileSync('child-pids', process.pid + '\\\\n'); setTimeout(() => {}, 60000)"`;
     const dir = project({

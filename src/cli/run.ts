@@ -32,6 +32,7 @@ import type { TaskRun } from "../execution/outcomes.ts";
 import { SignalPolicy } from "../execution/signal-policy.ts";
 import { taskScopes } from "../execution/task-scope.ts";
 import { projectDir } from "../loader/discover.ts";
+import type { StepLineage } from "../incremental/checker.ts";
 import type { Collection } from "../loader/collection.ts";
 import type { Step } from "../plan/plan.ts";
 import { githubActionsReporter, onGithubActions } from "../report/github-actions.ts";
@@ -66,6 +67,8 @@ export interface RunRequest {
   readonly restart?: AbortSignal;
   /** --watch: how each step of the run ended (what a cancelled or failed run left to do). */
   readonly ended?: (runs: readonly TaskRun[]) => void;
+  /** --watch: the plan's steps the run's steps stand for, and their fingerprints so far. */
+  readonly lineage?: StepLineage;
 }
 
 export async function runSteps(world: World, request: RunRequest): Promise<number> {
@@ -86,6 +89,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           force: core.force,
           dryRun: core.dryRun,
           code: request.codeHash,
+          ...(request.lineage === undefined ? {} : { lineage: request.lineage }),
         })
       : undefined;
   // Tasks at once, from -p or from a `parallel: true` task's deps: shown as -p shows them.

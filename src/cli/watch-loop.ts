@@ -63,6 +63,8 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
   let broken = false;
   let restart: AbortController | undefined;
   let work = new WorkLeft(plan.steps);
+  // The steps' fingerprints across the runs of one plan (incremental/checker.ts's lineage).
+  let fingerprints = new Map<Step, string>();
   // The plan's steps whose sources changed since they last ran.
   let due = new Set<Step>();
   // A run is due: the first one, and one after each change (not one after a run: a run that
@@ -111,6 +113,7 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
           plan = next;
           patterns = patternsOf(plan, pm);
           work = new WorkLeft(plan.steps);
+          fingerprints = new Map();
           due = new Set();
           // The whole plan runs anew, as the line above said.
           changedText = "";
@@ -136,6 +139,7 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
         changedText = "";
         restart = new AbortController();
         const { collection, locate, sourceHash, codeHash } = plan;
+        const originals = new Map(sub.steps.map((step, i) => [step, sub.originals[i] ?? step]));
         const run: RunRequest = {
           ...request.run,
           collection,
@@ -143,6 +147,7 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
           sourceHash,
           codeHash,
           steps: sub.steps,
+          lineage: { originalOf: (step) => originals.get(step) ?? step, fingerprints },
           restart: restart.signal,
           ended: (runs) => work.took(sub, runs),
         };

@@ -14,6 +14,19 @@ import { fingerprintOf, sourceFiles } from "./fingerprint.ts";
 import { findSources, listingUnchanged, outputsPresent } from "./sources.ts";
 import { RecordStore, type StoreSettings } from "./store.ts";
 
+/**
+ * --watch runs sub-plans: new steps standing for the plan's, without the deps that do not
+ * run again. A step's fingerprint still counts its deps as the whole plan has them (else
+ * the next plain run would find another fingerprint and run it once more), with the
+ * fingerprints the earlier runs of the same plan took of the deps that did not run again.
+ */
+export interface StepLineage {
+  /** The plan's step a sub-plan's step stands for. */
+  readonly originalOf: (step: Step) => Step;
+  /** By the plan's steps, across the runs of one plan. */
+  readonly fingerprints: Map<Step, string>;
+}
+
 export interface CheckSettings extends StoreSettings {
   /** The commands' environment, whose values of a task's `env` variables count. */
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -25,12 +38,13 @@ export interface CheckSettings extends StoreSettings {
   readonly dryRun: boolean;
   /** Directories inside the project that are never sources, relative to it (runner's own cache). */
   readonly excluded: readonly string[];
+  readonly lineage?: StepLineage;
 }
 
 /** The checks of a run in `project`, kept where runner keeps its tasks cache. */
 export function openChecks(
   world: Pick<LoaderWorld, "env" | "home" | "tmpdir" | "uid" | "cwd"> & { readonly clock: { epochMs(): number } },
-  run: Pick<CheckSettings, "project" | "env" | "force" | "dryRun" | "code">,
+  run: Pick<CheckSettings, "project" | "env" | "force" | "dryRun" | "code" | "lineage">,
 ): UpToDateChecker {
   const dirs = cacheDirs(world);
   // A cache inside the project (RUNNER_CACHE_DIR=.cache) is never one of its sources.
@@ -50,13 +64,14 @@ type Check = Awaited<ReturnType<UpToDateChecker["check"]>>;
 
 export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
   const store = new RecordStore(settings);
-  const fingerprints = new Map<Step, string>();
+  const fingerprints = settings.lineage?.fingerprints ?? new Map<Step, string>();
+  const original = settings.lineage?.originalOf ?? ((step: Step): Step => step);
   const ends = new Map<Step, TaskStatusKind>();
   const unchanged = (step: Step): boolean => ends.get(step) === "up-to-date";
 
   const check = async (step: Step): Promise<Check> => {
     const { task } = step;
-    const deps = step.deps.map((dep) => fingerprints.get(dep) ?? "unknown");
+    const deps = original(step).deps.map((dep) => fingerprints.get(dep) ?? "unknown");
     const ran = (record?: () => void): Check => ({
       upToDate: false,
       ended: (run: TaskRun) => {
@@ -65,7 +80,10 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
       },
     });
     if (task.sources === undefined) {
-      fingerprints.set(step, fingerprintOf({ step, code: settings.code, env: settings.env, deps, files: undefined }));
+      fingerprints.set(
+        original(step),
+        fingerprintOf({ step, code: settings.code, env: settings.env, deps, files: undefined }),
+      );
       // A group has no code: when nothing under it ran, it is as up to date as its deps.
       if (task.group && !settings.force && step.deps.every(unchanged)) {
         ends.set(step, "up-to-date");
@@ -84,7 +102,7 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
       : await findSources(settings.project, task.sources, task.outputs, settings.excluded, nowMs);
     const files = sourceFiles(settings.project, listing.paths, previous, nowMs);
     const fingerprint = fingerprintOf({ step, code: settings.code, env: settings.env, deps, files: files.digest });
-    fingerprints.set(step, fingerprint);
+    fingerprints.set(original(step), fingerprint);
     const record = { fingerprint, filesDigest: files.digest, files: files.files, search, dirs: listing.dirs };
     if (
       !settings.force &&
