@@ -85,12 +85,30 @@ const redisThroughChunk = {
 };
 
 /**
+ * msgpackr (bullmq's job encoding) tries to load its optional native addon, msgpackr-extract,
+ * when it loads: a dlopen of some 15 ms at the start of every --redis run, for faster
+ * decoding of big msgpack strings that runner's small jobs never have. The published
+ * runner has no msgpackr-extract (bullmq is bundled, not a dependency), so in the chunk it
+ * is never found, wherever runner runs: msgpackr then uses its JavaScript decoder.
+ * @type {import("esbuild").Plugin}
+ */
+const msgpackrWithoutNativeAddon = {
+  name: "msgpackr-without-native-addon",
+  setup(build) {
+    build.onResolve({ filter: /^msgpackr-extract$/ }, () => ({ path: "msgpackr-extract", namespace: "runner-absent" }));
+    build.onLoad({ filter: /.*/, namespace: "runner-absent" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not part of runner's Redis chunk`)});`,
+      loader: "js",
+    }));
+  },
+};
+
+/**
  * What dist/redis.cjs may leave to require() at run time: Node's built-ins and the optional
  * packages bullmq and its dependencies require only inside a try (or for features runner
- * does not use): a PostgreSQL or Valkey GLIDE backend, msgpackr's native addon, debug's
- * colour detection. Anything else would be a package the published runner does not have.
+ * does not use): a PostgreSQL or Valkey GLIDE backend, debug's colour detection. Anything else would be a package the published runner does not have.
  */
-const redisOptional = ["pg", "@valkey/valkey-glide", "msgpackr-extract", "supports-color"];
+const redisOptional = ["pg", "@valkey/valkey-glide", "supports-color"];
 
 /**
  * Checks the Redis chunk's metafile: one copy of ioredis (bullmq's lazy require('ioredis')
@@ -158,7 +176,7 @@ export async function bundle({ out = root } = {}) {
     ...common,
     entryPoints: { redis: "src/remote/redis-modules.ts" },
     external: redisOptional,
-    plugins: [],
+    plugins: [msgpackrWithoutNativeAddon],
     sourcemap: false,
   });
   checkRedisChunk(redis.metafile);
