@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type * as RedisModules from "../remote/redis-modules.ts";
 import { compiledDir, loadWithCodeCache } from "./code-cache.ts";
 
-/** The chunk beside runner.cjs in dist/, loaded once. */
+/** The chunk beside runner.cjs in dist/. Called once: the build's module wrapper keeps what it returns. */
 export function redisChunk(): typeof RedisModules {
   return loadWithCodeCache(join(import.meta.dirname, "redis.cjs"), compiledDir()) as typeof RedisModules;
 }
