@@ -1,12 +1,13 @@
 // Builds dist/ from src/: runner.cjs (the CLI and the library in one file, so `CommandError`
-// is one class for the CLI and for tasks files), boot.cjs (its loader), and the public faces
-// index.* and testing.*; with --types, also the type declarations (tsc, in a child process).
+// is one class for the CLI and for tasks files), boot.cjs (its loader), redis.cjs (bullmq and
+// ioredis, for distributed runs), and the public faces index.* and testing.*; with --types, also the type declarations (tsc, in a child process).
 // Plain JavaScript so that `npm install` (the prepare script) can run it before runner exists.
 // Run as a program (`node tasks/bundle.mjs [--out <dir>] [--types]`), never inside runner:
 // the build must not see runner's own modules (a require() of dist/runner.cjs from a runner
 // that is running returns the copy loaded at its start, not the one just built).
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -52,6 +53,84 @@ const chalkWithoutColorDetection = {
   },
 };
 
+const redisModules = join(root, "src/remote/redis-modules.ts");
+const redisChunk = join(root, "src/boot/redis-chunk.ts");
+
+/**
+ * bullmq and ioredis are some 150 files that Node would resolve, read and compile at the
+ * start of every --redis run and worker. They are built into dist/redis.cjs instead (from
+ * src/remote/redis-modules.ts, the one module that imports them), which runner.cjs loads
+ * through V8's code cache on first use: here, that module is replaced by a call of
+ * src/boot/redis-chunk.ts. An import of either package anywhere else would load a second
+ * copy from node_modules, so it is an error.
+ * @type {import("esbuild").Plugin}
+ */
+const redisThroughChunk = {
+  name: "redis-through-chunk",
+  setup(build) {
+    build.onResolve({ filter: /redis-modules\.ts$/ }, (args) =>
+      resolve(args.resolveDir, args.path) === redisModules
+        ? { path: "redis", namespace: "runner-redis-chunk" }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: "runner-redis-chunk" }, () => ({
+      contents: `module.exports = require(${JSON.stringify(redisChunk)}).redisChunk();`,
+      resolveDir: root,
+      loader: "js",
+    }));
+    build.onResolve({ filter: /^(bullmq|ioredis)(\/|$)/ }, (args) => ({
+      errors: [{ text: `${args.path} imported by ${args.importer}: import it through src/remote/redis-modules.ts` }],
+    }));
+  },
+};
+
+/**
+ * msgpackr (bullmq's job encoding) tries to load its optional native addon, msgpackr-extract,
+ * when it loads: a dlopen of some 15 ms at the start of every --redis run, for faster
+ * decoding of big msgpack strings that runner's small jobs never have. The published
+ * runner has no msgpackr-extract (bullmq is bundled, not a dependency), so in the chunk it
+ * is never found, wherever runner runs: msgpackr then uses its JavaScript decoder.
+ * @type {import("esbuild").Plugin}
+ */
+const msgpackrWithoutNativeAddon = {
+  name: "msgpackr-without-native-addon",
+  setup(build) {
+    build.onResolve({ filter: /^msgpackr-extract$/ }, () => ({ path: "msgpackr-extract", namespace: "runner-absent" }));
+    build.onLoad({ filter: /.*/, namespace: "runner-absent" }, (args) => ({
+      contents: `throw new Error(${JSON.stringify(`${args.path} is not part of runner's Redis chunk`)});`,
+      loader: "js",
+    }));
+  },
+};
+
+/**
+ * What dist/redis.cjs may leave to require() at run time: Node's built-ins and the optional
+ * packages bullmq and its dependencies require only inside a try (or for features runner
+ * does not use): a PostgreSQL or Valkey GLIDE backend, debug's colour detection. Anything else would be a package the published runner does not have.
+ */
+const redisOptional = ["pg", "@valkey/valkey-glide", "supports-color"];
+
+/**
+ * Checks the Redis chunk's metafile: one copy of ioredis (bullmq's lazy require('ioredis')
+ * and runner's import are the same module), and nothing external but the above.
+ * @param {import("esbuild").Metafile} metafile
+ */
+function checkRedisChunk(metafile) {
+  const packages = new Set(
+    Object.keys(metafile.inputs)
+      .map((input) => /(.*node_modules\/ioredis)\//.exec(input)?.[1])
+      .filter((dir) => dir !== undefined),
+  );
+  if (packages.size !== 1)
+    throw new Error(`dist/redis.cjs holds ${packages.size} copies of ioredis: ${[...packages].join(", ")}`);
+  const external = Object.values(metafile.inputs).flatMap((input) => input.imports.filter((i) => i.external));
+  const unexpected = external
+    .map((i) => i.path)
+    .filter((path) => !isBuiltin(path) && !redisOptional.some((name) => path === name || path.startsWith(`${name}/`)));
+  if (unexpected.length > 0)
+    throw new Error(`dist/redis.cjs leaves packages to run time: ${[...new Set(unexpected)].join(", ")}`);
+}
+
 /**
  * Builds runner into `out` (a directory holding `dist/`): the two bundles and the faces.
  * @param {{ out?: string }} [options]
@@ -79,9 +158,9 @@ export async function bundle({ out = root } = {}) {
     // package files cost more at every start than running runner's own code. esbuild (a
     // native binary), cosmiconfig (with its parsers) and @lydell/node-pty (a native addon,
     // for `pty: true`) stay packages, loaded only on the paths that need them.
-    // bullmq and ioredis (distributed runs, SPEC §8) load only under --redis / --worker;
-    // picomatch (sources, SPEC §10) and chokidar (--watch) only where used.
-    external: ["esbuild", "cosmiconfig", "@lydell/node-pty", "bullmq", "ioredis", "picomatch", "chokidar"],
+    // picomatch (sources, SPEC §10) and chokidar (--watch) load only where used. bullmq and
+    // ioredis (distributed runs, SPEC §8) are in redis.cjs (see redisThroughChunk).
+    external: ["esbuild", "cosmiconfig", "@lydell/node-pty", "picomatch", "chokidar"],
     sourcemap: "linked",
     plugins: [commanderWithoutEagerChildProcess, chalkWithoutColorDetection],
     define: {
@@ -91,6 +170,16 @@ export async function bundle({ out = root } = {}) {
     },
     logLevel: "silent",
   };
+  // redis.cjs: bullmq and ioredis, loaded by runner.cjs under --redis and --worker only.
+  // No source map: the code is theirs, and the map would be several MB of the package.
+  const redis = await esbuild.build({
+    ...common,
+    entryPoints: { redis: "src/remote/redis-modules.ts" },
+    external: redisOptional,
+    plugins: [msgpackrWithoutNativeAddon],
+    sourcemap: false,
+  });
+  checkRedisChunk(redis.metafile);
   const results = [
     // runner.cjs: the CLI and the library in one file, the CLI loaded on first use. Its
     // import() of a package or built-in becomes require() (no ES-module loader); files known
@@ -99,9 +188,11 @@ export async function bundle({ out = root } = {}) {
       ...common,
       entryPoints: { runner: "src/boot/entry.ts" },
       supported: { "dynamic-import": false },
+      plugins: [...(common.plugins ?? []), redisThroughChunk],
     }),
     // boot.cjs: what bin/runner.js requires; it loads runner.cjs from V8's compiled code.
     await esbuild.build({ ...common, entryPoints: { boot: "src/boot/boot.ts" } }),
+    redis,
     // watchdog.cjs: the worker thread that watches for task code stuck in a synchronous loop.
     await esbuild.build({ ...common, entryPoints: { watchdog: "src/world/watchdog-worker.ts" } }),
   ];
@@ -111,7 +202,13 @@ export async function bundle({ out = root } = {}) {
     const text = await esbuild.formatMessages(warnings, { kind: "warning" });
     throw new Error(`esbuild warnings:\n${text.join("\n")}`);
   }
-  const generated = await writeFaces(esbuild, dist);
+  const generated = [
+    ...(await writeFaces(esbuild, dist)),
+    writeLicenses(
+      results.flatMap((r) => r.metafile ?? []),
+      dist,
+    ),
+  ];
   // Remove what an earlier build left. (Not before building: a runner that is running
   // from dist/, as when this project's own tasks rebuild it, keeps its files until done.)
   const outputs = new Set([
@@ -123,6 +220,40 @@ export async function bundle({ out = root } = {}) {
   for (const name of readdirSync(dist)) {
     if (!outputs.has(name) && /\.c?js(\.map)?$/.test(name)) rmSync(join(dist, name));
   }
+}
+
+/**
+ * The licences of the packages bundled into dist/ (chalk, commander, bullmq, ioredis and
+ * theirs), in dist/licenses.txt: their code ships inside runner's files, and their licences
+ * (MIT, Apache-2.0, BSD, ISC, 0BSD) ask for their notices to go with it. Returns the file written.
+ * @param {readonly import("esbuild").Metafile[]} metafiles
+ * @param {string} dist
+ */
+function writeLicenses(metafiles, dist) {
+  const dirs = new Set(
+    metafiles
+      .flatMap((m) => Object.keys(m.inputs))
+      .flatMap((input) => /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input)?.[1] ?? []),
+  );
+  const notices = [...dirs]
+    .map((dir) => {
+      const pkg = /** @type {{ name: string, version: string, license?: string }} */ (
+        JSON.parse(readFileSync(join(root, dir, "package.json"), "utf8"))
+      );
+      const file = readdirSync(join(root, dir)).find((name) => /^(licen[cs]e|copying|notice)(\.\w+)?$/i.test(name));
+      const text =
+        file === undefined
+          ? `(${pkg.license ?? "no licence named"}; the package has no licence file)`
+          : readFileSync(join(root, dir, file), "utf8").trim();
+      return { title: `${pkg.name}@${pkg.version} (${pkg.license ?? "no licence named"})`, text };
+    })
+    .sort((a, b) => (a.title < b.title ? -1 : 1));
+  const header = "Packages whose code is bundled into runner-ts's dist/ files, and their licences.\n";
+  writeFileSync(
+    join(dist, "licenses.txt"),
+    header + notices.map((n) => `\n${"=".repeat(72)}\n${n.title}\n\n${n.text}\n`).join(""),
+  );
+  return "licenses.txt";
 }
 
 /**

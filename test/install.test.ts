@@ -201,6 +201,7 @@ describe("the packed tarball, installed into a new project", () => {
       "dist/boot.cjs",
       "dist/runner.cjs",
       "dist/watchdog.cjs",
+      "dist/redis.cjs",
       "dist/index.js",
       "dist/index.cjs",
       "dist/index.d.ts",

@@ -136,10 +136,12 @@ describe.skipIf(!hasRedis)("preflight against nothing", () => {
  * A child `node` that runs preflight (then a worker connection's PING) on the URL it is
  * given and prints the outcome: NODE_EXTRA_CA_CERTS is read when a process starts, so a
  * CA trusted that way can only be tried in a process of its own. The child runs this
- * module's sources, bundled, with ioredis from the repository's node_modules.
+ * module's sources, bundled, with ioredis (and bullmq) from the repository's node_modules.
  */
 async function childCheck(url: string, env: Record<string, string | undefined>) {
   const ioredis = pathToFileURL(join(repoRoot, "node_modules", "ioredis", "built", "index.js")).href;
+  // Not used here, but redis-modules.ts, where connection.ts takes ioredis from, names it too.
+  const bullmq = pathToFileURL(join(repoRoot, "node_modules", "bullmq", "dist", "cjs", "index.js")).href;
   const script = join(childDir, "check.mjs");
   await build({
     stdin: {
@@ -173,6 +175,7 @@ async function childCheck(url: string, env: Record<string, string | undefined>) 
         name: "ioredis-from-the-repository",
         setup(b) {
           b.onResolve({ filter: /^ioredis$/ }, () => ({ path: ioredis, external: true }));
+          b.onResolve({ filter: /^bullmq$/ }, () => ({ path: bullmq, external: true }));
         },
       },
     ],

@@ -44,9 +44,14 @@ const started = new Set<ChildProcessByStdio<null, Readable, Readable>>();
 /** Pids of task commands a test learnt (from pid files): killed if still alive at the end. */
 const commandPids = new Set<number>();
 
-/** Starts `runner ...args` in `cwd`, with a clean environment plus `env`. */
-export function startRunner(args: readonly string[], cwd: string, env: Readonly<Record<string, string>> = {}): Running {
-  const child = spawn(process.execPath, [runnerBin, ...args], {
+/** Starts `runner ...args` in `cwd`, with a clean environment plus `env` (the runner of `bin`, else the tests' build). */
+export function startRunner(
+  args: readonly string[],
+  cwd: string,
+  env: Readonly<Record<string, string>> = {},
+  bin = runnerBin,
+): Running {
+  const child = spawn(process.execPath, [bin, ...args], {
     cwd,
     env: cleanEnv(env),
     stdio: ["ignore", "pipe", "pipe"],
@@ -97,6 +102,8 @@ export interface WorkerOptions {
   readonly name: string;
   readonly concurrency?: number;
   readonly env?: Readonly<Record<string, string>>;
+  /** Another runner's bin/runner.js than the tests' build. */
+  readonly bin?: string;
 }
 
 export interface Worker extends Running {
@@ -116,7 +123,7 @@ const READY = (name: string): RegExp =>
 export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const args = ["--worker", "--redis", options.url];
   if (options.concurrency !== undefined) args.push("--concurrency", String(options.concurrency));
-  const running = startRunner(args, options.dir, { ...options.env, RUNNER_WORKER_NAME: options.name });
+  const running = startRunner(args, options.dir, { ...options.env, RUNNER_WORKER_NAME: options.name }, options.bin);
   if (!(await running.waitFor(READY(options.name), 20_000))) {
     running.kill("SIGKILL");
     throw new Error(`worker ${options.name} did not say it was ready:\n${running.all()}`);

@@ -32,6 +32,8 @@ export const use = task({ deps: [base], run: (ctx) => ctx.run("cat " + ${at("bas
 export const a = task({ run: (ctx) => ctx.run("echo a starts; sleep 2; echo a ends") });
 export const b = task({ run: (ctx) => ctx.run("echo b starts; sleep 3; echo b ends") });
 export const flood = task({ run: (ctx) => ctx.run("for i in $(seq 1 2000); do echo line $i; done") });
+// Some 4 MB on stdout and 0.6 MB on stderr: many stream entries each, with their ends mid-line.
+export const big = task({ run: (ctx) => ctx.run("seq 1 600000; seq 1 100000 >&2") });
 export const fail3 = task({ run: (ctx) => ctx.run("echo failing; exit 3") });
 // slow writes its pid and sleeps; failLater fails once slow is running, so fail-fast always has slow to cancel.
 export const slow = task({ run: (ctx) => ctx.run("echo $$ > " + ${at("slow.pid")} + "; exec sleep 3") });
@@ -129,6 +131,17 @@ describe.skipIf(!hasRedis)("runner --redis with workers", () => {
     const local = await runRunner(["flood"], { cwd: m.here });
     expect(remote.stdout).toBe(local.stdout);
   });
+
+  it("megabytes of one task's output arrive complete and in order, on stdout and on stderr", async () => {
+    const m = machines(1);
+    await startWorker({ dir: m.there[0] ?? "", url: redis.server.url, name: "w1" });
+    const remote = await runRunner(["--redis", redis.server.url, "big"], { cwd: m.here, timeoutMs: 40_000 });
+    expect(remote.code, remote.stderr.slice(-500)).toBe(0);
+    const local = await runRunner(["big"], { cwd: m.here });
+    expect(remote.stdout.length).toBeGreaterThan(4_000_000);
+    expect(remote.stdout === local.stdout, "stdout differs from the local run's").toBe(true);
+    expect(normalize(remote.stderr) === normalize(local.stderr), "stderr differs from the local run's").toBe(true);
+  }, 60_000);
 
   it("a failing remote task gives its exit status, as locally", async () => {
     const m = machines(1);

@@ -62,7 +62,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
     world.stdout.write(`${line}\n`);
   };
 
-  const { Worker, WaitingError } = await import("bullmq");
+  const { Worker, WaitingError } = await import("../remote/redis-modules.ts");
   const output = await connectRedis(target, "worker", `runner-worker-${name}`);
   const listener = await connectRedis(target, "reader", `runner-worker-${name}-cancels`);
   const queueConnection = await connectRedis(target, "worker", `runner-worker-${name}-queue`);

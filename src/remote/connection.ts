@@ -16,7 +16,7 @@
 //   reply and counts as lost. Never run a blocking command on a dispatcher connection: the
 //   socket time-out would cut it.
 //
-// ioredis is loaded only here and only when a run uses Redis (it is outside the bundle).
+// ioredis is loaded only when a run uses Redis (redis-modules.ts says how).
 import { createConnection, isIP } from "node:net";
 import type { RedisOptions } from "ioredis";
 import { UserError } from "../common/user-error.ts";
@@ -55,16 +55,6 @@ export interface PreflightResult {
  * type of `new Redis(options)` wants them said.
  */
 export type ClientOptions = RedisOptions & { replyMapping?: "legacy" };
-
-let ioredis: Promise<typeof import("ioredis")> | undefined;
-
-/** ioredis, imported on first use: the paths without --redis never load it. */
-export async function loadIoredis(): Promise<typeof import("ioredis")> {
-  // A CommonJS module: TypeScript types import()'s `default` as the whole module, where Node
-  // gives the Redis class (which carries the same named exports). Only `Redis` is used.
-  ioredis ??= import("ioredis") as unknown as Promise<typeof import("ioredis")>;
-  return ioredis;
-}
 
 /** The wait before reconnect attempt `times` (1, 2, …): 0.1 s more each time, at most 2 s. */
 export const reconnectDelay = (times: number): number => Math.min(times * 100, 2000);
@@ -133,7 +123,7 @@ export async function connectRedis(
   name?: string,
   options: ConnectOptions = {},
 ): Promise<Redis> {
-  const { Redis } = await loadIoredis();
+  const { Redis } = await import("./redis-modules.ts");
   const client = new Redis({
     ...redisOptions(target, role, options),
     ...(name === undefined ? {} : { connectionName: clientName(name) }),
@@ -163,7 +153,7 @@ export async function connectRedis(
  * Any failure is a one-line UserError (`runner: cannot reach Redis at … (connection refused)`).
  */
 export async function preflight(target: RedisTarget, timeoutMs = PREFLIGHT_TIMEOUT_MS): Promise<PreflightResult> {
-  const { Redis } = await loadIoredis();
+  const { Redis } = await import("./redis-modules.ts");
   const client = new Redis({
     ...redisOptions(target, "dispatcher"),
     retryStrategy: () => null,

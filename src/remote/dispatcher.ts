@@ -56,7 +56,7 @@ interface InFlight {
 }
 
 export async function openDispatcher(settings: DispatchSettings): Promise<Dispatcher> {
-  const { Queue } = await import("bullmq");
+  const { Queue } = await import("./redis-modules.ts");
   const run = newRunId((bytes) => randomBytes(bytes).toString("hex"));
   const streamKey = keys.events(run);
   const commands = await connectRedis(settings.target, "dispatcher", `runner-dispatch-${run}`);
