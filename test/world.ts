@@ -26,6 +26,8 @@ const nativeImport = require("./native-import.cjs") as (specifier: string) => Pr
 export interface WorldOptions {
   readonly cwd: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The watchdog's start (none by default: a test process is not to be ended from a thread). */
+  readonly startWatchdog?: World["startWatchdog"];
 }
 
 export interface TestWorld {
@@ -86,7 +88,7 @@ export function testWorld(args: readonly string[], options: WorldOptions): TestW
     },
     captureWrites,
     trapExit,
-    startWatchdog: () => undefined,
+    startWatchdog: options.startWatchdog ?? (() => undefined),
     onUncaught: () => () => {},
     fillEnv,
     exitCode: { get: () => undefined, reset: () => {} },

@@ -163,13 +163,24 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     });
     watchdog?.setDeadline(deadlines.earliest()?.epochMs);
   };
-  // A worker thread costs a Node start-up of its own: it starts at once where a time limit,
-  // a person at a terminal or a CI job may need it, and otherwise once the run has lasted a
-  // second (a short run is over before then).
+  // A worker thread costs a Node start-up of its own (CPU taken from the tasks while they run),
+  // and only task code on this thread can hold it: it starts once some does (not for isolated
+  // or remote tasks, whose code runs elsewhere), at once where a time limit, a person at a
+  // terminal or a CI job may need it, and otherwise once the run has lasted a second (a short
+  // run is over before then).
   const timeLimited = config.timeout !== undefined || steps.some((step) => step.task.timeoutMs !== undefined);
+  let due = timeLimited || world.stdout.isTTY || world.stderr.isTTY || isCI(world.env);
+  let codeHere = false;
+  const onMainThread = (): void => {
+    codeHere = true;
+    if (due) startWatchdog();
+  };
   let later: NodeJS.Timeout | undefined;
-  if (timeLimited || world.stdout.isTTY || world.stderr.isTTY || isCI(world.env)) startWatchdog();
-  else (later = setTimeout(startWatchdog, WATCHDOG_AFTER_MS)).unref();
+  if (!due)
+    (later = setTimeout(() => {
+      due = true;
+      if (codeHere) startWatchdog();
+    }, WATCHDOG_AFTER_MS)).unref();
   const signals = new SignalPolicy(world, () => groups.killAll("SIGKILL"));
   // Errors that escaped task code with no attempt left to fail: one line each, and the run
   // cannot pass.
@@ -217,6 +228,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         defaultRetries: config.retries,
         emit: (event) => reporters.emit(event),
         scopes,
+        onMainThread,
         exitCode: world.exitCode,
         late,
         deadlines,

@@ -101,6 +101,8 @@ export interface AttemptOptions {
   readonly emit: (event: RunEvent) => Promise<void> | undefined;
   /** Runs task code within its scope: its console, process.exit and escaped errors (task-scope.ts). */
   readonly scopes: Pick<TaskScopes, "run">;
+  /** Told as a task's code is about to run on runner's main thread (not in a pool worker, nor remotely). */
+  readonly onMainThread?: () => void;
   /** process.exitCode, as task code may leave it. */
   readonly exitCode: World["exitCode"];
   /** Something task code did to the process after its attempt was over. */
@@ -290,6 +292,10 @@ async function runOnce(
     },
   };
   const cleanup = (): Promise<void> => options.scopes.run(scope, () => deferred.run());
+  const inProcess = (): unknown => {
+    if (!step.task.group) options.onMainThread?.();
+    return options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>));
+  };
   // The task's code, then its deferred functions: how it ends when nothing stops it first.
   let ended: Promise<unknown> = Promise.resolve();
   const first = await new Promise<Ending>((resolve) => {
@@ -321,7 +327,7 @@ async function runOnce(
                 running,
                 runRemote(step, options, { signal: controller.signal, output, commands, ended: remoteEnded }),
               )
-            : options.scopes.run(scope, () => step.task.run(ctx, step.options as Record<string, unknown>)),
+            : inProcess(),
       )
       .then(
         (value: unknown): TaskStatus | Exited => {

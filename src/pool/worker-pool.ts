@@ -131,9 +131,12 @@ export class WorkerPool {
   private readonly queue: Waiting[] = [];
   private nextId = 1;
 
-  /** Made with the first worker: what ends the pool's processes should runner die (orphan-guard.ts). */
+  /** Made with the first workers: what ends the pool's processes should runner die (orphan-guard.ts). */
   private guarding: OrphanGuard | undefined;
   private guardTried = false;
+  /** Workers forked before the guard is made: it is made after this round of forks (see guardWorker). */
+  private unguarded: Worker[] | undefined;
+  private closed = false;
 
   constructor(private readonly options: PoolOptions) {}
 
@@ -190,6 +193,7 @@ export class WorkerPool {
    * one still there after `graceMs` (its event loop held by what a task left behind) killed.
    */
   close(graceMs: number): Promise<void> {
+    this.closed = true;
     const workers = [...this.all];
     const exited = workers.map(
       (worker) =>
@@ -236,13 +240,37 @@ export class WorkerPool {
     return this.guarding;
   }
 
+  /**
+   * Tells the guard of a new worker. The first round's workers are told after the round
+   * (setImmediate): making the guard forks a shell from runner's process, a fork that would
+   * otherwise come between two workers' and delay the second one's start. Until then a worker
+   * is still starting, in runner's code only, which ends it should runner go away (its IPC
+   * channel disconnects); one already gone is left out, its pid no longer certainly its own.
+   */
+  private guardWorker(worker: Worker): void {
+    if (this.guardTried) {
+      if (worker.child.pid !== undefined) this.guarding?.add(worker.child.pid);
+      return;
+    }
+    if (this.unguarded === undefined) {
+      const unguarded: Worker[] = (this.unguarded = []);
+      setImmediate(() => {
+        this.unguarded = undefined;
+        // A pool closed already has nothing left to guard.
+        if (this.closed) return;
+        const guard = this.guard();
+        for (const w of unguarded) if (w.child.pid !== undefined && unreaped(w)) guard?.add(w.child.pid);
+      });
+    }
+    this.unguarded.push(worker);
+  }
+
   private killWorker(worker: Worker): void {
     const pid = worker.child.pid;
     // The worker leads its own group (detached): that kills it and what it forked itself.
     // Only while it is not yet reaped (no exit code or signal recorded): until then its pid,
     // and so its group id, cannot belong to anyone else.
-    const unreaped = worker.child.exitCode === null && worker.child.signalCode === null;
-    if (pid !== undefined && unreaped && !this.options.kill(-pid, "SIGKILL")) worker.child.kill("SIGKILL");
+    if (pid !== undefined && unreaped(worker) && !this.options.kill(-pid, "SIGKILL")) worker.child.kill("SIGKILL");
   }
 
   private spawn(): Worker {
@@ -257,7 +285,6 @@ export class WorkerPool {
       stdio: [this.options.stdin, "pipe", "pipe", "ipc"],
       detached: true,
     });
-    if (child.pid !== undefined) this.guard()?.add(child.pid);
     const worker: Worker = {
       child,
       read: { stdout: 0, stderr: 0 },
@@ -270,6 +297,7 @@ export class WorkerPool {
       stderrEnd: Buffer.alloc(0),
     };
     this.all.add(worker);
+    this.guardWorker(worker);
     for (const name of ["stdout", "stderr"] as const) {
       const stream = child[name];
       stream?.on("data", (chunk: Buffer) => {
@@ -457,6 +485,11 @@ export class WorkerPool {
     );
     return true;
   }
+}
+
+/** Whether the worker has not been reaped (no exit code or signal recorded): its pid is still its own. */
+function unreaped(worker: Worker): boolean {
+  return worker.child.exitCode === null && worker.child.signalCode === null;
 }
 
 /** Notes whether the worker's stderr says V8 ran out of heap (Node aborts right after). */
