@@ -91,7 +91,8 @@ export function sourceFiles(
       recorded.stats[at + 3] === ino;
     if (same && !racy && built === undefined) continue;
     const hash = same ? (recorded.hashes[next] ?? "") : contentOf(full, nowMs);
-    if (!same && hash !== recorded.hashes[next]) asRecorded = false;
+    // A path the record does not have (one renamed) is a change whatever its content.
+    if (!same && (at === -1 || hash !== recorded.hashes[next])) asRecorded = false;
     built ??= firstOf(recorded, i);
     built.paths.push(path);
     built.hashes.push(hash);
