@@ -36,16 +36,15 @@ const STAT_FIELDS = 4;
 export function encodeRecord(record: StoredRecord): Buffer {
   const { files, ...rest } = record;
   const head = Buffer.from(JSON.stringify({ ...rest, paths: files.paths.join("\0"), hashes: files.hashes.join("\0") }));
-  // The stats start 8-aligned, as a Float64Array wants them.
+  // The stats start 8-aligned in the file, as a Float64Array would want them in memory.
   const padded = head.length + ((8 - ((PREFIX + head.length) % 8)) % 8);
-  const out = Buffer.alloc(PREFIX + padded + files.stats.length * 8, " ");
-  out.write(MAGIC, 0, "latin1");
-  out.writeUInt32LE(VERSION, 4);
-  out.writeUInt32LE(padded, 8);
-  head.copy(out, PREFIX);
-  const stats = new Float64Array(out.buffer, out.byteOffset + PREFIX + padded, files.stats.length);
-  stats.set(files.stats);
-  return out;
+  const prefix = Buffer.alloc(PREFIX + padded, " ");
+  prefix.write(MAGIC, 0, "latin1");
+  prefix.writeUInt32LE(VERSION, 4);
+  prefix.writeUInt32LE(padded, 8);
+  head.copy(prefix, PREFIX);
+  const stats = Float64Array.from(files.stats);
+  return Buffer.concat([prefix, new Uint8Array(stats.buffer, stats.byteOffset, stats.byteLength)]);
 }
 
 export function decodeRecord(data: Buffer): StoredRecord | undefined {
