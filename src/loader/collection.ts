@@ -191,30 +191,7 @@ function collect(
     }
     const fn = source;
     const doc = docOf(fn.name, fn) ?? docOf(docKey, fn) ?? "";
-    return {
-      name,
-      aliases: [],
-      description: firstLine(doc),
-      doc,
-      options: [],
-      deps: [],
-      post: [],
-      parallel: false,
-      group: false,
-      timeoutMs: undefined,
-      retries: undefined,
-      isolate: false,
-      freshWorker: false,
-      maxRssBytes: undefined,
-      sources: undefined,
-      outputs: [],
-      envNames: [],
-      service: undefined,
-      hidden: isPrivateName(name),
-      kind: "function",
-      run: (ctx) => fn(ctx),
-      source,
-    };
+    return { ...functionTask(name, doc, (ctx) => fn(ctx)), source };
   };
 
   /** `origin` says where the name comes from, for the duplicate-name error: `export "buildDocs"`. */
@@ -446,4 +423,40 @@ function checkCycles(tasks: readonly Task[], fileLabel: string): void {
       }
     }
   }
+}
+
+/**
+ * The task of a plain exported function: its name, doc and code, and every setting at its
+ * default (no options, deps, limits, isolation, sources or service), its lists its own to
+ * fill in. The in-process tests build their hand-made tasks from it too, so that a new Task
+ * field has one default.
+ */
+export function functionTask(
+  name: string,
+  doc: string,
+  run: Task["run"],
+): Task & { deps: Dep[]; post: Dep[]; aliases: string[]; hidden: boolean } {
+  return {
+    name,
+    aliases: [],
+    description: firstLine(doc),
+    doc,
+    options: [],
+    deps: [],
+    post: [],
+    parallel: false,
+    group: false,
+    timeoutMs: undefined,
+    retries: undefined,
+    isolate: false,
+    freshWorker: false,
+    maxRssBytes: undefined,
+    sources: undefined,
+    outputs: [],
+    envNames: [],
+    service: undefined,
+    hidden: isPrivateName(name),
+    kind: "function",
+    run,
+  };
 }

@@ -1,32 +1,14 @@
 // Tasks and steps built by hand for the in-process tests of what reads only a step's
 // identity, its deps and its task's few flags (the schedule, --watch's sub-plans).
-import type { Task } from "../../src/loader/collection.ts";
+import { functionTask, type Task } from "../../src/loader/collection.ts";
 import type { Step } from "../../src/plan/plan.ts";
 
 /** A task that does nothing; a service (ready on "listening") when `service` is true. */
 export function fakeTask(name: string, service = false): Task {
   return {
-    name,
-    aliases: [],
-    description: "",
-    doc: "",
-    options: [],
-    deps: [],
-    post: [],
-    parallel: false,
-    group: false,
-    timeoutMs: undefined,
-    retries: undefined,
-    isolate: false,
-    freshWorker: false,
-    maxRssBytes: undefined,
-    sources: undefined,
-    outputs: [],
-    envNames: [],
-    service: service ? { ready: { kind: "output", pattern: /listening/ }, readyTimeoutMs: 1000 } : undefined,
+    ...functionTask(name, "", () => undefined),
     hidden: false,
-    kind: "function",
-    run: () => undefined,
+    service: service ? { ready: { kind: "output", pattern: /listening/ }, readyTimeoutMs: 1000 } : undefined,
   };
 }
 
