@@ -127,6 +127,18 @@ describe("loading that never ends", () => {
     expect(run.code).toBe(1);
   });
 
+  it("a tasks file that calls process.exit while it loads is an error, not exit 0 with nothing run", async () => {
+    for (const exit of ["process.exit(0);", "try { process.exit(0); } catch {}", "process.exit(5);"]) {
+      const leaving = project({ "tasks.ts": `${exit}\nexport function hi() { console.log("ran"); }\n` });
+      const run = await runRunner(["hi"], { cwd: leaving });
+      expect(run.stderr, exit).toMatch(
+        /^tasks\.ts:1:\d+: it called process\.exit\([05]\) while the tasks were loading \(thrown while loading the tasks file\)\n$/,
+      );
+      expect(run.code, exit).toBe(1);
+      expect(run.stdout).toBe("");
+    }
+  });
+
   it("so is a runner.config.ts whose top-level await never settles", async () => {
     const stuck = project({
       "tasks.ts": `export function hi() {}\n`,

@@ -3,7 +3,7 @@
 // change during a run stops its processes and runs again; the tasks file reloads; Ctrl-C
 // ends it all with 130 and nothing left running. Runs are counted by what the tasks append
 // to files, after the "watching" line came back and a moment of calm (no timed assertion).
-import { appendFileSync, existsSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
@@ -377,6 +377,71 @@ export const e2e = task({ deps: [api], sources: ["e2e/**"], run: ${record("e2e")
     appendFileSync(join(dir, "src/a.ts"), "x\n");
     await w.waitForWatching(4);
     expect(w.output.stdout().split("second-version").length - 1).toBe(2);
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+  });
+
+  it("a reload whose top-level await never settles, or that calls process.exit, is one line and the loop goes on", async () => {
+    const tasks = (word: string, top = ""): string =>
+      `${HEADER}${top}\nexport const build = task({ sources: ["src/**"], run: (ctx) => ctx.run("echo ${word}") });\n`;
+    const dir = project({ "tasks.ts": tasks("first-version"), "src/a.ts": "" });
+    const w = watching(dir, ["build"]);
+    await w.waitForWatching(1);
+
+    // The watcher's handles used to keep the loop up, hiding the stall for ever.
+    writeFileSync(join(dir, "tasks.ts"), tasks("stalled", "await new Promise(() => {});"));
+    await w.waitForWatching(2);
+    expect(w.output.stderr()).toContain("tasks.ts: its top-level await never settles");
+
+    writeFileSync(join(dir, "tasks.ts"), tasks("exits", "process.exit(0);"));
+    await w.waitForWatching(3);
+    expect(w.output.stderr()).toMatch(/tasks\.ts:\d+:\d+: it called process\.exit\(0\) while the tasks were loading/);
+
+    writeFileSync(join(dir, "tasks.ts"), tasks("second-version"));
+    await w.waitForWatching(4);
+    expect(w.output.stdout()).toContain("second-version");
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+  });
+
+  it("Ctrl-C during a reload that awaits something slow ends the watch at once", async () => {
+    const tasks = (top: string): string =>
+      `${HEADER}${top}\nexport const build = task({ sources: ["src/**"], run: () => {} });\n`;
+    const dir = project({ "tasks.ts": tasks(""), "src/a.ts": "" });
+    const w = watching(dir, ["build"]);
+    await w.waitForWatching(1);
+    writeFileSync(join(dir, "tasks.ts"), tasks("await new Promise((resolve) => setTimeout(resolve, 600_000));"));
+    await w.until("the reload", () => w.output.stderr().includes("loading the tasks again"));
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+    expect(w.output.stderr()).toContain("runner: stopped watching\n");
+  });
+
+  it("a task whose code awaits what nothing can settle fails, as without --watch, and the loop waits", async () => {
+    const dir = project({
+      "tasks.ts": `${HEADER}export const hang = task({ sources: ["src/**"], run: () => new Promise(() => {}) });\n`,
+      "src/a.ts": "",
+    });
+    const w = watching(dir, ["hang"]);
+    await w.waitForWatching(1);
+    expect(w.output.stderr()).toContain("✖ hang: never finished");
+    appendFileSync(join(dir, "src/a.ts"), "x\n");
+    await w.waitForWatching(2);
+    expect(w.output.stderr().split("✖ hang: never finished").length - 1).toBe(2);
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+  });
+
+  it("a plain path in sources that is a folder made after the watch started is watched as one", async () => {
+    const dir = project({
+      "tasks.ts": `${HEADER}export const gen = task({ sources: ["src"], run: ${record("gen")} });\n`,
+    });
+    const w = watching(dir, ["gen"]);
+    await w.waitForWatching(1);
+    mkdirSync(join(dir, "src"));
+    writeFileSync(join(dir, "src/a.ts"), "1\n");
+    await w.waitForWatching(2);
+    expect(runsIn(dir)).toEqual(["gen", "gen"]);
     w.child.kill("SIGINT");
     expect((await w.exited).code).toBe(130);
   });

@@ -162,8 +162,8 @@ async function program(world: World): Promise<number> {
     checkWatchedSources(steps);
     const { watchLoop } = await import("./watch-loop.ts");
     // Each change to the tasks file loads it again and plans the same command line anew.
-    const reload = async (): Promise<WatchedPlan> => {
-      const again = await loadProject(world, leadingCore);
+    const reload = async (givenUp: AbortSignal): Promise<WatchedPlan> => {
+      const again = await loadProject(reloadWorld(world, givenUp), leadingCore);
       const named = splitArgs(world.argv, leading.next, again.collection, shapes);
       if (named.invocations.length === 0 && again.collection.defaultTask === undefined) {
         throw new UserError(`${displayPath(again.collection.file, world.cwd)} no longer has a default task to run.`);
@@ -245,4 +245,24 @@ function cliConfig(core: CoreOptions): RawConfig {
   if (core.color !== undefined) raw.color = core.color ? "true" : "false";
   if (core.redis !== undefined) raw.redis = core.redis;
   return raw;
+}
+
+/**
+ * The world a watch's reload loads the tasks in. A reload the watch gave up on (a signal came
+ * while the tasks file's top-level await waited) will never be waited for again: for the loader
+ * that is the event loop running empty, and it ends as a stalled load does, putting back what it
+ * changed in the process (its process.exit trap) before runner's own exit.
+ */
+function reloadWorld(world: World, givenUp: AbortSignal): World {
+  return {
+    ...world,
+    onIdle: (handler) => {
+      const removeIdle = world.onIdle(handler);
+      givenUp.addEventListener("abort", handler, { once: true });
+      return () => {
+        removeIdle();
+        givenUp.removeEventListener("abort", handler);
+      };
+    },
+  };
 }

@@ -36,7 +36,8 @@ export interface WatchRequest {
   readonly run: Omit<RunRequest, "steps" | "collection" | "locate" | "sourceHash" | "codeHash" | "restart" | "ended">;
   readonly plan: WatchedPlan;
   /** Loads the tasks file again and plans the same command line; throws a UserError when it cannot. */
-  readonly reload: () => Promise<WatchedPlan>;
+  /** `givenUp` is aborted when a signal ends the watch before the load is done. */
+  readonly reload: (givenUp: AbortSignal) => Promise<WatchedPlan>;
 }
 
 export async function watchLoop(world: World, request: WatchRequest): Promise<number> {
@@ -48,12 +49,21 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
   // (A function: the signal handler sets it while the loop awaits.)
   const stopped = (): boolean => stoppedBy !== undefined;
   let wake = (): void => {};
+  // Aborted by the first signal: a reload waiting on the tasks file's top-level await gives way to it.
+  const signalled = new AbortController();
+  const firstSignal = new Promise<void>((resolve) => signalled.signal.addEventListener("abort", () => resolve()));
   // From here to the end, a signal ends the loop: during a run the run's own signal policy
   // stops its tasks too; between runs nothing else would answer it (Node would just die).
   const removeSignals = world.onSignal(FATAL_SIGNALS, (signal) => {
     stoppedBy ??= signal;
+    signalled.abort();
     wake();
   });
+  // The watcher keeps nothing alive (watcher.ts), so that a run or a reload that awaits what
+  // nothing can settle is told so by the event loop running empty, as without --watch. That
+  // must not end the watch: the loop is kept up a second longer each time it runs empty, and
+  // empties again after it, for the next stall to be seen too.
+  const removeIdle = world.onIdle(() => setTimeout(() => {}, 1000));
 
   let plan = request.plan;
   let patterns = patternsOf(plan, pm);
@@ -108,7 +118,8 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
         reloading = false;
         say(`${changedText} changed: loading the tasks again`);
         try {
-          const next = await request.reload();
+          const next = await Promise.race([request.reload(signalled.signal), firstSignal.then(() => undefined)]);
+          if (next === undefined) continue;
           checkWatchedSources(next.steps);
           plan = next;
           patterns = patternsOf(plan, pm);
@@ -172,6 +183,7 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
     return signalExitStatus(stoppedBy ?? "SIGINT");
   } finally {
     await watcher?.close();
+    removeIdle();
     removeSignals();
   }
 }
@@ -183,7 +195,6 @@ interface PlanPatterns {
 }
 
 function patternsOf(plan: WatchedPlan, pm: Picomatch): PlanPatterns {
-  const dir = projectDir(plan.collection.file);
   // What a task of the plan makes (its `outputs`) is no reason to run anything: a run would
   // otherwise start the next one (build writes dist/ while a task with dist/ in its sources
   // waits), and a task that makes its own sources would never stop.
@@ -191,7 +202,7 @@ function patternsOf(plan: WatchedPlan, pm: Picomatch): PlanPatterns {
   const byTask = new Map<Task, SourcePatterns>();
   for (const { task } of plan.steps) {
     if (task.sources === undefined || byTask.has(task)) continue;
-    byTask.set(task, sourcePatterns(task.sources, pm, { dir, excluded }));
+    byTask.set(task, sourcePatterns(task.sources, pm, { excluded }));
   }
   return { all: anyOf([...byTask.values()]), of: (task) => byTask.get(task) };
 }

@@ -25,7 +25,7 @@ import { projectDir } from "./discover.ts";
 /** What loading needs of the world. */
 export type LoaderWorld = Pick<
   World,
-  "env" | "home" | "tmpdir" | "uid" | "cwd" | "runner" | "importModule" | "mapStackTraces" | "onIdle"
+  "env" | "home" | "tmpdir" | "uid" | "cwd" | "runner" | "importModule" | "mapStackTraces" | "onIdle" | "trapExit"
 >;
 
 export interface LoadedTasks {
@@ -282,20 +282,43 @@ function ownFiles(inputs: CacheMeta["inputs"]): string[] {
 }
 
 async function importBundle(world: LoaderWorld, bundlePath: string, query = ""): Promise<Record<string, unknown>> {
-  if (bundlePath.endsWith(".cjs")) return namespaceOf(createRequire(bundlePath)(bundlePath) as object);
-  // A top-level await that nothing will ever settle leaves nothing to run: without this,
-  // runner would end right there, with status 0 and nothing done.
-  let removeIdle = (): void => {};
-  const stalled = new Promise<never>((_, reject) => {
-    removeIdle = world.onIdle(() => reject(new TopLevelAwaitStalled()));
+  // process.exit() in the tasks file's top-level code would end runner right there, having
+  // run nothing (with status 0 for an exit(0)), or end a --watch: it is a load error instead,
+  // also when the code catches what the call throws.
+  let exited: TasksFileExit | undefined;
+  let exitCalled = (_: TasksFileExit): void => {};
+  const restoreExit = world.trapExit((code) => {
+    exited ??= new TasksFileExit(code);
+    exitCalled(exited);
+    throw exited;
   });
   try {
-    return (await Promise.race([world.importModule(pathToFileURL(bundlePath).href + query), stalled])) as Record<
-      string,
-      unknown
-    >;
+    if (bundlePath.endsWith(".cjs")) {
+      const exports = namespaceOf(createRequire(bundlePath)(bundlePath) as object);
+      if (exited !== undefined) throw exited;
+      return exports;
+    }
+    // A top-level await that nothing will ever settle leaves nothing to run: without this,
+    // runner would end right there, with status 0 and nothing done.
+    let removeIdle = (): void => {};
+    const stalled = new Promise<never>((_, reject) => {
+      removeIdle = world.onIdle(() => reject(new TopLevelAwaitStalled()));
+      exitCalled = reject;
+    });
+    try {
+      const exports = (await Promise.race([
+        world.importModule(pathToFileURL(bundlePath).href + query),
+        stalled,
+      ])) as Record<string, unknown>;
+      if (exited !== undefined) throw exited;
+      return exports;
+    } finally {
+      removeIdle();
+    }
+  } catch (error) {
+    throw exited ?? error;
   } finally {
-    removeIdle();
+    restoreExit();
   }
 }
 
@@ -313,6 +336,12 @@ function namespaceOf(exports: object): Record<string, unknown> {
   const namespace: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const name of Object.keys(exports).sort()) namespace[name] = (exports as Record<string, unknown>)[name];
   return namespace;
+}
+
+class TasksFileExit extends Error {
+  constructor(code: number) {
+    super(`it called process.exit(${code}) while the tasks were loading`);
+  }
 }
 
 class TopLevelAwaitStalled extends Error {

@@ -6,8 +6,7 @@
 // itself again), and node_modules and .git left out unless a pattern names them (a `**`
 // would otherwise watch every installed package). Paths here are relative to the project
 // directory, with `/` between their parts.
-import { statSync } from "node:fs";
-import { join, relative, sep } from "node:path";
+import { relative, sep } from "node:path";
 import type picomatch from "picomatch";
 
 export type Picomatch = typeof picomatch;
@@ -34,25 +33,24 @@ interface Positive {
 }
 
 export interface PatternsOf {
-  /** The project directory (a plain path's meaning depends on whether it is a folder there). */
-  readonly dir: string;
   /** Globs whose files are never sources: the task's `outputs` (their own `!` patterns aside). */
   readonly excluded?: readonly string[];
 }
 
-export function sourcePatterns(patterns: readonly string[], pm: Picomatch, of: PatternsOf): SourcePatterns {
+export function sourcePatterns(patterns: readonly string[], pm: Picomatch, of: PatternsOf = {}): SourcePatterns {
   const positives: Positive[] = [];
   const negatives: ((path: string) => boolean)[] = [];
   const excluded = (of.excluded ?? []).filter((pattern) => !pattern.startsWith("!"));
   for (const raw of [...patterns, ...excluded.map((pattern) => `!${pattern}`)]) {
     const negated = raw.startsWith("!");
-    const text = expand(normalize(negated ? raw.slice(1) : raw), of.dir, pm);
-    if (negated) {
-      negatives.push(pm(text, { dot: true }));
-      continue;
+    for (const text of expand(normalize(negated ? raw.slice(1) : raw), pm)) {
+      if (negated) {
+        negatives.push(pm(text, { dot: true }));
+        continue;
+      }
+      const { base, glob, isGlob } = pm.scan(text);
+      positives.push({ text, match: pm(text, { dot: true }), base: isGlob ? base : text, glob: isGlob ? glob : "" });
     }
-    const { base, glob, isGlob } = pm.scan(text);
-    positives.push({ text, match: pm(text, { dot: true }), base: isGlob ? base : text, glob: isGlob ? glob : "" });
   }
   const named = (pattern: Positive, path: string): boolean =>
     path.split("/").every((part) => !UNLESS_NAMED.has(part) || pattern.text.split("/").includes(part));
@@ -70,11 +68,16 @@ function normalize(pattern: string): string {
   return pattern.replace(/^(\.\/)+/, "");
 }
 
-/** `src/`, and `src` when it is a folder, mean what is under it: `src/**`. */
-function expand(pattern: string, dir: string, pm: Picomatch): string {
-  if (pattern.endsWith("/")) return `${pattern}**`;
-  if (pm.scan(pattern).isGlob) return pattern;
-  return statSync(join(dir, pattern), { throwIfNoEntry: false })?.isDirectory() === true ? `${pattern}/**` : pattern;
+/**
+ * `src/` means what is under it: `src/**`. A plain `src` means the file, or what is under the
+ * folder: the up-to-date check looks which it is at each check, and the watcher, which would
+ * otherwise decide once, when the watch starts (before a folder that did not exist then is
+ * made), matches both (a file and a folder cannot both be there).
+ */
+function expand(pattern: string, pm: Picomatch): string[] {
+  if (pattern.endsWith("/")) return [`${pattern}**`];
+  if (pm.scan(pattern).isGlob) return [pattern];
+  return [pattern, `${pattern}/**`];
 }
 
 /** Whether the folder `dir` is on the way to `pattern`'s files, or may hold some. */

@@ -45,6 +45,10 @@ export async function startWatcher(target: WatchTarget, handlers: WatchHandlers)
   const batch = new ChangeBatch(handlers.changed);
   const watcher: FSWatcher = watch(roots(target), {
     ignoreInitial: true,
+    // Its handles do not keep runner alive (the watch loop does, while it waits): a run or a
+    // reload whose code awaits what nothing can settle is then seen as stalled (Node's
+    // beforeExit), as it is without --watch, rather than waiting for ever.
+    persistent: false,
     ignored: (path, stats) => {
       if (stats === undefined || files.has(path)) return false;
       if (stats.isDirectory()) return !(leading.has(path) || target.sources.mayHold(relativePath(path)));
