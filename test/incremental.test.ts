@@ -5,6 +5,7 @@
 // log it appends to, never by timing.
 import { spawnSync } from "node:child_process";
 import {
+  chmodSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -47,6 +48,10 @@ export const build = task({
 });
 export const never = task({ sources: ["src/**"], outputs: ["dist/never.txt"], run: () => log("never") });
 export const plain = task({ run: () => log("plain") });
+export const lint = task({ sources: ["src/**"], run: async (ctx) => {
+  log("lint");
+  await ctx.run(existsSync("fail") ? "exit 3" : "true");
+} });
 export const after = task({ deps: [plain], sources: ["src/**"], run: () => log("after") });
 export const everything = task({ sources: ["**"], outputs: ["out/**"], run: () => {
   log("everything");
@@ -358,6 +363,21 @@ describe("up-to-date checks", () => {
     expect(await ranBy(dir, ["build"])).toEqual([]);
   });
 
+  it("leave out of date a task that passed only because -w let its failing command through", async () => {
+    const { dir } = incrementalProject({ fail: "" });
+    const warned = await run(dir, ["lint", "-w"]);
+    expect(warned.code, warned.all).toBe(0);
+    expect(ran(dir)).toEqual(["lint"]);
+    // Without -w the command still fails, and that run must not be skipped as up to date.
+    const plain = await run(dir, ["lint"]);
+    expect(plain.code, plain.all).toBe(3);
+    expect(ran(dir)).toEqual(["lint"]);
+    unlinkSync(join(dir, "fail"));
+    // A -w run whose commands all passed is a pass like any other.
+    expect(await ranBy(dir, ["lint", "-w"])).toEqual(["lint"]);
+    expect(await ranBy(dir, ["lint"])).toEqual([]);
+  });
+
   it("record the fingerprint taken before the task ran: an edit made while it ran leaves it out of date", async () => {
     const { dir } = incrementalProject();
     const child = spawnRunner(["slow"], dir, { RUNNER_CACHE_DIR: join(dir, ".cache") });
@@ -477,6 +497,21 @@ describe("up-to-date checks", () => {
     expect(existsSync(join(store, keyOf(old)))).toBe(false);
     expect(await ranBy(kept ?? "", ["build"], env)).toEqual([]);
     expect(await ranBy(old ?? "", ["build"], env)).toEqual(["gen", "build"]);
+  });
+
+  it("takes a record as a miss when a directory above it is open to others, as a write would refuse it", async () => {
+    const { dir, cache } = incrementalProject();
+    // The fallback cache a refused write goes to, inside this test's own project.
+    const tmp = join(dir, "tmp");
+    mkdirSync(tmp, { mode: 0o700 });
+    await ranBy(dir, ["build"], { TMPDIR: tmp });
+    for (const level of [cache, join(cache, "up-to-date")]) {
+      chmodSync(level, 0o777);
+      rmSync(join(tmp, `runner-cache-${process.getuid?.() ?? "user"}`, "up-to-date"), { recursive: true, force: true });
+      expect(await ranBy(dir, ["build"], { TMPDIR: tmp })).toEqual(["gen", "build"]);
+      chmodSync(level, 0o700);
+      expect(await ranBy(dir, ["build"], { TMPDIR: tmp })).toEqual([]);
+    }
   });
 
   it("takes a damaged, foreign-shaped or other-version record as a miss, never an error", async () => {

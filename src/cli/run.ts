@@ -88,6 +88,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           env,
           force: core.force,
           dryRun: core.dryRun,
+          warnOnly: core.warnOnly,
           code: request.codeHash,
           ...(request.lineage === undefined ? {} : { lineage: request.lineage }),
         })

@@ -4,7 +4,8 @@
 // too: a dep that ran may have changed what its dependents read, so they run as well. A
 // group task, which has no code, is up to date when its deps are (and its sources, if any). The fingerprint is taken as
 // the step starts, before it runs, and recorded only once it passed: an edit made while it
-// ran leaves it out of date, and a failed, cancelled or timed-out run records nothing.
+// ran leaves it out of date, and a failed, cancelled or timed-out run records nothing (nor
+// does one that passed under -w with a command that failed).
 import { isAbsolute, relative } from "node:path";
 import type { UpToDateChecker } from "../execution/run-step.ts";
 import type { TaskRun, TaskStatusKind } from "../execution/outcomes.ts";
@@ -36,6 +37,11 @@ export interface CheckSettings extends StoreSettings {
   readonly code: string;
   /** -n: checked and shown, never recorded (nothing was made). */
   readonly dryRun: boolean;
+  /**
+   * -w: a run that passed only because a failing command was let through is not recorded, or
+   * the next run without -w would find it up to date and pass where its command fails.
+   */
+  readonly warnOnly: boolean;
   /** Directories inside the project that are never sources, relative to it (runner's own cache). */
   readonly excluded: readonly string[];
   readonly lineage?: StepLineage;
@@ -44,7 +50,7 @@ export interface CheckSettings extends StoreSettings {
 /** The checks of a run in `project`, kept where runner keeps its tasks cache. */
 export function openChecks(
   world: Pick<LoaderWorld, "env" | "home" | "tmpdir" | "uid" | "cwd"> & { readonly clock: { epochMs(): number } },
-  run: Pick<CheckSettings, "project" | "env" | "force" | "dryRun" | "code" | "lineage">,
+  run: Pick<CheckSettings, "project" | "env" | "force" | "dryRun" | "warnOnly" | "code" | "lineage">,
 ): UpToDateChecker {
   const dirs = cacheDirs(world);
   // A cache inside the project (RUNNER_CACHE_DIR=.cache) is never one of its sources.
@@ -76,7 +82,9 @@ export function upToDateChecker(settings: CheckSettings): UpToDateChecker {
       upToDate: false,
       ended: (run: TaskRun) => {
         ends.set(step, run.status.kind);
-        if (run.status.kind === "passed" && !settings.dryRun) record?.();
+        if (run.status.kind !== "passed" || settings.dryRun) return;
+        if (settings.warnOnly && run.commands.some((command) => command.exitCode !== 0)) return;
+        record?.();
       },
     });
     if (task.sources === undefined) {

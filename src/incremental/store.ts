@@ -43,8 +43,11 @@ export class RecordStore {
   read(task: string): StepRecord | undefined {
     const { uid } = this.settings;
     for (const cache of this.settings.cacheDirs) {
-      const dir = join(cache, "up-to-date", this.projectKey);
-      if (!privateDir(dir, uid, false)) continue;
+      const root = join(cache, "up-to-date");
+      const dir = join(root, this.projectKey);
+      // Each level as the write wants it: one that someone else owns or can write could have
+      // been swapped for theirs (an older record of this user's moved in, a link elsewhere).
+      if (![cache, root, dir].every((level) => privateDir(level, uid, false))) continue;
       const path = join(dir, fileName(task));
       if (trustedFile(path, uid) === undefined) continue;
       let parsed: ReturnType<typeof decodeRecord>;
