@@ -2,7 +2,7 @@
 // that escape (a forgotten await, a throw in a timer), a top-level await that never settles,
 // and output runner cannot keep in a temporary file. Each ends in a task's status or one
 // line, with the summary and the report, never a stack or a silent exit 0.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner } from "./helpers.ts";
@@ -13,6 +13,8 @@ export const quit = task({ run: () => { console.log("bye"); process.exit(0); } }
 export const seven = task({ run: () => { console.log("last words"); process.exit(7); } });
 export const timerExit = task({ run: () => new Promise(() => setTimeout(() => process.exit(5), 20)) });
 export const code = task({ run: () => { process.exitCode = 3; } });
+export const exit256 = task({ run: () => { process.exit(256); } });
+export const code256 = task({ run: () => { process.exitCode = 256; } });
 export const sleeper = task({ run: async (ctx) => { await later(400); ctx.log("slept"); } });
 export const forgot = task({ run: async (ctx) => { void ctx.run("exit 4"); await later(400); } });
 export const timerThrow = task({ run: () => new Promise(() => setTimeout(() => { throw new Error("in a timer"); }, 20)) });
@@ -85,6 +87,22 @@ describe("process.exit in task code", () => {
   });
 });
 
+describe("exit statuses no process can have", () => {
+  it("process.exit(256) or process.exitCode = 256 fails the task with 1, never a run that exits 0", async () => {
+    for (const [name, said] of [
+      ["exit256", "called process.exit(256)"],
+      ["code256", "set process.exitCode to 256"],
+    ] as const) {
+      const run = await runRunner([name, "--report", "run.json"], { cwd: dir });
+      expect(run.code, run.all).toBe(1);
+      expect(run.stderr).toContain(
+        `✖ ${name}: ${said} (256 is not a whole number from 0 to 255, so the task's status is 1)`,
+      );
+      expect(report()).toMatchObject({ exitCode: 1, tasks: [{ status: "failed", exitCode: 1 }] });
+    }
+  });
+});
+
 describe("errors that escape task code", () => {
   it("a forgotten await on a failing ctx.run fails that task with the command's code; the other task still runs", async () => {
     const run = await runRunner(["-p", "-k", "forgot", "sleeper", "--report", "run.json"], { cwd: dir });
@@ -98,6 +116,35 @@ describe("errors that escape task code", () => {
       ["forgot", "failed"],
       ["sleeper", "passed"],
     ]);
+  });
+
+  it("a task failed by an escaped error is stopped: its commands and the task it ran by ctx.call do not run on", async () => {
+    const tasks = `import { task } from "runner-ts";
+const boomIn = (ms: number) => setTimeout(() => { throw new Error("boom"); }, ms);
+export const slow = task({ run: (ctx) => ctx.run("sleep 1.5; touch callee-ran-on") });
+export const crashy = task({ run: async (ctx) => { boomIn(300); await ctx.run("sleep 1.5; touch command-ran-on"); } });
+export const caller = task({ run: async (ctx) => { boomIn(300); await ctx.call(slow); } });
+export const isolatedCaller = task({ isolate: true, run: async (ctx) => { boomIn(500); await ctx.call(slow); } });
+export const later = task({ run: (ctx) => ctx.run("sleep 2") });
+`;
+    for (const [name, left] of [
+      ["crashy", "command-ran-on"],
+      ["caller", "callee-ran-on"],
+      ["isolated-caller", "callee-ran-on"],
+    ] as const) {
+      const here = project({ "tasks.ts": tasks });
+      const run = await runRunner(["-k", name, "later", "--report", "run.json"], { cwd: here });
+      expect(run.code, run.all).toBe(1);
+      expect(run.stderr).toContain(`✖ ${name}: boom`);
+      expect(existsSync(join(here, left)), run.all).toBe(false);
+      const statuses = (JSON.parse(readFileSync(join(here, "run.json"), "utf8")) as Report).tasks.map((t) => [
+        t.name,
+        t.status,
+      ]);
+      expect(statuses).toContainEqual([name, "failed"]);
+      expect(statuses).toContainEqual(["later", "passed"]);
+      if (name !== "crashy") expect(statuses).toContainEqual(["slow", "cancelled"]);
+    }
   });
 
   it("a throw in a timer fails that task", async () => {

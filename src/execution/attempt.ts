@@ -298,6 +298,7 @@ async function runOnce(
   };
   // The task's code, then its deferred functions: how it ends when nothing stops it first.
   let ended: Promise<unknown> = Promise.resolve();
+  const code = { ended: false };
   const first = await new Promise<Ending>((resolve) => {
     let timer: LongTimer | undefined;
     let unwatch = (): void => {};
@@ -342,6 +343,7 @@ async function runOnce(
       )
       .then(async (status) => {
         await cleanup();
+        code.ended = true;
         settle(afterCleanup(status, deferred.takeErrors(), output));
       });
   });
@@ -378,21 +380,18 @@ async function runOnce(
     const status = withCleanup(first);
     if (status.kind !== "exited") return status;
     if (status.code === 0) return { kind: "passed" };
-    return {
-      kind: "failed",
-      exitCode: status.code,
-      message: `called process.exit(${status.code})`,
-      commandFailed: false,
-    };
+    return codeFailure(status.code, `called process.exit(${status.code})`);
+  }
+  if (first !== "expired" && first.kind !== "passed" && (running.size > 0 || !code.ended)) {
+    // Failed by an error that escaped its code, or by one command of several, while its code,
+    // its other commands or a task it ran by ctx.call go on: stopped as process.exit stops
+    // it, so that none of it runs on beside the tasks after it.
+    await stop("SIGTERM");
+    return withCleanup(first);
   }
   if (first !== "expired") {
     if (first.kind === "passed" && leftCode !== undefined && leftCode !== 0) {
-      return {
-        kind: "failed",
-        exitCode: leftCode,
-        message: `set process.exitCode to ${leftCode}`,
-        commandFailed: false,
-      };
+      return codeFailure(leftCode, `set process.exitCode to ${leftCode}`);
     }
     return first;
   }
@@ -518,6 +517,18 @@ function cleanupFailure(error: unknown): TaskStatus {
 
 function messageOfStatus(status: TaskStatus): string {
   return status.kind === "failed" || status.kind === "timed-out" ? status.message : status.kind;
+}
+
+/**
+ * A task failed with the exit status its code asked for. One no process could end with
+ * (256 would end it with 0, -1 with 255) fails it with 1, as an error's exitCode does.
+ */
+function codeFailure(code: number, message: string): TaskStatus {
+  if (Number.isInteger(code) && code >= 1 && code <= 255) {
+    return { kind: "failed", exitCode: code, message, commandFailed: false };
+  }
+  const why = `${code} is not a whole number from 0 to 255, so the task's status is 1`;
+  return { kind: "failed", exitCode: 1, message: `${message} (${why})`, commandFailed: false };
 }
 
 /** The task's code called process.exit(code). */
