@@ -253,6 +253,25 @@ describe("the pool at the run's end and on a stop", () => {
   });
 });
 
+describe("a stopped isolated task's commands", () => {
+  it("are all killed, also a child that ignores SIGTERM after its shell, the group's leader, has ended", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+export const cmd = task({ isolate: true, timeout: "1s", run: (ctx) =>
+  ctx.run("sh -c 'trap \\"\\" TERM INT; echo $$ > stubborn.pid; exec sleep 60' & sleep 60") });
+`,
+    });
+    const r = await runRunner(["cmd"], { cwd: dir, env: { RUNNER_KILL_GRACE: "1000" }, timeoutMs: 30_000 });
+    expect(r.code, r.all).toBe(124);
+    const stubborn = readPid(dir, "stubborn.pid");
+    try {
+      expect(await waitUntilGone(stubborn)).toBe(true);
+    } finally {
+      killIfAlive(stubborn);
+    }
+  });
+});
+
 describe("the isolate setting", () => {
   it("isolates every task as --isolate does, from a config file or RUNNER_ISOLATE", async () => {
     // A pool worker has an IPC channel to runner; runner itself, started by the test, has none.

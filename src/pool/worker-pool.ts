@@ -110,6 +110,9 @@ export function runPool(options: Omit<PoolOptions, "script"> & { readonly dist: 
  */
 const OUT_OF_MEMORY = "JavaScript heap out of memory";
 
+/** How much longer than a worker's own grace period runner waits before it kills the worker. */
+const KILL_MARGIN_MS = 500;
+
 /** Node's inspector flags: a worker with runner's would fight it for the port. */
 const INSPECT = /^--inspect(-brk|-port|-wait)?(=|$)/;
 
@@ -157,9 +160,12 @@ export class WorkerPool {
             id: job.id,
             reason: typeof reason === "string" ? reason : "SIGTERM",
           });
+          // After the worker's own grace period (from the cancel, a moment later), with a margin:
+          // the worker SIGKILLs its commands' groups then, and it alone can still prove one whose
+          // leader it reaped (a command whose shell ended while a child of it ignored SIGTERM).
           setTimeout(() => {
             if (worker.job === job && !worker.closed) this.kill(worker, job);
-          }, hooks.killGraceMs).unref();
+          }, hooks.killGraceMs + KILL_MARGIN_MS).unref();
         };
         if (hooks.signal.aborted) stop();
         else hooks.signal.addEventListener("abort", stop, { once: true });
