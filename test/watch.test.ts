@@ -404,6 +404,25 @@ export const e2e = task({ deps: [api], sources: ["e2e/**"], run: ${record("e2e")
     expect((await w.exited).code).toBe(130);
   });
 
+  it("a tasks file that no longer loads for a missing import loads again once that file appears", async () => {
+    const tasks = (imports: string): string =>
+      `${HEADER}${imports}\nexport const build = task({ sources: ["src/**"], run: (ctx) => ctx.run("echo " + word) });\n`;
+    const dir = project({
+      "tasks.ts": tasks(`const word = "first-word";`),
+      "src/a.ts": "",
+    });
+    const w = watching(dir, ["build"]);
+    await w.waitForWatching(1);
+    writeFileSync(join(dir, "tasks.ts"), tasks(`import { word } from "./word.ts";`));
+    await w.waitForWatching(2);
+    expect(w.output.stderr()).toMatch(/tasks\.ts:\d+:\d+: .*word\.ts/);
+    writeFileSync(join(dir, "word.ts"), `export const word = "new-word";\n`);
+    await w.waitForWatching(3);
+    expect(w.output.stdout()).toContain("new-word");
+    w.child.kill("SIGINT");
+    expect((await w.exited).code).toBe(130);
+  });
+
   it("Ctrl-C during a reload that awaits something slow ends the watch at once", async () => {
     const tasks = (top: string): string =>
       `${HEADER}${top}\nexport const build = task({ sources: ["src/**"], run: () => {} });\n`;

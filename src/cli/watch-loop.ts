@@ -93,6 +93,11 @@ export async function watchLoop(world: World, request: WatchRequest): Promise<nu
           restart?.abort("SIGTERM");
           wake();
         },
+        nearby: (paths) => {
+          if (!broken) return;
+          for (const path of paths) changed.add(path);
+          wake();
+        },
         failed: (message) => say(`cannot watch every file (${message}); changes may be missed`),
       },
     );

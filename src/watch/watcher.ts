@@ -4,6 +4,8 @@
 // a new or deleted file, and an editor's save that writes a temporary file and renames it
 // over the old one (chokidar reports an unlink followed at once by an add as a change, and
 // the temporary file itself is no source). Bursts come out as one change set (change-batch.ts).
+// Module files beside the tasks file and its imports are watched too, for a tasks file that no
+// longer loads: the file it could not import may be the one that appears.
 import { existsSync } from "node:fs";
 import { basename, dirname, join, sep } from "node:path";
 import type { FSWatcher } from "chokidar";
@@ -29,6 +31,12 @@ export interface Watcher {
 export interface WatchHandlers {
   /** A change set: the absolute paths of a burst of changes. */
   readonly changed: (paths: readonly string[]) => void;
+  /**
+   * A module file (.ts, .js, .json…) beside the tasks file or a file it imports changed, or
+   * appeared: no source of any task, but maybe the import that a tasks file which no longer
+   * loads could not find.
+   */
+  readonly nearby: (paths: readonly string[]) => void;
   /** The watcher could not watch something (ENOSPC: too many watches). */
   readonly failed: (message: string) => void;
 }
@@ -42,7 +50,10 @@ export async function startWatcher(target: WatchTarget, handlers: WatchHandlers)
   const relativePath = (path: string): string => projectPath(target.dir, path);
   const watched = (path: string): boolean =>
     files.has(path) || (!isEditorScratch(basename(path)) && target.sources.matches(relativePath(path)));
+  const codeDirs = new Set(target.files.map((file) => dirname(file)));
+  const nearbyCode = (path: string): boolean => codeDirs.has(dirname(path)) && MODULE.test(path);
   const batch = new ChangeBatch(handlers.changed);
+  const nearby = new ChangeBatch(handlers.nearby);
   const watcher: FSWatcher = watch(roots(target), {
     ignoreInitial: true,
     // Its handles do not keep runner alive (the watch loop does, while it waits): a run or a
@@ -52,11 +63,13 @@ export async function startWatcher(target: WatchTarget, handlers: WatchHandlers)
     ignored: (path, stats) => {
       if (stats === undefined || files.has(path)) return false;
       if (stats.isDirectory()) return !(leading.has(path) || target.sources.mayHold(relativePath(path)));
-      return !watched(path);
+      return !watched(path) && !nearbyCode(path);
     },
   });
   watcher.on("all", (event, path) => {
-    if ((event === "add" || event === "change" || event === "unlink") && watched(path)) batch.add(path);
+    if (event !== "add" && event !== "change" && event !== "unlink") return;
+    if (watched(path)) batch.add(path);
+    else if (nearbyCode(path)) nearby.add(path);
   });
   let told = false;
   watcher.on("error", (error) => {
@@ -76,6 +89,7 @@ export async function startWatcher(target: WatchTarget, handlers: WatchHandlers)
     },
     close: async () => {
       batch.dispose();
+      nearby.dispose();
       await watcher.close();
     },
   };
@@ -83,17 +97,23 @@ export async function startWatcher(target: WatchTarget, handlers: WatchHandlers)
 
 /**
  * Where the walk starts: the folder (or file) each pattern starts from, or the nearest one
- * above it that exists (a folder made later is found from there), and the files themselves.
+ * above it that exists (a folder made later is found from there), and the files themselves
+ * and their folders.
  * chokidar would report a path that does not exist as ready before it has looked anywhere.
  */
 function roots(target: WatchTarget): string[] {
   const starts = [
     ...target.sources.bases.map((base) => nearestExisting(join(target.dir, base))),
     ...target.files.filter((file) => existsSync(file)),
+    // Their folders, for the module files beside them (WatchHandlers.nearby).
+    ...target.files.map((file) => dirname(file)).filter((dir) => existsSync(dir)),
   ];
   const unique = [...new Set(starts)];
   return unique.filter((root) => !unique.some((other) => root.startsWith(`${other}${sep}`)));
 }
+
+/** What an import may name: a module of code, or JSON. */
+const MODULE = /\.(?:[cm]?[jt]sx?|json)$/;
 
 /**
  * An editor's scratch file, which `src/**` matches too: Vim's swap file (written every few
