@@ -272,6 +272,24 @@ export const cmd = task({ isolate: true, timeout: "1s", run: (ctx) =>
   });
 });
 
+describe("a tasks file changed during the run", () => {
+  it("is not what an isolated task runs: the task fails, saying so, rather than run other code than was planned", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+import { readFileSync, writeFileSync } from "node:fs";
+const FROM = ["ORIG", "INAL"].join("");
+export const gen = task({ run: () => { writeFileSync("tasks.ts", readFileSync("tasks.ts", "utf8").replace(\`"\${FROM}"\`, '"CHANGED"')); } });
+export const deploy = task({ isolate: true, run: () => { console.log("deploy body:", "ORIGINAL"); } });
+`,
+    });
+    const r = await runRunner(["gen", "deploy"], { cwd: dir });
+    expect(r.code, r.all).toBe(1);
+    expect(readFileSync(join(dir, "tasks.ts"), "utf8")).toContain('"CHANGED"');
+    expect(r.stdout).not.toContain("CHANGED");
+    expect(r.stderr).toContain("✖ deploy: the tasks file changed during the run");
+  });
+});
+
 describe("the isolate setting", () => {
   it("isolates every task as --isolate does, from a config file or RUNNER_ISOLATE", async () => {
     // A pool worker has an IPC channel to runner; runner itself, started by the test, has none.

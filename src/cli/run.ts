@@ -241,6 +241,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         isolation: {
           all: core.isolate || config.isolate,
           file: collection.file,
+          codeHash: request.codeHash,
           task: (name) => collection.tasks.find((task) => task.name === name),
           pool: () =>
             (pool ??= runPool({

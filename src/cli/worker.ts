@@ -46,7 +46,7 @@ interface Running {
 
 export async function runWorker(world: World, request: WorkerRequest): Promise<number> {
   const { project, config, core } = request;
-  const { collection, sourceHash, locate } = project;
+  const { collection, sourceHash, codeHash, locate } = project;
   if (config.redis === undefined) {
     throw new UserError("runner --worker needs a Redis server: --redis <url> (or RUNNER_REDIS, or the redis setting).");
   }
@@ -149,6 +149,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
       isolation: {
         all: true,
         file: collection.file,
+        codeHash,
         task: (taskName) => collection.tasks.find((task) => task.name === taskName),
         pool: poolOf,
       },

@@ -36,6 +36,8 @@ export interface Isolation {
   readonly pool: () => WorkerPool;
   /** The tasks file, which each worker loads. */
   readonly file: string;
+  /** Its code as runner loaded it (the bundle's content hash): a worker must run the same. */
+  readonly codeHash: string;
   /** The task of this name, for a `ctx.call` from an isolated task (a worker names what it calls). */
   readonly task: (name: string) => Task | undefined;
 }
@@ -632,6 +634,7 @@ async function runIsolated(
   const end: IsolatedEnd = await isolation.pool().run(
     {
       file: isolation.file,
+      codeHash: isolation.codeHash,
       task: step.task.name,
       options: step.options,
       args: step.args,

@@ -26,6 +26,8 @@ export type WorkerSettings = Pick<
 /** Runs task `task` of tasks file `file` with these options and words. */
 export interface RunRequest {
   readonly file: string;
+  /** The bundle's content hash runner planned with: a worker that loads other code does not run it. */
+  readonly codeHash: string;
   readonly task: string;
   readonly options: Readonly<Record<string, unknown>>;
   readonly args: readonly string[];

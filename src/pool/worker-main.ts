@@ -69,7 +69,7 @@ export function workerMain(world: WorkerWorld): void {
   });
   // A worker streams its commands' output as runner does (child/flood.ts).
   const streamed = floodGauge(world.outputFlood);
-  const collections = new Map<string, Promise<Collection>>();
+  const collections = new Map<string, Promise<{ readonly collection: Collection; readonly codeHash: string }>>();
   // Sent as they are: a value structured clone cannot copy throws here, for the caller.
   const calls = workerCalls(
     (message) => process.send?.(message),
@@ -79,13 +79,24 @@ export function workerMain(world: WorkerWorld): void {
   const startEnv = { ...process.env };
   let usage: WorkerUsage | undefined;
 
-  const collection = (file: string): Promise<Collection> => {
+  const collection = async (file: string, codeHash: string): Promise<Collection> => {
     let loaded = collections.get(file);
     if (loaded === undefined) {
-      loaded = loadTasks(file, world).then(({ exports, docs }) => buildCollection(file, file, exports, docs));
+      loaded = loadTasks(file, world).then(({ exports, docs, codeHash: hash }) => ({
+        collection: buildCollection(file, file, exports, docs),
+        codeHash: hash,
+      }));
       collections.set(file, loaded);
     }
-    return loaded;
+    const { collection: tasks, codeHash: hash } = await loaded;
+    // Loaded from the file as it is now: a task of the run (a code generator, a git checkout)
+    // may have changed it since runner planned, and options and deps were made for that code.
+    if (hash !== codeHash) {
+      throw new Error(
+        `the tasks file changed during the run: its worker would run other code than runner planned with (run again)`,
+      );
+    }
+    return tasks;
   };
 
   const crash = (error: unknown, how: string): void => {
@@ -116,7 +127,7 @@ export function workerMain(world: WorkerWorld): void {
     const measure = message.measure ? (usage ??= new WorkerUsage(() => process.resourceUsage())) : undefined;
     let measuring: TaskMeasure | undefined;
     try {
-      const loaded = await collection(message.file);
+      const loaded = await collection(message.file, message.codeHash);
       const task = loaded.tasks.find((t) => t.name === message.task);
       if (task === undefined)
         throw new Error(`runner's pool worker found no task "${message.task}" in ${message.file}`);
