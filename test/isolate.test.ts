@@ -304,3 +304,20 @@ export const iso = task({ isolate: true, run: () => { console.log("inspector", r
     }
   });
 });
+
+describe("isolated tasks end as in-process", () => {
+  it("a task that ends its stdout and then prints fails, it does not hang the run; the next gets a new worker", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const ended = task({ isolate: true, run: () => { process.stdout.end(); console.log("after end"); } });
+export const next = task({ isolate: true, run: () => { console.log("next ran"); } });
+`,
+    });
+    const r = await runRunner(["-k", "ended", "next"], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.code, r.all).toBe(1);
+    expect(r.stderr).toContain("ended: its code ended its worker's stdout (process.stdout.end())");
+    // In a worker of its own: the one whose stdout was ended is not used again.
+    expect(r.stdout).toContain("next ran");
+  });
+});
