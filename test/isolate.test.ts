@@ -304,3 +304,56 @@ export const iso = task({ isolate: true, run: () => { console.log("inspector", r
     }
   });
 });
+
+describe("isolated tasks end as in-process", () => {
+  it("a task that ends its stdout and then prints fails, it does not hang the run; the next gets a new worker", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const ended = task({ isolate: true, run: () => { process.stdout.end(); console.log("after end"); } });
+export const next = task({ isolate: true, run: () => { console.log("next ran"); } });
+`,
+    });
+    const r = await runRunner(["-k", "ended", "next"], { cwd: dir, timeoutMs: 20_000 });
+    expect(r.code, r.all).toBe(1);
+    expect(r.stderr).toContain("ended: its code ended its worker's stdout (process.stdout.end())");
+    // In a worker of its own: the one whose stdout was ended is not used again.
+    expect(r.stdout).toContain("next ran");
+  });
+
+  it("a thrown value that cannot be read says what it says in-process, and its worker lives on", async () => {
+    const cases = `
+export const getter = () => { const e = new Error("getter"); Object.defineProperty(e, "code", { enumerable: true, get() { throw new Error("no code for you"); } }); throw e; };
+export const notext = () => { throw { fn() {}, toString: null }; };
+export const proxy = () => { throw new Proxy({}, { get() { throw new Error("trap"); }, getPrototypeOf() { throw new Error("trap"); }, ownKeys() { throw new Error("trap"); }, has() { throw new Error("trap"); } }); };
+export const message = () => { const e = new Error("x"); Object.defineProperty(e, "message", { get() { throw new Error("x"); } }); throw e; };
+export const after = () => { console.log("after in", process.pid); };
+`;
+    const names = ["getter", "notext", "proxy", "message"];
+    const failures = (all: string): string[] =>
+      names.map(
+        (name) =>
+          new RegExp(`^✖ ${name}: (.*?)(?: \\(tasks\\.ts:\\d+:\\d+\\))?$`, "m").exec(all)?.[1] ??
+          `no failure line for ${name}`,
+      );
+    const here = await runRunner(["-k", ...names], { cwd: project({ "tasks.ts": cases }) });
+    const isolated = await runRunner(["--isolate", "-k", "-j1", ...names, "after"], {
+      cwd: project({ "tasks.ts": cases }),
+    });
+    expect(isolated.code, isolated.all).toBe(1);
+    const expected = [
+      "getter",
+      "Task threw a value that cannot be shown as text",
+      "Task threw a value that cannot be shown",
+      "a value that cannot be shown as text",
+    ];
+    expect(failures(isolated.all)).toEqual(expected);
+    // In-process says the same (but of the Proxy, which it takes for a task that never finished
+    // when other tasks run beside it: attempt.ts's rejection handler trips over it).
+    expect(failures(here.all).filter((_, at) => names[at] !== "proxy")).toEqual(
+      expected.filter((_, at) => names[at] !== "proxy"),
+    );
+    expect(isolated.all).not.toContain("unhandled rejection");
+    expect(isolated.stdout).toContain("after in");
+  });
+});

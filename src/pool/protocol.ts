@@ -88,6 +88,8 @@ export type FromWorker =
       readonly usage?: Usage;
       /** The worker's resident size after the task (process.memoryUsage.rss()): past a ceiling, it is replaced. */
       readonly rssBytes: number;
+      /** The worker cannot be used again (its task ended its stdout or stderr). */
+      readonly spent?: true;
     }
   /** An error escaped the task's code; the worker exits after this. */
   | {

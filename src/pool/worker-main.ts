@@ -23,21 +23,45 @@ interface Handle {
 }
 
 const written = { stdout: 0, stderr: 0 };
+/**
+ * Whether task code ended the pipe (process.stdout.end()). Node then shuts it down and resets
+ * the stream's state (stdio streams are never destroyed), so the stream cannot tell.
+ */
+const ended = { stdout: false, stderr: false };
 
-/** Blocking pipes, and a count of the bytes that went through them. */
+/**
+ * Blocking pipes, and a count of the bytes each accepted: runner ends a task once it has read
+ * that many (worker-pool.ts), so a write the pipe cannot take (it was ended, or the chunk is
+ * no text nor bytes) counts nothing, or runner would wait for bytes that never come.
+ */
 function countWrites(): void {
   for (const name of ["stdout", "stderr"] as const) {
     const stream = process[name];
     (stream as unknown as { _handle?: Handle })._handle?.setBlocking?.(true);
     const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
     stream.write = (chunk: unknown, ...rest: unknown[]) => {
-      written[name] +=
-        typeof chunk === "string"
-          ? Buffer.byteLength(chunk, typeof rest[0] === "string" ? (rest[0] as BufferEncoding) : "utf8")
-          : (chunk as Uint8Array).byteLength;
-      return write(chunk, ...rest);
+      const refused = ended[name] || stream.writableEnded || stream.destroyed;
+      // Throws (and counts nothing) for a chunk that is neither text nor bytes.
+      const accepted = write(chunk, ...rest);
+      if (!refused) written[name] += bytesOf(chunk, rest[0]);
+      return accepted;
     };
+    const end = stream.end.bind(stream) as (...args: unknown[]) => typeof stream;
+    stream.end = ((...args: unknown[]) => {
+      // After the call: a last chunk it is given is still written.
+      const result = end(...args);
+      ended[name] = true;
+      return result;
+    }) as typeof stream.end;
   }
+}
+
+/** The size of a chunk a stream took: text in its encoding, or bytes. */
+function bytesOf(chunk: unknown, encoding: unknown): number {
+  if (typeof chunk === "string") {
+    return Buffer.byteLength(chunk, typeof encoding === "string" && Buffer.isEncoding(encoding) ? encoding : "utf8");
+  }
+  return ArrayBuffer.isView(chunk) ? chunk.byteLength : 0;
 }
 
 function send(message: FromWorker, then?: () => void): void {
@@ -172,6 +196,14 @@ export function workerMain(world: WorkerWorld): void {
     }
     for (const key of Object.keys(process.env)) if (!(key in startEnv)) Reflect.deleteProperty(process.env, key);
     Object.assign(process.env, startEnv);
+    // A pipe to runner the task's code ended: what it printed since is lost, and so would the next task's be.
+    const gone = (["stdout", "stderr"] as const).find((name) => ended[name]);
+    if (gone !== undefined && outcome.kind === "returned") {
+      const error = new Error(
+        `its code ended its worker's ${gone} (process.${gone}.end()): what it printed after is lost`,
+      );
+      outcome = { kind: "threw", error: serializeError(error) };
+    }
     const leftCode = process.exitCode;
     process.exitCode = undefined;
     if (outcome.kind === "returned" && leftCode !== undefined && Number(leftCode) !== 0) {
@@ -190,6 +222,7 @@ export function workerMain(world: WorkerWorld): void {
       written: { ...written },
       ...(used === undefined ? {} : { usage: used }),
       rssBytes: process.memoryUsage.rss(),
+      ...(gone === undefined ? {} : { spent: true }),
     });
     try {
       process.send?.(done(outcome));

@@ -77,6 +77,8 @@ interface Job {
 interface Worker {
   readonly child: ChildProcess;
   readonly read: { stdout: number; stderr: number };
+  /** Its pipe has ended: nothing more will be read from it, whatever a `done` counts. */
+  readonly eof: { stdout: boolean; stderr: boolean };
   job: Job | undefined;
   /** A `done` waiting for the output it counts. */
   pending: Extract<FromWorker, { kind: "done" }> | undefined;
@@ -294,6 +296,7 @@ export class WorkerPool {
     const worker: Worker = {
       child,
       read: { stdout: 0, stderr: 0 },
+      eof: { stdout: false, stderr: false },
       job: undefined,
       pending: undefined,
       callsToStart: [],
@@ -315,6 +318,12 @@ export class WorkerPool {
           stream.pause();
           void wait.then(() => stream.resume());
         }
+        this.callIfRead(worker);
+        this.finishIfRead(worker);
+      });
+      // Task code can end its worker's pipe (process.stdout.end()) and then print.
+      stream?.on("end", () => {
+        worker.eof[name] = true;
         this.callIfRead(worker);
         this.finishIfRead(worker);
       });
@@ -385,13 +394,15 @@ export class WorkerPool {
     const done = worker.pending;
     const job = worker.job;
     if (done === undefined || job === undefined) return;
-    if (worker.read.stdout < done.written.stdout || worker.read.stderr < done.written.stderr) return;
+    if (!allRead(worker, done.written)) return;
     worker.pending = undefined;
     worker.job = undefined;
     // A worker is used again unless the task wanted one of its own, or left it past its ceiling
-    // (a recycling ceiling, as jest-worker's idleMemoryLimit: no task is stopped for it).
+    // (a recycling ceiling, as jest-worker's idleMemoryLimit: no task is stopped for it), or
+    // left it unable to print.
     const ceiling = job.needs.maxRssBytes ?? this.options.maxRssBytes;
-    if (job.needs.fresh === true || (ceiling !== undefined && done.rssBytes > ceiling)) this.end(worker);
+    if (job.needs.fresh === true || done.spent === true || (ceiling !== undefined && done.rssBytes > ceiling))
+      this.end(worker);
     else this.idle.push(worker);
     const usage = done.usage === undefined ? {} : { usage: done.usage };
     job.resolve(
@@ -465,7 +476,7 @@ export class WorkerPool {
       job.calls--;
       return true;
     }
-    if (worker.read.stdout < written.stdout || worker.read.stderr < written.stderr) return false;
+    if (!allRead(worker, written)) return false;
     const answer = (outcome: SentOutcome): void => {
       job.calls--;
       // Its task may have ended (it did not wait for the call), or its worker died.
@@ -491,6 +502,14 @@ export class WorkerPool {
     );
     return true;
   }
+}
+
+/** Whether runner has read what the worker counts as written, or all it ever will. */
+function allRead(worker: Worker, written: { readonly stdout: number; readonly stderr: number }): boolean {
+  return (
+    (worker.eof.stdout || worker.read.stdout >= written.stdout) &&
+    (worker.eof.stderr || worker.read.stderr >= written.stderr)
+  );
 }
 
 /** Whether the worker has not been reaped (no exit code or signal recorded): its pid is still its own. */
