@@ -272,6 +272,36 @@ export const cmd = task({ isolate: true, timeout: "1s", run: (ctx) =>
   });
 });
 
+describe("code an isolated task left behind", () => {
+  const tasks = `import { task } from "runner";
+export const a = task({ isolate: true, run: () => {
+  setTimeout(() => console.log("late print from a"), 300);
+  setTimeout(() => { throw new Error("late boom from a"); }, 400);
+} });
+export const here = task({ run: (ctx) => ctx.run("sleep 1") });
+export const there = task({ isolate: true, run: async (ctx) => { await ctx.run("sleep 1"); console.log("there finished"); } });
+`;
+  it("prints and throws as the task's, after it ended: the run cannot pass, and the next task is not blamed", async () => {
+    for (const next of ["here", "there"]) {
+      const dir = project({ "tasks.ts": tasks });
+      const r = await runRunner(["-j1", "a", next, "--report", "run.json"], { cwd: dir });
+      expect(r.code, r.all).toBe(1);
+      expect(r.stdout).toContain("late print from a");
+      expect(r.stderr).toContain(
+        "runner: an error escaped task code (a, after it ended (uncaught, in its worker process)): late boom from a",
+      );
+      const report = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as {
+        tasks: { name: string; status: string }[];
+      };
+      expect(report.tasks.map((t) => [t.name, t.status])).toEqual([
+        ["a", "passed"],
+        [next, "passed"],
+      ]);
+      if (next === "there") expect(r.stdout).toContain("there finished");
+    }
+  });
+});
+
 describe("a tasks file changed during the run", () => {
   it("is not what an isolated task runs: the task fails, saying so, rather than run other code than was planned", async () => {
     const dir = project({

@@ -258,6 +258,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
               maxRssBytes: config.isolateMaxRss,
               endGraceMs: config.killGrace,
               streamed,
+              late,
             })),
         },
       });

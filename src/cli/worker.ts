@@ -91,6 +91,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
       maxRssBytes: config.isolateMaxRss,
       endGraceMs: config.killGrace,
       streamed,
+      late,
     }));
 
   const runJob = async (step: Step, job: JobContext, running: Running): Promise<TaskRun> => {

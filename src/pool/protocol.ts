@@ -95,9 +95,13 @@ export type FromWorker =
   | {
       readonly runner: 1;
       readonly kind: "crash";
+      /** The task whose code it came from (an earlier one's, from a timer it left), else the one running. */
       readonly id: number | undefined;
+      readonly task?: string;
       readonly error: SerializedError;
       readonly how: string;
+      /** It came from an earlier task's code while another runs: the worker goes on with that one. */
+      readonly goesOn?: true;
     };
 
 export function isFromWorker(message: unknown): message is FromWorker {

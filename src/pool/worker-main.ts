@@ -5,6 +5,7 @@
 // process.exit is not lost. When runner goes away (the IPC channel disconnects), the worker
 // kills its commands and exits; when it cannot notice (task code holds its main thread),
 // runner's orphan guard (orphan-guard.ts) ends it and them.
+import { AsyncLocalStorage } from "node:async_hooks";
 import { createContext } from "../context/context.ts";
 import { floodGauge } from "../child/flood.ts";
 import { ProcessGroups } from "../child/process-groups.ts";
@@ -123,8 +124,21 @@ export function workerMain(world: WorkerWorld): void {
     return tasks;
   };
 
+  // Which task's code runs (through its timers and promises too): an error that escapes code
+  // an earlier task left behind is that task's, not the one running now.
+  let tainted = false;
+  const origin = new AsyncLocalStorage<{ readonly id: number; readonly task: string }>();
   const crash = (error: unknown, how: string): void => {
-    send({ runner: 1, kind: "crash", id: current?.id, error: serializeError(error), how }, () => {
+    const from = origin.getStore();
+    if (from !== undefined && current !== undefined && from.id !== current.id) {
+      // The task running now goes on; the worker, in a state no one chose, is ended after it.
+      tainted = true;
+      send({ runner: 1, kind: "crash", id: from.id, task: from.task, error: serializeError(error), how, goesOn: true });
+      return;
+    }
+    const id = from?.id ?? current?.id;
+    const task = from === undefined ? {} : { task: from.task };
+    send({ runner: 1, kind: "crash", id, ...task, error: serializeError(error), how }, () => {
       groups.killAll("SIGKILL");
       process.exit(70);
     });
@@ -181,7 +195,10 @@ export function workerMain(world: WorkerWorld): void {
         call: (source, values) => calls.call(id, loaded, source, values),
       });
       try {
-        outcome = { kind: "returned", value: await task.run(ctx, message.options) };
+        outcome = {
+          kind: "returned",
+          value: await origin.run({ id, task: message.task }, () => task.run(ctx, message.options)),
+        };
       } finally {
         for (const fn of deferred.reverse()) await fn();
       }
@@ -222,7 +239,7 @@ export function workerMain(world: WorkerWorld): void {
       written: { ...written },
       ...(used === undefined ? {} : { usage: used }),
       rssBytes: process.memoryUsage.rss(),
-      ...(gone === undefined ? {} : { spent: true }),
+      ...(gone === undefined && !tainted ? {} : { spent: true }),
     });
     try {
       process.send?.(done(outcome));

@@ -60,10 +60,16 @@ export interface PoolOptions {
   readonly endGraceMs: number;
   /** Told how many bytes of output came from workers (child/flood.ts). */
   readonly streamed?: (bytes: number) => void;
+  /**
+   * An error escaped task code while no task of its worker ran (a timer the last one left
+   * behind): the run's, as in-process (it cannot pass). `where` names that last task.
+   */
+  readonly late?: (error: unknown, where: string) => void;
 }
 
 interface Job {
   readonly id: number;
+  readonly task: string;
   readonly hooks: IsolatedHooks;
   readonly needs: WorkerNeeds;
   readonly resolve: (end: IsolatedEnd) => void;
@@ -76,6 +82,10 @@ interface Job {
 
 interface Worker {
   readonly child: ChildProcess;
+  /** The task that last ended in it, whose leftover code may still print or throw. */
+  last: { readonly task: string; readonly output: TaskOutput } | undefined;
+  /** It is ending on an error that such leftover code let escape: of the task named here. */
+  leftoverCrash: string | undefined;
   readonly read: { stdout: number; stderr: number };
   /** Its pipe has ended: nothing more will be read from it, whatever a `done` counts. */
   readonly eof: { stdout: boolean; stderr: boolean };
@@ -149,7 +159,7 @@ export class WorkerPool {
   run(request: RunRequest, hooks: IsolatedHooks, needs: WorkerNeeds = {}): Promise<IsolatedEnd> {
     return new Promise((resolve) => {
       const start = (worker: Worker): void => {
-        const job: Job = { id: this.nextId++, hooks, needs, resolve, groups: new Set(), calls: 0 };
+        const job: Job = { id: this.nextId++, task: request.task, hooks, needs, resolve, groups: new Set(), calls: 0 };
         worker.job = job;
         const message: ToWorker = { runner: 1, kind: "run", id: job.id, ...request };
         worker.child.send(message);
@@ -296,6 +306,8 @@ export class WorkerPool {
     const worker: Worker = {
       child,
       read: { stdout: 0, stderr: 0 },
+      last: undefined,
+      leftoverCrash: undefined,
       eof: { stdout: false, stderr: false },
       job: undefined,
       pending: undefined,
@@ -313,7 +325,8 @@ export class WorkerPool {
         worker.read[name] += chunk.length;
         this.options.streamed?.(chunk.length);
         if (name === "stderr") noticeOutOfMemory(worker, chunk);
-        const wait = worker.job?.hooks.output[name](chunk);
+        // While it runs no task, what it prints is the last one's, printed after it ended.
+        const wait = (worker.job?.hooks.output ?? worker.last?.output)?.[name](chunk);
         if (wait !== undefined) {
           stream.pause();
           void wait.then(() => stream.resume());
@@ -331,6 +344,17 @@ export class WorkerPool {
     child.on("message", (message: unknown) => {
       if (!isFromWorker(message)) return;
       const job = worker.job;
+      if (message.kind === "crash" && (job === undefined || message.id !== job.id)) {
+        // Thrown while the worker ran no task (the worker says so with no id): not the task
+        // given to it since, which it ends with (see close).
+        const task = message.task ?? worker.last?.task ?? "an earlier task";
+        if (message.goesOn !== true) worker.leftoverCrash = task;
+        this.options.late?.(
+          deserializeError(message.error),
+          `${task}, after it ended (${message.how}, in its worker process)`,
+        );
+        return;
+      }
       if (job === undefined || (message.id !== undefined && message.id !== job.id)) return;
       switch (message.kind) {
         case "command-started":
@@ -375,6 +399,11 @@ export class WorkerPool {
       if (job !== undefined) {
         if (job.crash !== undefined) {
           job.resolve({ kind: "crashed", message: job.crash.how, error: job.crash.error });
+        } else if (worker.leftoverCrash !== undefined) {
+          job.resolve({
+            kind: "crashed",
+            message: `its worker process ended on an error that code ${worker.leftoverCrash} left behind let escape`,
+          });
         } else if (worker.outOfMemory && (signal === "SIGABRT" || code === 134)) {
           job.resolve({
             kind: "crashed",
@@ -397,6 +426,7 @@ export class WorkerPool {
     if (!allRead(worker, done.written)) return;
     worker.pending = undefined;
     worker.job = undefined;
+    worker.last = { task: job.task, output: job.hooks.output };
     // A worker is used again unless the task wanted one of its own, or left it past its ceiling
     // (a recycling ceiling, as jest-worker's idleMemoryLimit: no task is stopped for it), or
     // left it unable to print.
