@@ -272,6 +272,29 @@ export const cmd = task({ isolate: true, timeout: "1s", run: (ctx) =>
   });
 });
 
+describe("processes an isolated task started itself", () => {
+  it("(child_process, not ctx.run) end with the run, as what a command leaves behind does", async () => {
+    const dir = project({
+      "tasks.ts": `import { task } from "runner";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+export const bg = task({ isolate: true, run: () => {
+  const child = spawn("sleep", ["60"], { stdio: "ignore" });
+  writeFileSync("bg.pid", String(child.pid));
+} });
+`,
+    });
+    const r = await runRunner(["bg"], { cwd: dir });
+    expect(r.code, r.all).toBe(0);
+    const pid = readPid(dir, "bg.pid");
+    try {
+      expect(await waitUntilGone(pid)).toBe(true);
+    } finally {
+      killIfAlive(pid);
+    }
+  });
+});
+
 describe("code an isolated task left behind", () => {
   const tasks = `import { task } from "runner";
 export const a = task({ isolate: true, run: () => {

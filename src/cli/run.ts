@@ -259,6 +259,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
               endGraceMs: config.killGrace,
               streamed,
               late,
+              groups,
             })),
         },
       });

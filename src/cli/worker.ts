@@ -92,6 +92,7 @@ export async function runWorker(world: World, request: WorkerRequest): Promise<n
       endGraceMs: config.killGrace,
       streamed,
       late,
+      groups,
     }));
 
   const runJob = async (step: Step, job: JobContext, running: Running): Promise<TaskRun> => {

@@ -4,6 +4,7 @@
 // whose worker died is never run again here: retries are the user's (`retries`).
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import type { ProcessGroups } from "../child/process-groups.ts";
 import type { Usage } from "../child/usage.ts";
 import type { CommandRecord, TaskOutput } from "../context/context.ts";
 import { deserializeError, serializeError } from "./errors.ts";
@@ -65,6 +66,12 @@ export interface PoolOptions {
    * behind): the run's, as in-process (it cannot pass). `where` names that last task.
    */
   readonly late?: (error: unknown, where: string) => void;
+  /**
+   * The run's process groups: each worker leads one, where processes a task started itself
+   * (child_process, not ctx.run) stay once the worker has gone; they end with the run, as what
+   * a command leaves behind does.
+   */
+  readonly groups?: Pick<ProcessGroups, "add" | "leaderExited" | "ended" | "alive">;
 }
 
 interface Job {
@@ -319,6 +326,14 @@ export class WorkerPool {
     };
     this.all.add(worker);
     this.guardWorker(worker);
+    const { groups } = this.options;
+    const pid = child.pid;
+    if (groups !== undefined && pid !== undefined) {
+      groups.add(pid);
+      // Before anything else hears of the exit: from now on the group's members prove it.
+      child.once("exit", () => groups.leaderExited(pid));
+      child.once("close", () => groups.ended(pid, { leftBehind: groups.alive(pid) }));
+    }
     for (const name of ["stdout", "stderr"] as const) {
       const stream = child[name];
       stream?.on("data", (chunk: Buffer) => {
