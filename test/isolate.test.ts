@@ -356,4 +356,44 @@ export const after = () => { console.log("after in", process.pid); };
     expect(isolated.all).not.toContain("unhandled rejection");
     expect(isolated.stdout).toContain("after in");
   });
+
+  it("ctx.defer runs as in-process: all of them, on process.exit too, a failing one reported", async () => {
+    const tasks = `
+import { task } from "runner";
+export const a = task({ run: async (ctx) => {
+  ctx.defer(() => console.log("cleanup 1 ran"));
+  ctx.defer(() => { throw new Error("cleanup 2 threw"); });
+  throw new Error("the real failure");
+} });
+export const x = task({ run: async (ctx) => { ctx.defer(() => console.log("DEFER RAN")); process.exit(5); } });
+export const p = task({ run: async (ctx) => { ctx.defer(() => { throw new Error("only cleanup"); }); } });
+`;
+    for (const flags of [[], ["--isolate"]]) {
+      const dir = project({ "tasks.ts": tasks });
+      const r = await runRunner([...flags, "-k", "-j1", "a", "x", "p"], { cwd: dir });
+      expect(r.code, `${flags.join(" ")}\n${r.all}`).toBe(1);
+      expect(r.stdout).toContain("cleanup 1 ran");
+      expect(r.all).toContain("deferred cleanup failed: cleanup 2 threw");
+      expect(r.all).toMatch(/^✖ a: the real failure/m);
+      expect(r.stdout).toContain("DEFER RAN");
+      expect(r.all).toMatch(/^✖ x: called process.exit\(5\)/m);
+      expect(r.all).toMatch(/^✖ p: deferred cleanup failed: only cleanup/m);
+    }
+  });
+
+  it("a task that disconnects its worker's channel fails, it never passes", async () => {
+    const dir = project({
+      "tasks.ts": `
+import { task } from "runner";
+export const d = task({ isolate: true, run: async () => {
+  process.disconnect?.();
+  await new Promise((r) => setTimeout(r, 200));
+  console.log("after disconnect");
+} });
+`,
+    });
+    const r = await runRunner(["d"], { cwd: dir });
+    expect(r.code, r.all).toBe(1);
+    expect(r.all).toContain("✖ d: Task crashed: its worker lost its channel to runner");
+  });
 });

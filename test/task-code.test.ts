@@ -89,17 +89,18 @@ describe("process.exit in task code", () => {
 
 describe("exit statuses no process can have", () => {
   it("process.exit(256) or process.exitCode = 256 fails the task with 1, never a run that exits 0", async () => {
-    for (const [name, said] of [
-      ["exit256", "called process.exit(256)"],
-      ["code256", "set process.exitCode to 256"],
-    ] as const) {
-      const run = await runRunner([name, "--report", "run.json"], { cwd: dir });
-      expect(run.code, run.all).toBe(1);
-      expect(run.stderr).toContain(
-        `✖ ${name}: ${said} (256 is not a whole number from 0 to 255, so the task's status is 1)`,
-      );
-      expect(report()).toMatchObject({ exitCode: 1, tasks: [{ status: "failed", exitCode: 1 }] });
-    }
+    for (const isolate of [[], ["--isolate"]])
+      for (const [name, said] of [
+        ["exit256", "called process.exit(256)"],
+        ["code256", "set process.exitCode to 256"],
+      ] as const) {
+        // (Isolated, the worker would end with 0: it tells runner the status asked for.)
+        const run = await runRunner([...isolate, name, "--report", "run.json"], { cwd: dir });
+        expect(run.code, run.all).toBe(1);
+        expect(run.stderr).toContain(`✖ ${name}: ${said} (`);
+        expect(run.stderr).toContain("256 is not a whole number from 0 to 255, so the task's status is 1)");
+        expect(report()).toMatchObject({ exitCode: 1, tasks: [{ status: "failed", exitCode: 1 }] });
+      }
   });
 });
 

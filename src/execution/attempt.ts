@@ -19,7 +19,7 @@ import { commandExitStatus } from "./exit-status.ts";
 import type { Deadlines } from "./deadlines.ts";
 import type { Attempt, TaskRun, TaskStatus } from "./outcomes.ts";
 import { keptOutput } from "./task-output.ts";
-import { Deferred } from "./deferred.ts";
+import { Deferred } from "../context/deferred.ts";
 import { stopTask } from "./stop-task.ts";
 import { isTaskExit, TaskExit as IsolatedExit, type TaskScope, type TaskScopes } from "./task-scope.ts";
 import { messageOf } from "../common/error-text.ts";
@@ -324,7 +324,17 @@ async function runOnce(
         isolated
           ? // Running as its commands are: a stop waits (up to the grace period) for the worker
             // to stop the task's commands itself, as it alone may know of one just started.
-            track(running, runIsolated(step, options, { signal: controller.signal, output, commands, call, used }))
+            track(
+              running,
+              runIsolated(step, options, {
+                signal: controller.signal,
+                output,
+                commands,
+                call,
+                used,
+                cleanupFailed: (errors) => deferred.fail(errors),
+              }),
+            )
           : remote
             ? track(
                 running,
@@ -624,6 +634,8 @@ async function runIsolated(
     readonly call: (callee: () => Task, values: unknown) => Promise<unknown>;
     /** What the task's worker measured it used (when measured, and when the figures came). */
     readonly used: (usage: Usage | undefined) => void;
+    /** What the task's deferred functions threw in its worker: its status then comes as in-process (afterCleanup). */
+    readonly cleanupFailed: (errors: readonly unknown[]) => void;
   },
 ): Promise<unknown> {
   const { signal, output, commands } = attempt;
@@ -668,6 +680,7 @@ async function runIsolated(
     { fresh: step.task.freshWorker, maxRssBytes: step.task.maxRssBytes },
   );
   attempt.used(end.kind === "returned" || end.kind === "threw" ? end.usage : undefined);
+  if (end.kind !== "crashed" && end.cleanupErrors !== undefined) attempt.cleanupFailed(end.cleanupErrors);
   switch (end.kind) {
     case "returned":
       return end.value;

@@ -90,6 +90,21 @@ export type FromWorker =
       readonly rssBytes: number;
       /** The worker cannot be used again (its task ended its stdout or stderr). */
       readonly spent?: true;
+      /** What its deferred functions threw (run in the worker, made the task's status by runner as in-process). */
+      readonly cleanupErrors?: readonly SerializedError[];
+    }
+  /**
+   * Task `id`'s code called process.exit: its commands were stopped and its deferred
+   * functions ran; the worker now exits with the code asked for. A worker that exits during
+   * a task without saying so lost its channel to runner.
+   */
+  | {
+      readonly runner: 1;
+      readonly kind: "exit";
+      readonly id: number;
+      /** The status it asked for, which the worker's own exit status may not hold (256 ends it with 0). */
+      readonly code: number;
+      readonly cleanupErrors?: readonly SerializedError[];
     }
   /** An error escaped the task's code; the worker exits after this. */
   | {

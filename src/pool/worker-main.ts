@@ -7,6 +7,7 @@
 // runner's orphan guard (orphan-guard.ts) ends it and them.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createContext } from "../context/context.ts";
+import { Deferred } from "../context/deferred.ts";
 import { floodGauge } from "../child/flood.ts";
 import { ProcessGroups } from "../child/process-groups.ts";
 import { buildCollection, type Collection } from "../loader/collection.ts";
@@ -65,6 +66,33 @@ function bytesOf(chunk: unknown, encoding: unknown): number {
   return ArrayBuffer.isView(chunk) ? chunk.byteLength : 0;
 }
 
+/** What process.exit takes. */
+type ExitCode = Parameters<typeof process.exit>[0];
+
+/** The status process.exit(code) asks for, read as runner reads it in-process (world/real.ts's trapExit). */
+function exitStatusOf(code: ExitCode): number {
+  const given: unknown = code ?? process.exitCode;
+  return typeof given === "number" ? given : typeof given === "string" && /^\d+$/.test(given) ? Number(given) : 0;
+}
+
+/** Settles once `signal` aborts. */
+function aborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+}
+
+/** Thrown from process.exit in task code, so that the code stops where it called it (as in-process). */
+class WorkerExit extends Error {
+  override readonly name = "WorkerExit";
+}
+
+function isWorkerExit(error: unknown): boolean {
+  try {
+    return error instanceof WorkerExit;
+  } catch {
+    return false;
+  }
+}
+
 function send(message: FromWorker, then?: () => void): void {
   process.send?.(message, undefined, undefined, () => then?.());
 }
@@ -86,7 +114,9 @@ class ReportedGroups extends ProcessGroups {
 
 export function workerMain(world: WorkerWorld): void {
   countWrites();
-  let current: { id: number; controller: AbortController } | undefined;
+  let current: { id: number; stop: (reason: unknown) => void; exit: (code: ExitCode) => void } | undefined;
+  // The worker's own ends; process.exit in task code ends its task first (below).
+  const exitWorker = process.exit.bind(process);
   // Each command group is told to runner, which kills it on a time-out, and has it guarded
   // should runner die while this worker's main thread is held (orphan-guard.ts).
   const groups = new ReportedGroups(world, (pgid) => {
@@ -129,6 +159,8 @@ export function workerMain(world: WorkerWorld): void {
   let tainted = false;
   const origin = new AsyncLocalStorage<{ readonly id: number; readonly task: string }>();
   const crash = (error: unknown, how: string): void => {
+    // The WorkerExit of a process.exit called from a timer: that exit is under way.
+    if (isWorkerExit(error)) return;
     const from = origin.getStore();
     if (from !== undefined && current !== undefined && from.id !== current.id) {
       // The task running now goes on; the worker, in a state no one chose, is ended after it.
@@ -140,22 +172,51 @@ export function workerMain(world: WorkerWorld): void {
     const task = from === undefined ? {} : { task: from.task };
     send({ runner: 1, kind: "crash", id, ...task, error: serializeError(error), how }, () => {
       groups.killAll("SIGKILL");
-      process.exit(70);
+      exitWorker(70);
     });
   };
   process.on("uncaughtException", (error) => crash(error, "uncaught"));
   process.on("unhandledRejection", (error) => crash(error, "unhandled rejection"));
+  // A task still running when the channel goes (runner died, or task code called
+  // process.disconnect()) did not finish: the worker exits unannounced, which runner
+  // takes for a lost channel, never for a pass (worker-pool.ts).
   const quit = (): void => {
     groups.killAll("SIGKILL");
-    process.exit(0);
+    exitWorker(current === undefined ? 0 : 1);
+  };
+  // As in-process (execution/task-scope.ts): process.exit in task code ends its task, whose
+  // commands are stopped and whose deferred functions run; then the worker exits so.
+  process.exit = (code?: ExitCode) => {
+    if (current === undefined) return exitWorker(code);
+    current.exit(code);
+    throw new WorkerExit(`process.exit(${String(code ?? "")})`);
   };
   process.on("disconnect", quit);
 
   const run = async (message: Extract<ToWorker, { kind: "run" }>): Promise<void> => {
     const { id, settings } = message;
     const controller = new AbortController();
-    current = { id, controller };
-    const deferred: (() => unknown)[] = [];
+    // Commands started once the task is stopping (its deferred functions') run until the grace period ends.
+    const grace = new AbortController();
+    const stop = (reason: unknown): void => {
+      if (controller.signal.aborted) return;
+      controller.abort(reason);
+      setTimeout(() => grace.abort("SIGKILL"), settings.killGraceMs).unref();
+    };
+    let exiting: { code: ExitCode } | undefined;
+    let exited = (): void => {};
+    const exitAsked = new Promise<void>((resolve) => (exited = resolve));
+    current = {
+      id,
+      stop,
+      exit: (code) => {
+        if (exiting !== undefined) return;
+        exiting = { code };
+        stop("SIGTERM");
+        exited();
+      },
+    };
+    const deferred = new Deferred();
     const running = new Set<Promise<unknown>>();
     const out = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
       process[stream].write(chunk);
@@ -190,20 +251,37 @@ export function workerMain(world: WorkerWorld): void {
           },
         },
         running,
-        commandSignal: () => controller.signal,
-        defer: (fn) => deferred.push(fn),
+        commandSignal: () => (controller.signal.aborted ? grace.signal : controller.signal),
+        defer: (fn) => deferred.add(fn),
         call: (source, values) => calls.call(id, loaded, source, values),
       });
-      try {
-        outcome = {
-          kind: "returned",
-          value: await origin.run({ id, task: message.task }, () => task.run(ctx, message.options)),
-        };
-      } finally {
-        for (const fn of deferred.reverse()) await fn();
-      }
+      // process.exit from a timer leaves the task's promise pending: the exit ends it.
+      const value: unknown = await Promise.race([
+        origin.run({ id, task: message.task }, () => task.run(ctx, message.options)),
+        exitAsked,
+      ]);
+      outcome = { kind: "returned", value };
     } catch (error) {
       outcome = { kind: "threw", error: serializeError(error) };
+    }
+    if (exiting !== undefined) {
+      // As if its process ended: what it started ends with it, then its cleanup runs.
+      await Promise.race([Promise.allSettled([...running]), grace.signal.aborted ? undefined : aborted(grace.signal)]);
+    }
+    // Run with the in-process Deferred; its errors go to runner, which makes them the task's status as in-process.
+    await deferred.run();
+    const cleanupErrors = deferred
+      .takeErrors()
+      .filter((error) => !isWorkerExit(error))
+      .map((error) => serializeError(error));
+    const failedCleanup = cleanupErrors.length === 0 ? {} : { cleanupErrors };
+    if (exiting !== undefined) {
+      const { code } = exiting;
+      send({ runner: 1, kind: "exit", id, code: exitStatusOf(code), ...failedCleanup }, () => {
+        groups.killAll("SIGKILL");
+        exitWorker(code);
+      });
+      return;
     }
     // What a task did to the process is not the next one's.
     try {
@@ -240,6 +318,7 @@ export function workerMain(world: WorkerWorld): void {
       ...(used === undefined ? {} : { usage: used }),
       rssBytes: process.memoryUsage.rss(),
       ...(gone === undefined && !tainted ? {} : { spent: true }),
+      ...failedCleanup,
     });
     try {
       process.send?.(done(outcome));
@@ -255,6 +334,6 @@ export function workerMain(world: WorkerWorld): void {
     if (message.kind === "run") void run(message);
     else if (message.kind === "call-ended") calls.ended(message);
     else if (message.kind === "end") quit();
-    else if (current?.id === message.id) current.controller.abort(message.reason);
+    else if (current?.id === message.id) current.stop(message.reason);
   });
 }

@@ -13,10 +13,10 @@ import { isFromWorker, type FromWorker, type RunRequest, type SentOutcome, type 
 
 /** How an isolated task's code ended. */
 export type IsolatedEnd =
-  | { readonly kind: "returned"; readonly value: unknown; readonly usage?: Usage }
-  | { readonly kind: "threw"; readonly error: unknown; readonly usage?: Usage }
-  /** It called process.exit(code). */
-  | { readonly kind: "exited"; readonly code: number }
+  | { readonly kind: "returned"; readonly value: unknown; readonly usage?: Usage; readonly cleanupErrors?: unknown[] }
+  | { readonly kind: "threw"; readonly error: unknown; readonly usage?: Usage; readonly cleanupErrors?: unknown[] }
+  /** It called process.exit(code). `cleanupErrors`: what its deferred functions threw. */
+  | { readonly kind: "exited"; readonly code: number; readonly cleanupErrors?: unknown[] }
   /** Its worker died otherwise (a signal, an escaped error): `message` says how. */
   | { readonly kind: "crashed"; readonly message: string; readonly error?: unknown };
 
@@ -82,6 +82,8 @@ interface Job {
   readonly resolve: (end: IsolatedEnd) => void;
   readonly groups: Set<number>;
   crash?: { readonly error: unknown; readonly how: string };
+  /** Its code called process.exit, and its worker is exiting so. */
+  exit?: { readonly code: number; readonly cleanupErrors: unknown[] };
   killed?: boolean;
   /** Its ctx.calls not yet answered: while there are some, its worker lends its place (see busy). */
   calls: number;
@@ -102,6 +104,8 @@ interface Worker {
   /** ctx.calls waiting for the output printed before them. */
   callsToStart: (() => boolean)[];
   closed: boolean;
+  /** Its IPC channel is gone. */
+  disconnected: boolean;
   /** Told to end (it is no one's to use again). */
   ending: boolean;
   /** Its stderr has said that V8 ran out of heap. */
@@ -320,6 +324,7 @@ export class WorkerPool {
       pending: undefined,
       callsToStart: [],
       closed: false,
+      disconnected: false,
       ending: false,
       outOfMemory: false,
       stderrEnd: Buffer.alloc(0),
@@ -387,6 +392,9 @@ export class WorkerPool {
           worker.pending = message;
           this.finishIfRead(worker);
           break;
+        case "exit":
+          job.exit = { code: message.code, cleanupErrors: (message.cleanupErrors ?? []).map(deserializeError) };
+          break;
         case "crash":
           job.crash = { error: deserializeError(message.error), how: message.how };
           break;
@@ -400,6 +408,7 @@ export class WorkerPool {
           message satisfies never;
       }
     });
+    child.on("disconnect", () => (worker.disconnected = true));
     child.on("error", () => {
       // Seen as its close.
     });
@@ -426,6 +435,14 @@ export class WorkerPool {
           });
         } else if (signal !== null) {
           job.resolve({ kind: "crashed", message: `its worker process was killed by ${signal}` });
+        } else if (job.exit !== undefined) {
+          job.resolve({ kind: "exited", code: job.exit.code, cleanupErrors: job.exit.cleanupErrors });
+        } else if (worker.disconnected && !job.killed) {
+          // (process.disconnect() in task code): the worker can no longer say how the task ends.
+          job.resolve({
+            kind: "crashed",
+            message: `its worker lost its channel to runner before the task finished (it exited with status ${code ?? 1})`,
+          });
         } else job.resolve({ kind: "exited", code: code ?? 1 });
       }
       this.next();
@@ -449,7 +466,10 @@ export class WorkerPool {
     if (job.needs.fresh === true || done.spent === true || (ceiling !== undefined && done.rssBytes > ceiling))
       this.end(worker);
     else this.idle.push(worker);
-    const usage = done.usage === undefined ? {} : { usage: done.usage };
+    const usage = {
+      ...(done.usage === undefined ? {} : { usage: done.usage }),
+      ...(done.cleanupErrors === undefined ? {} : { cleanupErrors: done.cleanupErrors.map(deserializeError) }),
+    };
     job.resolve(
       done.outcome.kind === "returned"
         ? { kind: "returned", value: done.outcome.value, ...usage }
