@@ -349,7 +349,7 @@ async function runOnce(
         },
         (error: unknown): TaskStatus | Exited => {
           if (!over) returned.error = error;
-          if (error instanceof RemoteStatus) return error.status;
+          if (isRemoteStatus(error)) return error.status;
           return isTaskExit(error) ? { kind: "exited", code: error.code } : statusOfError(error, options.locate);
         },
       )
@@ -613,6 +613,15 @@ function siteOf(error: unknown, locate: AttemptOptions["locate"]): { where?: str
     return site.where === undefined ? { stack: site.stack } : { where: site.where, stack: site.stack };
   } catch {
     return {};
+  }
+}
+
+/** Whether a worker's status came back; never throws (instanceof runs a Proxy's getPrototypeOf trap). */
+function isRemoteStatus(error: unknown): error is RemoteStatus {
+  try {
+    return error instanceof RemoteStatus;
+  } catch {
+    return false;
   }
 }
 
