@@ -3,6 +3,7 @@
 // resumes from the last entry it took after a reconnect, so nothing is lost as it would be
 // with pub/sub, with BullMQ's trimmed queue events (read from `$`) or with job logs (polled).
 // Output is coalesced into chunks; what the dispatcher has taken is trimmed away as it goes.
+import { randomBytes } from "node:crypto";
 import type { Redis } from "./connection.ts";
 import { parseEntry, RUN_KEY_TTL_SECONDS, type EntryKind, type StreamEntry } from "./protocol.ts";
 
@@ -38,6 +39,9 @@ export class EventWriter {
   private failure: Error | undefined;
   private readonly expiring = new Set<string>();
   private waiters: (() => void)[] = [];
+  /** Numbers each entry it sends (StreamEntry.sequence). */
+  private readonly writer = randomBytes(8).toString("hex");
+  private sequence = 0;
 
   constructor(private readonly redis: Redis) {}
 
@@ -84,7 +88,8 @@ export class EventWriter {
     this.pending = undefined;
     if (p === undefined) return;
     const data = p.chunks.length === 1 ? (p.chunks[0] as Buffer) : Buffer.concat(p.chunks, p.bytes);
-    const fields = ["j", p.job, "a", String(p.attempt), "w", p.worker, "k", p.kind, "d"] as const;
+    const seq = `${this.writer}:${++this.sequence}`;
+    const fields = ["j", p.job, "a", String(p.attempt), "w", p.worker, "k", p.kind, "s", seq, "d"] as const;
     this.inFlight += data.length;
     // One connection sends its commands in order: entries land in the order they were written.
     const added = this.redis.xadd(p.key, "*", ...fields, data);
@@ -126,6 +131,8 @@ export async function readEvents(
 ): Promise<void> {
   let last = "0";
   let reads = 0;
+  // The last entry taken from each writer: one sent again after a reconnect comes again.
+  const taken = new Map<string, number>();
   while (!signal.aborted) {
     let reply: [Buffer, [Buffer, Buffer[]][]][] | null;
     try {
@@ -140,7 +147,13 @@ export async function readEvents(
     const entries: StreamEntry[] = [];
     for (const [id, fields] of batch) {
       const entry = parseEntry(id.toString(), fields);
-      if (entry !== undefined) entries.push(entry);
+      if (entry === undefined) continue;
+      const { sequence } = entry;
+      if (sequence !== undefined) {
+        if (sequence.n <= (taken.get(sequence.writer) ?? 0)) continue;
+        taken.set(sequence.writer, sequence.n);
+      }
+      entries.push(entry);
     }
     last = (batch.at(-1) as [Buffer, Buffer[]])[0].toString();
     await take(entries);

@@ -68,6 +68,12 @@ export interface StreamEntry {
   readonly kind: EntryKind;
   /** Bytes for out/err; JSON text for the others. */
   readonly data: Buffer;
+  /**
+   * Its writer (one per worker process, random) and its place in what that writer sent: an
+   * XADD that Redis applied but whose reply a restart lost is sent again by the client, and
+   * the copy is told by its number.
+   */
+  readonly sequence?: { readonly writer: string; readonly n: number };
 }
 
 const KINDS: ReadonlySet<string> = new Set(["take", "out", "err", "cmd-start", "cmd-end", "end"]);
@@ -83,7 +89,9 @@ export function parseEntry(id: string, fields: readonly Buffer[]): StreamEntry |
   const data = map.get("d");
   if (job === undefined || worker === undefined || kind === undefined || data === undefined) return undefined;
   if (!Number.isSafeInteger(attempt) || attempt < 1 || !KINDS.has(kind)) return undefined;
-  return { id, job, attempt, worker, kind: kind as EntryKind, data };
+  const at = /^([0-9a-f]{1,64}):([1-9]\d{0,15})$/.exec(map.get("s")?.toString() ?? "");
+  const sequence = at === null ? {} : { sequence: { writer: at[1] as string, n: Number(at[2]) } };
+  return { id, job, attempt, worker, kind: kind as EntryKind, data, ...sequence };
 }
 
 const RUN_ID = /^[0-9a-f]{32}$/;
