@@ -303,6 +303,7 @@ export const a = task({ isolate: true, run: () => {
 } });
 export const here = task({ run: (ctx) => ctx.run("sleep 1") });
 export const there = task({ isolate: true, run: async (ctx) => { await ctx.run("sleep 1"); console.log("there finished"); } });
+export const quitter = task({ isolate: true, run: () => { setTimeout(() => process.exit(4), 300); } });
 `;
   it("prints and throws as the task's, after it ended: the run cannot pass, and the next task is not blamed", async () => {
     for (const next of ["here", "there"]) {
@@ -322,6 +323,17 @@ export const there = task({ isolate: true, run: async (ctx) => { await ctx.run("
       ]);
       if (next === "there") expect(r.stdout).toContain("there finished");
     }
+  });
+
+  it("a process.exit it calls after its task ended ends no task: a non-zero one is that task's error", async () => {
+    const dir = project({ "tasks.ts": tasks });
+    const r = await runRunner(["-j1", "quitter", "there"], { cwd: dir });
+    expect(r.code, r.all).toBe(1);
+    expect(r.stderr).toContain(
+      "runner: an error escaped task code (quitter, after it ended (uncaught, in its worker process)): called process.exit(4) after it ended",
+    );
+    expect(r.stdout).toContain("there finished");
+    expect(r.stderr).toMatch(/✔ there\s+passed/);
   });
 });
 

@@ -187,6 +187,14 @@ export function workerMain(world: WorkerWorld): void {
   // As in-process (execution/task-scope.ts): process.exit in task code ends its task, whose
   // commands are stopped and whose deferred functions run; then the worker exits so.
   process.exit = (code?: ExitCode) => {
+    const from = origin.getStore();
+    if (from !== undefined && from.id !== current?.id) {
+      // Code an earlier task left behind (a timer): as in-process, it ends no task, and a
+      // non-zero status is that task's error, after it ended.
+      const status = exitStatusOf(code);
+      if (status !== 0) crash(new Error(`called process.exit(${status}) after it ended`), "uncaught");
+      throw new WorkerExit(`process.exit(${String(code ?? "")})`);
+    }
     if (current === undefined) return exitWorker(code);
     current.exit(code);
     throw new WorkerExit(`process.exit(${String(code ?? "")})`);
