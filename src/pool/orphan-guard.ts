@@ -7,8 +7,10 @@
 // group is ours). A run that ends as it should says `ok` first, and the shell exits without
 // killing anything.
 //
-// A worker notices runner's death itself too (its IPC channel disconnects), but not while
-// task code holds its main thread (`while (true) {}`); a thread in each worker could watch
+// A worker notices runner's death itself too (its IPC channel disconnects), and the shell
+// gives it a second to: it kills its commands' groups then, some of which runner may have
+// died before hearing of (and so not told the shell); killed at once, it could not. Not
+// while task code holds its main thread (`while (true) {}`), though; a thread in each worker could watch
 // instead, but a thread is a second Node environment per worker (≈ 50–90 ms of CPU at
 // every worker's start, and a larger process for every command it forks), where this is one
 // `sh` per run.
@@ -26,6 +28,7 @@ while read -r op pgid start; do
     ok) exit 0 ;;
   esac
 done
+sleep 1
 for entry in $groups; do
   pgid=\${entry%%:*}
   start=\${entry#*:}
