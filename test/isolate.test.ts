@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { cleanEnv, project, runnerBin, runRunner } from "./helpers.ts";
 import { killIfAlive, readPid, spawnRunner, waitUntilGone } from "./process-helpers.ts";
 
@@ -301,6 +301,58 @@ export const iso = task({ isolate: true, run: () => { console.log("inspector", r
       expect(code, out).toBe(0);
       expect(out).toContain("inspector none");
       expect(out.match(/Debugger listening/g)?.length, out).toBe(1);
+    }
+  });
+});
+
+describe("output an isolated task writes past process.stdout", () => {
+  // 3 MB from a child with stdio "inherit" straight into the worker's pipe, and bytes the
+  // task writes to fd 1 and 2 itself: none of them pass through the worker's streams.
+  const TASKS = `
+import { task } from "runner";
+import { spawnSync } from "node:child_process";
+import { writeSync } from "node:fs";
+export const a = task({ isolate: true, run: () => {
+  spawnSync("sh", ["-c", "head -c 3000000 /dev/zero | tr '\\\\0' x; echo; echo a-err >&2"], { stdio: "inherit" });
+  writeSync(1, "a-fd1\\n");
+  writeSync(2, "a-fd2\\n");
+  console.log("a-done");
+} });
+export const b = task({ isolate: true, run: () => { console.log("y".repeat(1_000_000)); console.log("b-line"); console.error("b-err"); } });
+`;
+
+  it("is its task's, and the next task's output is whole and its own (grouped at -j1: one worker)", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    // Before marks, the end of the next task's output was lost (it ended before it was read).
+    for (let round = 0; round < 6; round++) {
+      const r = await runRunner(["-p", "-j1", "a", "b"], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+      // (Not the 3 MB in a failure message.) Task output goes to stdout, headers to stderr.
+      const stdout = r.stdout.replace(/^x{3000000}$/m, "<x>").replace(/^y{1000000}$/m, "<y>");
+      expect(stdout).toBe("<x>\na-fd1\na-done\n<y>\nb-line\n");
+      expect(r.stderr, r.stderr).toMatch(/^▶ a\na-err\na-fd2\n✔ a .*\n▶ b\nb-err\n✔ b /m);
+    }
+  });
+  it("is its task's under a slow reader too (serial: the worker's pipes wait for runner's stdout)", () => {
+    const dir = project({ "tasks.ts": TASKS });
+    for (let round = 0; round < 3; round++) {
+      const run = spawnSync(
+        "sh",
+        ["-c", `"$0" "$1" -j1 a b --report r.json | (sleep 0.5; cat > /dev/null)`, process.execPath, runnerBin],
+        {
+          cwd: dir,
+          env: cleanEnv({}),
+          encoding: "utf8",
+          timeout: 30_000,
+        },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as { tasks: { outputTail: string }[] };
+      const [a, b] = report.tasks.map((task) => task.outputTail);
+      // Before marks, what a's child and its fd writes left in the pipe was lost or b's.
+      for (const line of ["a-err", "a-fd1", "a-fd2", "a-done"]) expect(a, a?.slice(-100)).toContain(`\n${line}\n`);
+      expect(b).not.toContain("a-");
+      expect(b?.split("\n").slice(-3).sort()).toEqual(["", "b-err", "b-line"]);
     }
   });
 });

@@ -1,11 +1,13 @@
 // The messages between runner and its pool workers (worker-pool.ts, worker-main.ts). Each
 // carries `runner: 1`, so that what a task's own code sends with process.send is told apart
 // and ignored. Output does not travel here: it goes through the worker's stdout and stderr
-// pipes (blocking in the worker, so nothing is lost at process.exit), and `done` says how
-// many bytes of each were written, so runner ends the task only once it has read them all.
+// pipes (blocking in the worker, so nothing is lost at process.exit), and `done` names the
+// mark the worker wrote into each after the task's output (output-marks.ts), so runner ends
+// the task only once it has read up to it.
 import type { Usage } from "../child/usage.ts";
 import type { CommandRecord, ContextSettings } from "../context/context.ts";
 import type { SerializedError } from "./errors.ts";
+import type { Marks } from "./output-marks.ts";
 
 /** What of the run's settings a worker's ctx gets (functions cannot cross processes). */
 export type WorkerSettings = Pick<
@@ -42,7 +44,13 @@ export type SentOutcome =
   { readonly kind: "returned"; readonly value: unknown } | { readonly kind: "threw"; readonly error: SerializedError };
 
 export type ToWorker =
-  | ({ readonly runner: 1; readonly kind: "run"; readonly id: number } & RunRequest)
+  | ({
+      readonly runner: 1;
+      readonly kind: "run";
+      readonly id: number;
+      /** The start of the marks the worker writes into its pipes (output-marks.ts's markPrefix). */
+      readonly marks: string;
+    } & RunRequest)
   /** Stop the task's commands (ctx.signal aborts with `reason`). */
   | { readonly runner: 1; readonly kind: "cancel"; readonly id: number; readonly reason: string }
   /** The task that task `id`'s ctx.call number `call` ran has ended so. */
@@ -72,8 +80,8 @@ export type FromWorker =
       readonly call: number;
       readonly task: string;
       readonly values: unknown;
-      /** Bytes written to stdout and stderr so far: the called task starts once runner has read them (their order kept). */
-      readonly written: { readonly stdout: number; readonly stderr: number };
+      /** Written after what the task printed before the call: the called task starts once runner has read up to them (their order kept). */
+      readonly marks: Marks;
     }
   | {
       readonly runner: 1;
@@ -82,8 +90,8 @@ export type FromWorker =
       readonly outcome:
         | { readonly kind: "returned"; readonly value: unknown }
         | { readonly kind: "threw"; readonly error: SerializedError };
-      /** Bytes written to stdout and stderr since the worker started. */
-      readonly written: { readonly stdout: number; readonly stderr: number };
+      /** Written after everything the task printed: runner ends it once it has read up to them. */
+      readonly marks: Marks;
       /** What the task used: the worker's CPU and its reaped commands', and the larger of its own and its commands' peak. */
       readonly usage?: Usage;
       /** The worker's resident size after the task (process.memoryUsage.rss()): past a ceiling, it is replaced. */

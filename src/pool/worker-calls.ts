@@ -6,6 +6,7 @@
 // tasks file, which runner and the worker load alike.
 import { notATaskError, type Collection, type Task } from "../loader/collection.ts";
 import { deserializeError } from "./errors.ts";
+import type { Marks } from "./output-marks.ts";
 import type { FromWorker, ToWorker } from "./protocol.ts";
 
 interface Waiting {
@@ -25,7 +26,8 @@ export interface WorkerCalls {
 
 export function workerCalls(
   send: (message: FromWorker) => void,
-  written: () => { readonly stdout: number; readonly stderr: number },
+  /** Writes marks after what the task printed so far (output-marks.ts). */
+  marks: () => Marks,
 ): WorkerCalls {
   const waiting = new Map<number, Waiting>();
   // The tasks each collection had when the first call came, before ctx.call made any of its own.
@@ -49,7 +51,7 @@ export function workerCalls(
       return new Promise((resolve, reject) => {
         waiting.set(call, { task: id, resolve, reject });
         try {
-          send({ runner: 1, kind: "call", id, call, task: task.name, values, written: written() });
+          send({ runner: 1, kind: "call", id, call, task: task.name, values, marks: marks() });
         } catch (error) {
           waiting.delete(call);
           const why = error instanceof Error ? error.message : String(error);

@@ -2,7 +2,7 @@
 // cached tasks bundle as runner, runs one task at a time by name with the options runner
 // parsed, and tells runner how it ended over IPC (protocol.ts). Its stdout and stderr are
 // pipes to runner, made blocking at start so that what a task prints right before
-// process.exit is not lost. When runner goes away (the IPC channel disconnects), the worker
+// process.exit is not lost, with a mark where each task's output ends (output-marks.ts). When runner goes away (the IPC channel disconnects), the worker
 // kills its commands and exits; when it cannot notice (task code holds its main thread),
 // runner's orphan guard (orphan-guard.ts) ends it and them.
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -14,6 +14,7 @@ import { buildCollection, type Collection } from "../loader/collection.ts";
 import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { Clock, World } from "../world/world.ts";
 import { serializeError } from "./errors.ts";
+import { mark, type Marks } from "./output-marks.ts";
 import { isToWorker, type FromWorker, type ToWorker } from "./protocol.ts";
 import { WorkerUsage, type TaskMeasure } from "./task-usage.ts";
 import { workerCalls } from "./worker-calls.ts";
@@ -24,7 +25,6 @@ interface Handle {
   setBlocking?: (blocking: boolean) => void;
 }
 
-const written = { stdout: 0, stderr: 0 };
 /**
  * Whether task code ended the pipe (process.stdout.end()). Node then shuts it down and resets
  * the stream's state (stdio streams are never destroyed), so the stream cannot tell.
@@ -32,22 +32,15 @@ const written = { stdout: 0, stderr: 0 };
 const ended = { stdout: false, stderr: false };
 
 /**
- * Blocking pipes, and a count of the bytes each accepted: runner ends a task once it has read
- * that many (worker-pool.ts), so a write the pipe cannot take (it was ended, or the chunk is
- * no text nor bytes) counts nothing, or runner would wait for bytes that never come.
+ * Makes the pipes to runner blocking, so that what a task prints right before process.exit
+ * is not lost, and returns what writes a mark into them (output-marks.ts): with the stream's
+ * own write, taken before task code can replace it, so that the mark comes after what the
+ * stream still holds.
  */
-function countWrites(): void {
-  for (const name of ["stdout", "stderr"] as const) {
+function markPipes(): (prefix: string) => Marks {
+  const writers = (["stdout", "stderr"] as const).map((name) => {
     const stream = process[name];
     (stream as unknown as { _handle?: Handle })._handle?.setBlocking?.(true);
-    const write = stream.write.bind(stream) as (chunk: unknown, ...rest: unknown[]) => boolean;
-    stream.write = (chunk: unknown, ...rest: unknown[]) => {
-      const refused = ended[name] || stream.writableEnded || stream.destroyed;
-      // Throws (and counts nothing) for a chunk that is neither text nor bytes.
-      const accepted = write(chunk, ...rest);
-      if (!refused) written[name] += bytesOf(chunk, rest[0]);
-      return accepted;
-    };
     const end = stream.end.bind(stream) as (...args: unknown[]) => typeof stream;
     stream.end = ((...args: unknown[]) => {
       // After the call: a last chunk it is given is still written.
@@ -55,15 +48,22 @@ function countWrites(): void {
       ended[name] = true;
       return result;
     }) as typeof stream.end;
-  }
-}
-
-/** The size of a chunk a stream took: text in its encoding, or bytes. */
-function bytesOf(chunk: unknown, encoding: unknown): number {
-  if (typeof chunk === "string") {
-    return Buffer.byteLength(chunk, typeof encoding === "string" && Buffer.isEncoding(encoding) ? encoding : "utf8");
-  }
-  return ArrayBuffer.isView(chunk) ? chunk.byteLength : 0;
+    const write = stream.write.bind(stream);
+    const uncork = stream.uncork.bind(stream);
+    return (text: string): boolean => {
+      // A pipe the task's code ended takes no mark: runner does not wait for one there.
+      if (ended[name] || stream.writableEnded || stream.destroyed) return false;
+      while (stream.writableCorked > 0) uncork();
+      write(text);
+      return true;
+    };
+  });
+  let seq = 0;
+  return (prefix) => {
+    const text = mark(prefix, ++seq);
+    const [stdout, stderr] = writers.map((write) => write(text)) as [boolean, boolean];
+    return { seq, stdout, stderr };
+  };
 }
 
 /** What process.exit takes. */
@@ -113,7 +113,10 @@ class ReportedGroups extends ProcessGroups {
 }
 
 export function workerMain(world: WorkerWorld): void {
-  countWrites();
+  const writeMarks = markPipes();
+  // Given with each task (a worker's marks are known to runner alone).
+  let prefix = "";
+  const marks = (): Marks => writeMarks(prefix);
   let current: { id: number; stop: (reason: unknown) => void; exit: (code: ExitCode) => void } | undefined;
   // The worker's own ends; process.exit in task code ends its task first (below).
   const exitWorker = process.exit.bind(process);
@@ -126,10 +129,7 @@ export function workerMain(world: WorkerWorld): void {
   const streamed = floodGauge(world.outputFlood);
   const collections = new Map<string, Promise<{ readonly collection: Collection; readonly codeHash: string }>>();
   // Sent as they are: a value structured clone cannot copy throws here, for the caller.
-  const calls = workerCalls(
-    (message) => process.send?.(message),
-    () => ({ ...written }),
-  );
+  const calls = workerCalls((message) => process.send?.(message), marks);
   const startCwd = process.cwd();
   const startEnv = { ...process.env };
   let usage: WorkerUsage | undefined;
@@ -203,6 +203,7 @@ export function workerMain(world: WorkerWorld): void {
 
   const run = async (message: Extract<ToWorker, { kind: "run" }>): Promise<void> => {
     const { id, settings } = message;
+    prefix = message.marks;
     const controller = new AbortController();
     // Commands started once the task is stopping (its deferred functions') run until the grace period ends.
     const grace = new AbortController();
@@ -322,7 +323,8 @@ export function workerMain(world: WorkerWorld): void {
       kind: "done",
       id,
       outcome: o,
-      written: { ...written },
+      // Written as the message is made: after everything the task printed.
+      marks: marks(),
       ...(used === undefined ? {} : { usage: used }),
       rssBytes: process.memoryUsage.rss(),
       ...(gone === undefined && !tainted ? {} : { spent: true }),

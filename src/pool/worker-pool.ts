@@ -3,12 +3,14 @@
 // ended after a task that wanted a fresh one or left it past its memory ceiling. A task
 // whose worker died is never run again here: retries are the user's (`retries`).
 import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { ProcessGroups } from "../child/process-groups.ts";
 import type { Usage } from "../child/usage.ts";
 import type { CommandRecord, TaskOutput } from "../context/context.ts";
 import { deserializeError, serializeError } from "./errors.ts";
 import { orphanGuard, type OrphanGuard } from "./orphan-guard.ts";
+import { MarkReader, markPrefix, type Marks, type PipeName } from "./output-marks.ts";
 import { isFromWorker, type FromWorker, type RunRequest, type SentOutcome, type ToWorker } from "./protocol.ts";
 
 /** How an isolated task's code ended. */
@@ -95,8 +97,11 @@ interface Worker {
   last: { readonly task: string; readonly output: TaskOutput } | undefined;
   /** It is ending on an error that such leftover code let escape: of the task named here. */
   leftoverCrash: string | undefined;
-  readonly read: { stdout: number; stderr: number };
-  /** Its pipe has ended: nothing more will be read from it, whatever a `done` counts. */
+  /** The start of its marks, random (output-marks.ts). */
+  readonly marks: string;
+  /** Its pipes, read up to the marks. */
+  readonly read: { readonly stdout: MarkReader; readonly stderr: MarkReader };
+  /** Its pipe has ended: nothing more will be read from it, whatever a `done` awaits. */
   readonly eof: { stdout: boolean; stderr: boolean };
   job: Job | undefined;
   /** A `done` waiting for the output it counts. */
@@ -172,7 +177,7 @@ export class WorkerPool {
       const start = (worker: Worker): void => {
         const job: Job = { id: this.nextId++, task: request.task, hooks, needs, resolve, groups: new Set(), calls: 0 };
         worker.job = job;
-        const message: ToWorker = { runner: 1, kind: "run", id: job.id, ...request };
+        const message: ToWorker = { runner: 1, kind: "run", id: job.id, marks: worker.marks, ...request };
         worker.child.send(message);
         const stop = (): void => {
           if (worker.job !== job) return;
@@ -314,9 +319,11 @@ export class WorkerPool {
       stdio: [this.options.stdin, "pipe", "pipe", "ipc"],
       detached: true,
     });
+    const marks = markPrefix(randomBytes(16).toString("hex"));
     const worker: Worker = {
       child,
-      read: { stdout: 0, stderr: 0 },
+      marks,
+      read: { stdout: new MarkReader(marks), stderr: new MarkReader(marks) },
       last: undefined,
       leftoverCrash: undefined,
       eof: { stdout: false, stderr: false },
@@ -342,21 +349,31 @@ export class WorkerPool {
     for (const name of ["stdout", "stderr"] as const) {
       const stream = child[name];
       stream?.on("data", (chunk: Buffer) => {
-        worker.read[name] += chunk.length;
         this.options.streamed?.(chunk.length);
         if (name === "stderr") noticeOutOfMemory(worker, chunk);
-        // While it runs no task, what it prints is the last one's, printed after it ended.
-        const wait = (worker.job?.hooks.output ?? worker.last?.output)?.[name](chunk);
-        if (wait !== undefined) {
+        const waits: Promise<void>[] = [];
+        worker.read[name].read(
+          chunk,
+          (bytes) => {
+            const wait = this.output(worker, name, bytes);
+            if (wait !== undefined) waits.push(wait);
+          },
+          // What comes after it is no longer the task's once the task has ended on it.
+          () => {
+            this.callIfRead(worker);
+            this.finishIfRead(worker);
+          },
+          () => worker.job !== undefined,
+        );
+        if (waits.length > 0) {
           stream.pause();
-          void wait.then(() => stream.resume());
+          void Promise.all(waits).then(() => stream.resume());
         }
-        this.callIfRead(worker);
-        this.finishIfRead(worker);
       });
       // Task code can end its worker's pipe (process.stdout.end()) and then print.
       stream?.on("end", () => {
         worker.eof[name] = true;
+        worker.read[name].flush((bytes) => void this.output(worker, name, bytes));
         this.callIfRead(worker);
         this.finishIfRead(worker);
       });
@@ -450,15 +467,26 @@ export class WorkerPool {
     return worker;
   }
 
-  /** Ends the worker's task once its `done` came and all the output it counts was read. */
+  /**
+   * Hands on output of the worker: its task's, or while it runs none, the last one's, printed
+   * after it ended. A promise: wait for it before reading more (a slow reader).
+   */
+  private output(worker: Worker, name: PipeName, bytes: Buffer): Promise<void> | undefined {
+    return (worker.job?.hooks.output ?? worker.last?.output)?.[name](bytes);
+  }
+
+  /** Ends the worker's task once its `done` came and its output was read up to the marks `done` names. */
   private finishIfRead(worker: Worker): void {
     const done = worker.pending;
     const job = worker.job;
     if (done === undefined || job === undefined) return;
-    if (!allRead(worker, done.written)) return;
+    if (!allRead(worker, done.marks)) return;
     worker.pending = undefined;
     worker.job = undefined;
     worker.last = { task: job.task, output: job.hooks.output };
+    // No mark can come before the next task: what was held back for one is the task's too.
+    for (const name of ["stdout", "stderr"] as const)
+      worker.read[name].flush((bytes) => void this.output(worker, name, bytes));
     // A worker is used again unless the task wanted one of its own, or left it past its ceiling
     // (a recycling ceiling, as jest-worker's idleMemoryLimit: no task is stopped for it), or
     // left it unable to print.
@@ -535,13 +563,13 @@ export class WorkerPool {
    * it ended. False while that output is still to come.
    */
   private call(worker: Worker, job: Job, message: Extract<FromWorker, { kind: "call" }>): boolean {
-    const { written } = message;
+    const { marks } = message;
     if (worker.job !== job || worker.closed) {
       // Its worker died before the call could start: nobody is left to answer.
       job.calls--;
       return true;
     }
-    if (!allRead(worker, written)) return false;
+    if (!allRead(worker, marks)) return false;
     const answer = (outcome: SentOutcome): void => {
       job.calls--;
       // Its task may have ended (it did not wait for the call), or its worker died.
@@ -569,11 +597,10 @@ export class WorkerPool {
   }
 }
 
-/** Whether runner has read what the worker counts as written, or all it ever will. */
-function allRead(worker: Worker, written: { readonly stdout: number; readonly stderr: number }): boolean {
-  return (
-    (worker.eof.stdout || worker.read.stdout >= written.stdout) &&
-    (worker.eof.stderr || worker.read.stderr >= written.stderr)
+/** Whether runner has read each pipe up to its mark, or all it ever will. */
+function allRead(worker: Worker, marks: Marks): boolean {
+  return (["stdout", "stderr"] as const).every(
+    (name) => !marks[name] || worker.eof[name] || worker.read[name].seen >= marks.seq,
   );
 }
 
