@@ -19,6 +19,8 @@ export const spin = task({
   },
 });
 export const bare = task({ timeout: "500ms", run: () => { for (;;) {} } });
+export const first = task({ run: () => { console.log("first ran"); } });
+export const later = task({ run: () => { console.log("later ran"); } });
 export const forever = task({
   run: async (ctx) => {
     void ctx.run("sleep 300 & echo $! > bg; wait");
@@ -82,9 +84,34 @@ describe("a task stuck in synchronous code", () => {
     const dir = project({ "tasks.ts": TASKS });
     const run = await runRunner(["bare"], { cwd: dir, timeoutMs: 15_000 });
     expect([run.signal, run.code]).toEqual([null, 124]);
-    expect(run.stderr).toBe(
-      "✖ bare: stuck in synchronous code when its time limit (500 ms) passed; its commands were stopped and the run ended\n",
+    expect(run.stderr).toMatch(
+      /^✖ bare: stuck in synchronous code when its time limit \(500 ms\) passed; its commands were stopped and the run ended\n/,
     );
+    expect(run.stderr).toMatch(/^1 task: 1 timed out in /m);
+  });
+
+  it("ends the run with its summary, and the report and JUnit files, as a time-out does", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const run = await runRunner(["first", "bare", "later", "--report", "r.json", "--junit", "j.xml"], {
+      cwd: dir,
+      timeoutMs: 15_000,
+    });
+    expect(run.code, run.stderr).toBe(124);
+    expect(run.stdout).toBe("first ran\n");
+    expect(run.stderr).toMatch(/^ {2}✔ first +passed .*\n {2}✖ bare +timed out .*\n {2}○ later +skipped\n/m);
+    expect(run.stderr).toMatch(/^3 tasks: 1 passed, 1 timed out, 1 skipped in /m);
+    const report = JSON.parse(readFileSync(join(dir, "r.json"), "utf8")) as {
+      exitCode: number;
+      tasks: { name: string; status: string; message: string | null }[];
+    };
+    expect(report.exitCode).toBe(124);
+    expect(report.tasks.map((task) => [task.name, task.status])).toEqual([
+      ["first", "passed"],
+      ["bare", "timed-out"],
+      ["later", "skipped"],
+    ]);
+    expect(report.tasks[1]?.message).toContain("stuck in synchronous code");
+    expect(readFileSync(join(dir, "j.xml"), "utf8")).toContain('<testcase name="bare"');
   });
 
   it("still hears Ctrl-C (SIGINT to runner's process group): status 130, its commands stopped", async () => {
@@ -96,6 +123,8 @@ describe("a task stuck in synchronous code", () => {
     const end = await run.ended;
     expect(end.code).toBe(130);
     expect(end.stderr).toContain("✖ forever: stuck in synchronous code when runner got SIGINT");
+    // The summary still follows (every fatal signal ends in one).
+    expect(end.stderr).toMatch(/^1 task: 1 cancelled in /m);
     const background = Number(readFileSync(join(dir, "bg"), "utf8"));
     started.push(background);
     expect(await waitUntilGone(background)).toBe(true);

@@ -21,6 +21,7 @@ import { Masker } from "../common/secrets.ts";
 import { secretValues } from "../plan/describe.ts";
 import { execute, type ExecuteOptions } from "../execution/executor.ts";
 import { Deadlines } from "../execution/deadlines.ts";
+import { RunLedger } from "../execution/run-ledger.ts";
 import {
   afterEscapedErrors,
   afterReportFiles,
@@ -28,7 +29,7 @@ import {
   signalExitStatus,
   TIMED_OUT,
 } from "../execution/exit-status.ts";
-import type { TaskRun } from "../execution/outcomes.ts";
+import type { TaskRun, TaskStatus } from "../execution/outcomes.ts";
 import { SignalPolicy } from "../execution/signal-policy.ts";
 import { taskScopes } from "../execution/task-scope.ts";
 import { projectDir } from "../loader/discover.ts";
@@ -147,19 +148,44 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   // Task code stuck in a synchronous loop blocks the event loop, and with it every timer and
   // signal handler: a watchdog outside the main thread takes over then (watchdog.ts).
   const deadlines = new Deadlines((earliest) => watchdog?.setDeadline(earliest));
+  // What the events said, for the summary and report of a run the watchdog ends.
+  const ledger = new RunLedger(world.clock);
   let watchdog: Watchdog | undefined;
   const startWatchdog = (): void => {
     watchdog ??= world.startWatchdog((reason) => {
       const limit = deadlines.earliest();
       const name = scopes.current()?.name ?? limit?.name ?? "a task";
       groups.stopAllNow(config.killGrace);
-      const why =
-        reason === "time limit"
-          ? `its time limit (${formatLimit(limit?.limitMs ?? 0)}) passed`
-          : `runner got ${reason}`;
+      const timedOut = reason === "time limit";
+      const why = timedOut ? `its time limit (${formatLimit(limit?.limitMs ?? 0)}) passed` : `runner got ${reason}`;
+      const message = `stuck in synchronous code when ${why}; its commands were stopped and the run ended`;
+      const status = timedOut ? TIMED_OUT : signalExitStatus(reason);
       return {
-        status: reason === "time limit" ? TIMED_OUT : signalExitStatus(reason),
-        lines: [`✖ ${name}: stuck in synchronous code when ${why}; its commands were stopped and the run ended`],
+        status,
+        // A time-out is the stuck task's status, whose message the display prints; a signal cancels it.
+        lines: timedOut ? [] : [`✖ ${name}: ${message}`],
+        after: () => {
+          const ended = ledger.endNow(
+            steps,
+            (step): TaskStatus =>
+              timedOut && step.task.name === name
+                ? { kind: "timed-out", afterMs: limit?.limitMs ?? 0, message }
+                : { kind: "cancelled" },
+            timedOut ? "the run ended on a task stuck in synchronous code" : "the run was interrupted",
+          );
+          for (const run of ended) void reporters.emit({ kind: "task-ended", run });
+          void reporters.emit({
+            kind: "run-ended",
+            record: {
+              runner: world.runner.version,
+              startedAt,
+              durationMs: world.clock.now() - started,
+              exitCode: status,
+              runs: ledger.runs(steps),
+              tasksFile: relative(cwd, collection.file),
+            },
+          });
+        },
       };
     });
     watchdog?.setDeadline(deadlines.earliest()?.epochMs);
@@ -227,7 +253,10 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
         defaultTimeoutMs: config.timeout,
         retries: core.retries !== undefined ? config.retries : undefined,
         defaultRetries: config.retries,
-        emit: (event) => reporters.emit(event),
+        emit: (event) => {
+          ledger.see(event);
+          return reporters.emit(event);
+        },
         scopes,
         onMainThread,
         exitCode: world.exitCode,

@@ -2,19 +2,16 @@
 // limit, and what runs when the worker finds the main thread stuck — called by the worker
 // through the inspector, on the main thread, from inside the stuck code. What runs there can
 // only do synchronous work and then end the process: it writes its lines straight to the
-// descriptor and leaves through process.reallyExit, since the event loop will never turn again.
+// descriptor, has the summary and the report written (synchronous writes), and leaves through process.reallyExit, since the event loop will never turn again.
 import { closeSync, writeSync } from "node:fs";
-import type { StuckReason, Watchdog } from "./world.ts";
+import type { StuckEnd, StuckReason, Watchdog } from "./world.ts";
 
 /** How long without a heartbeat means the main thread is stuck. */
 const STALL_MS = 500;
 const BEAT_MS = 100;
 const HANDLER = "runner.watchdog";
 
-export function startWatchdog(
-  file: string,
-  onStuck: (reason: StuckReason) => { readonly status: number; readonly lines: readonly string[] },
-): Watchdog {
+export function startWatchdog(file: string, onStuck: (reason: StuckReason) => StuckEnd): Watchdog {
   const state = new Float64Array(new SharedArrayBuffer(2 * Float64Array.BYTES_PER_ELEMENT));
   const beat = (): void => {
     state[0] = Date.now();
@@ -24,13 +21,22 @@ export function startWatchdog(
   // Neither keeps runner alive, nor hides an empty event loop from the executor.
   heartbeat.unref();
   (globalThis as Record<symbol, unknown>)[Symbol.for(HANDLER)] = (reason: StuckReason) => {
-    const { status, lines } = onStuck(reason);
+    const { status, lines, after } = onStuck(reason);
     try {
       if (lines.length > 0) writeSync(2, lines.map((line) => `${line}\n`).join(""));
+    } catch {
+      // Nothing more can be said.
+    }
+    try {
+      after?.();
+    } catch {
+      // What could be written of the summary and the report was; the exit status still holds.
+    }
+    try {
       // Node writes a line of its own on stderr when exiting with an inspector session open.
       closeSync(2);
     } catch {
-      // Nothing more can be said.
+      // Closed already.
     }
     (process as unknown as { reallyExit(code: number): never }).reallyExit(status);
   };

@@ -24,6 +24,16 @@ export interface Writer {
 /** Why the watchdog took over from a stuck main thread: a time limit passed, or a signal came. */
 export type StuckReason = "time limit" | "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGQUIT";
 
+/**
+ * How a run whose main thread is stuck ends: `lines` on stderr, then `after` (synchronous work
+ * only: the summary and the report), then the exit with `status`.
+ */
+export interface StuckEnd {
+  readonly status: number;
+  readonly lines: readonly string[];
+  readonly after?: () => void;
+}
+
 /** A watch on the main thread from outside it, for task code stuck in a synchronous loop. */
 export interface Watchdog {
   /** The earliest time limit of the tasks running now (epoch ms), or undefined for none. */
@@ -118,12 +128,9 @@ export interface World {
   readonly onUncaught: (handler: (error: unknown, how: "uncaught" | "unhandled rejection") => void) => () => void;
   /**
    * Starts the watchdog (undefined where there is none). `onStuck` runs on the main thread
-   * from inside the stuck code; it returns the exit status and the lines to print, and the
-   * process then ends.
+   * from inside the stuck code; it says how the run ends (StuckEnd), and the process then ends.
    */
-  readonly startWatchdog: (
-    onStuck: (reason: StuckReason) => { readonly status: number; readonly lines: readonly string[] },
-  ) => Watchdog | undefined;
+  readonly startWatchdog: (onStuck: (reason: StuckReason) => StuckEnd) => Watchdog | undefined;
   /**
    * Sets each of `values` that the process's environment (task code's `process.env`) does not
    * have; returns how to remove them again (those task code has not changed since).
