@@ -3,9 +3,9 @@
 // and a time limit has passed or a fatal signal has come, it has runner's own code run on the
 // main thread anyway, through the inspector (an interrupt V8 takes even inside a busy loop),
 // which stops the commands and ends the run (world/watchdog.ts). Signals reach a worker only
-// through Node's internal signal binding (up to Node 22); where it is gone, a relay process in
-// runner's process group, started once the main thread is stuck, hears what is sent to the
-// group (a terminal's Ctrl-C, `kill -- -pgid`).
+// through Node's internal signal binding (process.binding up to Node 22, an internal binding
+// since); should neither be there, a relay process in runner's process group, started once the
+// main thread is stuck, hears what is sent to the group (a terminal's Ctrl-C, `kill -- -pgid`).
 import { spawn, type ChildProcess } from "node:child_process";
 import { Session } from "node:inspector";
 import { workerData } from "node:worker_threads";
@@ -55,13 +55,39 @@ const heard = (name: NodeJS.Signals): void => {
 let relay: ChildProcess | undefined;
 const listened = listenInWorker();
 
+interface SignalBinding {
+  readonly Signal: new () => { onsignal: () => void; start(signum: number): number; unref(): void };
+}
+
+/**
+ * Node's signal binding, the one way a worker hears signals: through process.binding up to
+ * Node 22 (quietly: it is deprecated), else as an internal binding, which this thread alone
+ * may reach (watchdog.ts starts it with --expose-internals).
+ */
+function signalBinding(): SignalBinding {
+  process.noDeprecation = true;
+  try {
+    return (process as unknown as { binding(name: string): unknown }).binding("signal_wrap") as SignalBinding;
+  } catch {
+    // Not there (Node 24): the internal one.
+  }
+  const warn = Object.getOwnPropertyDescriptor(process, "emitWarning");
+  // Its one warning ("for internal testing only") is not for runner's users.
+  process.emitWarning = () => {};
+  try {
+    // Not resolved at build time: Node's own module, loaded by the name Node gives it.
+    const load = require;
+    const internals = load("internal/test/binding") as { internalBinding(name: string): unknown };
+    return internals.internalBinding("signal_wrap") as SignalBinding;
+  } finally {
+    if (warn === undefined) Reflect.deleteProperty(process, "emitWarning");
+    else Object.defineProperty(process, "emitWarning", warn);
+  }
+}
+
 function listenInWorker(): boolean {
   try {
-    // The one way a worker hears signals, where it exists; quietly (it is deprecated).
-    process.noDeprecation = true;
-    const binding = (process as unknown as { binding(name: string): unknown }).binding("signal_wrap") as {
-      Signal: new () => { onsignal: () => void; start(signum: number): number; unref(): void };
-    };
+    const binding = signalBinding();
     for (const [name, number] of SIGNALS) {
       const watcher = new binding.Signal();
       watcher.onsignal = () => heard(name);

@@ -42,7 +42,10 @@ export function startWatchdog(file: string, onStuck: (reason: StuckReason) => St
   };
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for runs
   const { Worker } = require("node:worker_threads") as typeof import("node:worker_threads");
-  const worker = new Worker(file, { workerData: { state: state.buffer, stallMs: STALL_MS, handler: HANDLER } });
+  const workerData = { state: state.buffer, stallMs: STALL_MS, handler: HANDLER };
+  // --expose-internals for this thread only: on Node 24 it is how a worker hears signals
+  // (watchdog-worker.ts). No other option of runner's own is the watchdog's.
+  const worker = new Worker(file, { workerData, execArgv: ["--expose-internals"] });
   worker.unref();
   worker.on("error", () => {
     // Without its watchdog the run goes on as it would have before.
