@@ -93,6 +93,7 @@ export default defineConfig(
       "src/boot/boot.ts",
       "src/boot/code-cache.ts",
       "src/pool/worker-main.ts",
+      "src/pool/worker-pipes.ts",
     ],
     rules: { "no-restricted-globals": "off", "no-restricted-syntax": "off" },
   },

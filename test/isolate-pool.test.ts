@@ -325,6 +325,25 @@ export const quitter = task({ isolate: true, run: () => { setTimeout(() => proce
     }
   });
 
+  it("prints as itself while another task runs in its worker, not as that task (in-process alike)", async () => {
+    for (const [next, flags] of [
+      ["there", []],
+      ["there", ["-p"]],
+      ["here", []],
+    ] as const) {
+      const dir = project({ "tasks.ts": tasks });
+      const r = await runRunner(["-j1", ...flags, "a", next, "--report", "run.json"], { cwd: dir });
+      expect(r.stdout, `${next} ${flags.join(" ")}`).toContain("late print from a");
+      const report = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as {
+        tasks: { name: string; outputTail: string }[];
+      };
+      const tail = report.tasks.find((t) => t.name === next)?.outputTail;
+      expect(tail, `${next} ${flags.join(" ")}`).toBe(next === "there" ? "there finished\n" : "");
+      // Grouped: not in the block of the task that ran when it was printed.
+      if (flags.length > 0) expect(/^▶ there\n(?:.*\n)*?✔ there/m.exec(r.all)?.[0]).not.toContain("late print");
+    }
+  });
+
   it("a process.exit it calls after its task ended ends no task: a non-zero one is that task's error", async () => {
     const dir = project({ "tasks.ts": tasks });
     const r = await runRunner(["-j1", "quitter", "there"], { cwd: dir });

@@ -6,6 +6,8 @@
 // ends the task once it has read up to that mark. A mark is one write of under PIPE_BUF
 // bytes, so no other writer's bytes land inside it, and it carries a random key runner gives
 // the worker, so no program's output can pass for one; runner takes marks out of the output.
+// Two more kinds frame what code an earlier task left behind (a timer) prints: it is that
+// task's, whichever task runs in the worker now.
 
 export type PipeName = "stdout" | "stderr";
 
@@ -16,16 +18,22 @@ export interface Marks {
   readonly stderr: boolean;
 }
 
-const SEQ_DIGITS = 8;
+const DIGITS = 8;
+
+/** An end mark (number `seq`), or the start (of task `id`'s output) and the end of a frame. */
+export type MarkKind = "end" | "from" | "back";
+
+const LETTER: Readonly<Record<MarkKind, string>> = { end: "e", from: "f", back: "b" };
+const KIND: Readonly<Record<string, MarkKind>> = { e: "end", f: "from", b: "back" };
 
 /** The start of each of a worker's marks: `key` is random, and runner's alone. */
 export function markPrefix(key: string): string {
   return `\0runner-mark:${key}:`;
 }
 
-/** Mark number `seq` (fixed width, so each is as long as the others). */
-export function mark(prefix: string, seq: number): string {
-  return `${prefix}${seq.toString(16).padStart(SEQ_DIGITS, "0")}\0`;
+/** A mark of that kind and number (fixed width, so each is as long as the others). */
+export function mark(prefix: string, kind: MarkKind, n: number): string {
+  return `${prefix}${LETTER[kind]}${n.toString(16).padStart(DIGITS, "0")}\0`;
 }
 
 /**
@@ -42,15 +50,14 @@ export class MarkReader {
 
   constructor(prefix: string) {
     this.prefix = Buffer.from(prefix);
-    this.length = Buffer.byteLength(mark(prefix, 0));
+    this.length = Buffer.byteLength(mark(prefix, "end", 0));
   }
 
   /**
-   * Reads a chunk: `output` gets the bytes between marks, `marked` each mark's number, in the
-   * pipe's order. `mayMark`: whether a mark can still come (a task runs); when none can, no
-   * byte is held back for one.
+   * Reads a chunk: `output` gets the bytes between marks, `marked` each mark, in the pipe's
+   * order. Bytes at its end that may begin a mark are held back for the next chunk.
    */
-  read(chunk: Buffer, output: (bytes: Buffer) => void, marked: (seq: number) => void, mayMark: () => boolean): void {
+  read(chunk: Buffer, output: (bytes: Buffer) => void, marked: (kind: MarkKind, n: number) => void): void {
     const bytes = this.held.length === 0 ? chunk : Buffer.concat([this.held, chunk]);
     this.held = Buffer.alloc(0);
     let from = 0;
@@ -59,16 +66,27 @@ export class MarkReader {
       if (at < 0 || at + this.length > bytes.length) break;
       if (at > from) output(bytes.subarray(from, at));
       from = at + this.length;
-      const seq = Number.parseInt(bytes.toString("latin1", at + this.prefix.length, from - 1), 16);
-      this.seen = Math.max(this.seen, seq);
-      marked(seq);
+      const kind = KIND[bytes.toString("latin1", at + this.prefix.length, at + this.prefix.length + 1)];
+      const n = Number.parseInt(bytes.toString("latin1", at + this.prefix.length + 1, from - 1), 16);
+      if (kind === undefined || !Number.isSafeInteger(n)) {
+        // Not one of the worker's (it writes no other): the bytes are output.
+        output(bytes.subarray(at, from));
+        continue;
+      }
+      if (kind === "end") this.seen = Math.max(this.seen, n);
+      marked(kind, n);
     }
-    const keep = mayMark() ? this.startOfMark(bytes, from) : 0;
+    const keep = this.startOfMark(bytes, from);
     if (bytes.length - keep > from) output(bytes.subarray(from, bytes.length - keep));
     if (keep > 0) this.held = Buffer.from(bytes.subarray(bytes.length - keep));
   }
 
-  /** The pipe has ended, or no mark can come any more: what was held back is output. */
+  /** Whether bytes are held back for a mark the next chunk may complete. */
+  get holding(): boolean {
+    return this.held.length > 0;
+  }
+
+  /** The pipe has ended, or no mark can come soon: what was held back is output. */
   flush(output: (bytes: Buffer) => void): void {
     if (this.held.length > 0) output(this.held);
     this.held = Buffer.alloc(0);

@@ -14,57 +14,12 @@ import { buildCollection, type Collection } from "../loader/collection.ts";
 import { loadTasks, type LoaderWorld } from "../loader/tasks-cache.ts";
 import type { Clock, World } from "../world/world.ts";
 import { serializeError } from "./errors.ts";
-import { mark, type Marks } from "./output-marks.ts";
+import { WorkerPipes } from "./worker-pipes.ts";
 import { isToWorker, type FromWorker, type ToWorker } from "./protocol.ts";
 import { WorkerUsage, type TaskMeasure } from "./task-usage.ts";
 import { workerCalls } from "./worker-calls.ts";
 
 type WorkerWorld = LoaderWorld & Pick<World, "kill" | "onExit" | "outputFlood"> & { readonly clock: Clock };
-
-interface Handle {
-  setBlocking?: (blocking: boolean) => void;
-}
-
-/**
- * Whether task code ended the pipe (process.stdout.end()). Node then shuts it down and resets
- * the stream's state (stdio streams are never destroyed), so the stream cannot tell.
- */
-const ended = { stdout: false, stderr: false };
-
-/**
- * Makes the pipes to runner blocking, so that what a task prints right before process.exit
- * is not lost, and returns what writes a mark into them (output-marks.ts): with the stream's
- * own write, taken before task code can replace it, so that the mark comes after what the
- * stream still holds.
- */
-function markPipes(): (prefix: string) => Marks {
-  const writers = (["stdout", "stderr"] as const).map((name) => {
-    const stream = process[name];
-    (stream as unknown as { _handle?: Handle })._handle?.setBlocking?.(true);
-    const end = stream.end.bind(stream) as (...args: unknown[]) => typeof stream;
-    stream.end = ((...args: unknown[]) => {
-      // After the call: a last chunk it is given is still written.
-      const result = end(...args);
-      ended[name] = true;
-      return result;
-    }) as typeof stream.end;
-    const write = stream.write.bind(stream);
-    const uncork = stream.uncork.bind(stream);
-    return (text: string): boolean => {
-      // A pipe the task's code ended takes no mark: runner does not wait for one there.
-      if (ended[name] || stream.writableEnded || stream.destroyed) return false;
-      while (stream.writableCorked > 0) uncork();
-      write(text);
-      return true;
-    };
-  });
-  let seq = 0;
-  return (prefix) => {
-    const text = mark(prefix, ++seq);
-    const [stdout, stderr] = writers.map((write) => write(text)) as [boolean, boolean];
-    return { seq, stdout, stderr };
-  };
-}
 
 /** What process.exit takes. */
 type ExitCode = Parameters<typeof process.exit>[0];
@@ -113,10 +68,12 @@ class ReportedGroups extends ProcessGroups {
 }
 
 export function workerMain(world: WorkerWorld): void {
-  const writeMarks = markPipes();
-  // Given with each task (a worker's marks are known to runner alone).
-  let prefix = "";
-  const marks = (): Marks => writeMarks(prefix);
+  // What code an earlier task left behind prints is framed as that task's (origin, below).
+  const pipes = new WorkerPipes(() => {
+    const from = origin.getStore();
+    return from !== undefined && from.id !== current?.id ? from.id : undefined;
+  });
+  const marks = () => pipes.end();
   let current: { id: number; stop: (reason: unknown) => void; exit: (code: ExitCode) => void } | undefined;
   // The worker's own ends; process.exit in task code ends its task first (below).
   const exitWorker = process.exit.bind(process);
@@ -203,7 +160,7 @@ export function workerMain(world: WorkerWorld): void {
 
   const run = async (message: Extract<ToWorker, { kind: "run" }>): Promise<void> => {
     const { id, settings } = message;
-    prefix = message.marks;
+    pipes.prefix = message.marks;
     const controller = new AbortController();
     // Commands started once the task is stopping (its deferred functions') run until the grace period ends.
     const grace = new AbortController();
@@ -301,7 +258,7 @@ export function workerMain(world: WorkerWorld): void {
     for (const key of Object.keys(process.env)) if (!(key in startEnv)) Reflect.deleteProperty(process.env, key);
     Object.assign(process.env, startEnv);
     // A pipe to runner the task's code ended: what it printed since is lost, and so would the next task's be.
-    const gone = (["stdout", "stderr"] as const).find((name) => ended[name]);
+    const gone = (["stdout", "stderr"] as const).find((name) => pipes.ended[name]);
     if (gone !== undefined && outcome.kind === "returned") {
       const error = new Error(
         `its code ended its worker's ${gone} (process.${gone}.end()): what it printed after is lost`,

@@ -101,6 +101,10 @@ interface Worker {
   readonly marks: string;
   /** Its pipes, read up to the marks. */
   readonly read: { readonly stdout: MarkReader; readonly stderr: MarkReader };
+  /** In each pipe, the task whose leftover code's output is being read (a frame's), if any. */
+  readonly framed: { stdout: number | undefined; stderr: number | undefined };
+  /** The outputs of the last tasks it ran, by id: where such code's output goes. */
+  readonly outputs: Map<number, TaskOutput>;
   /** Its pipe has ended: nothing more will be read from it, whatever a `done` awaits. */
   readonly eof: { stdout: boolean; stderr: boolean };
   job: Job | undefined;
@@ -137,6 +141,12 @@ export function runPool(options: Omit<PoolOptions, "script"> & { readonly dist: 
  * near heap limit ...` on the same line), before it raises SIGABRT.
  */
 const OUT_OF_MEMORY = "JavaScript heap out of memory";
+
+/** How many of a worker's last tasks the output of code they left behind is still shown as theirs. */
+const KEPT_OUTPUTS = 64;
+
+/** How long bytes that may begin a mark are held back while a worker runs no task. */
+const HELD_MS = 50;
 
 /** How much longer than a worker's own grace period runner waits before it kills the worker. */
 const KILL_MARGIN_MS = 500;
@@ -177,6 +187,12 @@ export class WorkerPool {
       const start = (worker: Worker): void => {
         const job: Job = { id: this.nextId++, task: request.task, hooks, needs, resolve, groups: new Set(), calls: 0 };
         worker.job = job;
+        worker.outputs.set(job.id, hooks.output);
+        // The oldest first: code so old that still prints is shown as the last task's.
+        for (const id of worker.outputs.keys()) {
+          if (worker.outputs.size <= KEPT_OUTPUTS) break;
+          worker.outputs.delete(id);
+        }
         const message: ToWorker = { runner: 1, kind: "run", id: job.id, marks: worker.marks, ...request };
         worker.child.send(message);
         const stop = (): void => {
@@ -324,6 +340,8 @@ export class WorkerPool {
       child,
       marks,
       read: { stdout: new MarkReader(marks), stderr: new MarkReader(marks) },
+      framed: { stdout: undefined, stderr: undefined },
+      outputs: new Map(),
       last: undefined,
       leftoverCrash: undefined,
       eof: { stdout: false, stderr: false },
@@ -358,13 +376,23 @@ export class WorkerPool {
             const wait = this.output(worker, name, bytes);
             if (wait !== undefined) waits.push(wait);
           },
-          // What comes after it is no longer the task's once the task has ended on it.
-          () => {
-            this.callIfRead(worker);
-            this.finishIfRead(worker);
+          (kind, n) => {
+            if (kind === "from") worker.framed[name] = n;
+            else if (kind === "back") worker.framed[name] = undefined;
+            else {
+              // What comes after it is no longer the task's once the task has ended on it.
+              this.callIfRead(worker);
+              this.finishIfRead(worker);
+            }
           },
-          () => worker.job !== undefined,
         );
+        // While no task runs, no end mark is due to complete what was held back: the start of
+        // a mark split between two reads comes whole at the next one, at once.
+        if (worker.read[name].holding && worker.job === undefined) {
+          setTimeout(() => {
+            if (worker.job === undefined) worker.read[name].flush((bytes) => void this.output(worker, name, bytes));
+          }, HELD_MS).unref();
+        }
         if (waits.length > 0) {
           stream.pause();
           void Promise.all(waits).then(() => stream.resume());
@@ -472,7 +500,9 @@ export class WorkerPool {
    * after it ended. A promise: wait for it before reading more (a slow reader).
    */
   private output(worker: Worker, name: PipeName, bytes: Buffer): Promise<void> | undefined {
-    return (worker.job?.hooks.output ?? worker.last?.output)?.[name](bytes);
+    const framed = worker.framed[name];
+    const to = framed === undefined ? undefined : worker.outputs.get(framed);
+    return (to ?? worker.job?.hooks.output ?? worker.last?.output)?.[name](bytes);
   }
 
   /** Ends the worker's task once its `done` came and its output was read up to the marks `done` names. */
