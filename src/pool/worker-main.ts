@@ -1,10 +1,10 @@
 // A pool worker (forked by worker-pool.ts, started through boot.ts): it loads the same
 // cached tasks bundle as runner, runs one task at a time by name with the options runner
 // parsed, and tells runner how it ended over IPC (protocol.ts). Its stdout and stderr are
-// pipes to runner, made blocking at start so that what a task prints right before
-// process.exit is not lost, with a mark where each task's output ends (output-marks.ts). When runner goes away (the IPC channel disconnects), the worker
-// kills its commands and exits; when it cannot notice (task code holds its main thread),
-// runner's orphan guard (orphan-guard.ts) ends it and them.
+// pipes to runner, blocking and marked where each task's output ends (worker-pipes.ts).
+// When runner goes away (the IPC channel disconnects), the worker kills its commands and
+// exits; when it cannot notice (task code holds its main thread), runner's orphan guard
+// (orphan-guard.ts) ends it and them.
 import { AsyncLocalStorage } from "node:async_hooks";
 import { createContext } from "../context/context.ts";
 import { Deferred } from "../context/deferred.ts";

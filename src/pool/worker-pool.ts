@@ -386,13 +386,7 @@ export class WorkerPool {
             }
           },
         );
-        // While no task runs, no end mark is due to complete what was held back: the start of
-        // a mark split between two reads comes whole at the next one, at once.
-        if (worker.read[name].holding && worker.job === undefined) {
-          setTimeout(() => {
-            if (worker.job === undefined) worker.read[name].flush((bytes) => void this.output(worker, name, bytes));
-          }, HELD_MS).unref();
-        }
+        if (worker.job === undefined) this.flushLater(worker, name);
         if (waits.length > 0) {
           stream.pause();
           void Promise.all(waits).then(() => stream.resume());
@@ -505,6 +499,18 @@ export class WorkerPool {
     return (to ?? worker.job?.hooks.output ?? worker.last?.output)?.[name](bytes);
   }
 
+  /**
+   * While the worker runs no task, no end mark is due to complete bytes held back for one (a
+   * frame's mark may still come): they are output unless the next read comes within
+   * HELD_MS, as the rest of a mark split between two reads does (one write, in the pipe whole).
+   */
+  private flushLater(worker: Worker, name: PipeName): void {
+    if (!worker.read[name].holding) return;
+    setTimeout(() => {
+      if (worker.job === undefined) worker.read[name].flush((bytes) => void this.output(worker, name, bytes));
+    }, HELD_MS).unref();
+  }
+
   /** Ends the worker's task once its `done` came and its output was read up to the marks `done` names. */
   private finishIfRead(worker: Worker): void {
     const done = worker.pending;
@@ -514,9 +520,7 @@ export class WorkerPool {
     worker.pending = undefined;
     worker.job = undefined;
     worker.last = { task: job.task, output: job.hooks.output };
-    // No mark can come before the next task: what was held back for one is the task's too.
-    for (const name of ["stdout", "stderr"] as const)
-      worker.read[name].flush((bytes) => void this.output(worker, name, bytes));
+    for (const name of ["stdout", "stderr"] as const) this.flushLater(worker, name);
     // A worker is used again unless the task wanted one of its own, or left it past its ceiling
     // (a recycling ceiling, as jest-worker's idleMemoryLimit: no task is stopped for it), or
     // left it unable to print.
