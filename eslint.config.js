@@ -90,6 +90,7 @@ export default defineConfig(
       "src/world/real.ts",
       "src/world/watchdog.ts",
       "src/world/watchdog-worker.ts",
+      "src/world/leave.ts",
       "src/boot/boot.ts",
       "src/boot/code-cache.ts",
       "src/pool/worker-main.ts",

@@ -1,6 +1,6 @@
 // The whole `ctx` of SPEC §4, through the real CLI: run/exec/$ with their options, the
 // result's fields, CommandError's text, the task's own fields, and bounded capture.
-import { readFileSync, realpathSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { normalize, project, runRunner } from "./helpers.ts";
@@ -492,7 +492,15 @@ function processState(pid: number | undefined): string {
   return [pid, ...childrenOf(pid)]
     .map((p) => {
       const state = /^State:\s*(.*)$/m.exec(read(`/proc/${p}/status`))?.[1] ?? "?";
-      return `${p} ${read(`/proc/${p}/comm`)} ${state} wchan=${read(`/proc/${p}/wchan`)}`;
+      let threads: string[] = [];
+      try {
+        threads = readdirSync(`/proc/${p}/task`).map(
+          (tid) => `${read(`/proc/${p}/task/${tid}/comm`)}:${read(`/proc/${p}/task/${tid}/wchan`)}`,
+        );
+      } catch {
+        // Gone.
+      }
+      return `${p} ${read(`/proc/${p}/comm`)} ${state} wchan=${read(`/proc/${p}/wchan`)} threads=[${threads.join(" ")}]`;
     })
     .join("; ");
 }

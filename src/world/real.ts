@@ -1,6 +1,7 @@
 // The real World: process.argv and friends. With the boot loader, the only module that
 // touches `process` (lint allows it here and nowhere else in src/).
 import { homedir, tmpdir } from "node:os";
+import { leaveWithoutTeardown } from "./leave.ts";
 import { startWatchdog } from "./watchdog.ts";
 import type { RunnerIdentity, StreamName, World, WriteRoute, Writer } from "./world.ts";
 
@@ -91,11 +92,25 @@ export async function flushOutput(): Promise<void> {
 /**
  * Ends runner with `code`. Whatever task code left behind — a timer, an open client, the
  * JavaScript of a task that timed out and ignored ctx.signal — must not keep runner (and the
- * CI job calling it) alive.
+ * CI job calling it) alive. Nor may Node's own teardown: see skipTeardown.
  */
 export function exitWith(code: number): never {
   process.exitCode = code;
+  // The last of the exit listeners: the others (the code cache, the process groups) run first.
+  process.once("exit", skipTeardown);
   process.exit();
+}
+
+/** How long a run must have lasted for its exit to skip Node's teardown (see skipTeardown). */
+const TEARDOWN_RISK_AFTER_S = 1;
+
+/**
+ * Leaves without Node's teardown (leave.ts) after a run of a second or more. A shorter one
+ * leaves as Node does: the shell's start (~3 ms) would be a noticeable part of it, and such
+ * a short life leaves V8 little to be compiling at exit.
+ */
+function skipTeardown(code: number): void {
+  if (process.uptime() >= TEARDOWN_RISK_AFTER_S) leaveWithoutTeardown(Number(process.exitCode ?? code));
 }
 
 /**

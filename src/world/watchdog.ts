@@ -2,8 +2,10 @@
 // limit, and what runs when the worker finds the main thread stuck — called by the worker
 // through the inspector, on the main thread, from inside the stuck code. What runs there can
 // only do synchronous work and then end the process: it writes its lines straight to the
-// descriptor, has the summary and the report written (synchronous writes), and leaves through process.reallyExit, since the event loop will never turn again.
+// descriptor, has the summary and the report written (synchronous writes), and leaves at
+// once (leave.ts, else process.reallyExit), since the event loop will never turn again.
 import { closeSync, writeSync } from "node:fs";
+import { leaveWithoutTeardown } from "./leave.ts";
 import type { StuckEnd, StuckReason, Watchdog } from "./world.ts";
 
 /** How long without a heartbeat means the main thread is stuck. */
@@ -38,6 +40,8 @@ export function startWatchdog(file: string, onStuck: (reason: StuckReason) => St
     } catch {
       // Closed already.
     }
+    // A stuck main thread is no state to tear Node down from (see leave.ts).
+    leaveWithoutTeardown(status);
     (process as unknown as { reallyExit(code: number): never }).reallyExit(status);
   };
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for runs
