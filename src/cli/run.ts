@@ -29,7 +29,7 @@ import {
   signalExitStatus,
   TIMED_OUT,
 } from "../execution/exit-status.ts";
-import type { TaskRun, TaskStatus } from "../execution/outcomes.ts";
+import type { RunRecord, TaskRun, TaskStatus } from "../execution/outcomes.ts";
 import { SignalPolicy } from "../execution/signal-policy.ts";
 import { taskScopes } from "../execution/task-scope.ts";
 import { projectDir } from "../loader/discover.ts";
@@ -174,17 +174,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
             timedOut ? "the run ended on a task stuck in synchronous code" : "the run was interrupted",
           );
           for (const run of ended) void reporters.emit({ kind: "task-ended", run });
-          void reporters.emit({
-            kind: "run-ended",
-            record: {
-              runner: world.runner.version,
-              startedAt,
-              durationMs: world.clock.now() - started,
-              exitCode: status,
-              runs: ledger.runs(steps),
-              tasksFile: relative(cwd, collection.file),
-            },
-          });
+          void reporters.emit({ kind: "run-ended", record: runRecord(status, ledger.runs(steps)) });
         },
       };
     });
@@ -221,6 +211,15 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   const unfillEnv = world.fillEnv(unset);
   const startedAt = world.clock.epochMs();
   const started = world.clock.now();
+  // The run as the summary and the report files describe it, as it ends (or as the watchdog ends it).
+  const runRecord = (exitCode: number, ended: readonly TaskRun[]): RunRecord => ({
+    runner: world.runner.version,
+    startedAt,
+    durationMs: world.clock.now() - started,
+    exitCode,
+    runs: ended,
+    tasksFile: relative(cwd, collection.file),
+  });
   let runs: TaskRun[];
   let pool: WorkerPool | undefined;
   let closing: Promise<void> | undefined;
@@ -299,14 +298,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     }
     request.ended?.(runs);
     const exitCode = afterEscapedErrors(runExitStatus(runs, signals.stoppedBy()), escaped);
-    await reporters.end({
-      runner: world.runner.version,
-      startedAt,
-      durationMs: world.clock.now() - started,
-      exitCode,
-      runs,
-      tasksFile: relative(cwd, collection.file),
-    });
+    await reporters.end(runRecord(exitCode, runs));
     await closing;
     // Background processes commands left behind (a server for later tasks) end with the run.
     await groups.endLeftovers(config.killGrace);

@@ -395,7 +395,7 @@ export class WorkerPool {
       // Task code can end its worker's pipe (process.stdout.end()) and then print.
       stream?.on("end", () => {
         worker.eof[name] = true;
-        worker.read[name].flush((bytes) => void this.output(worker, name, bytes));
+        this.flushHeld(worker, name);
         this.callIfRead(worker);
         this.finishIfRead(worker);
       });
@@ -507,8 +507,13 @@ export class WorkerPool {
   private flushLater(worker: Worker, name: PipeName): void {
     if (!worker.read[name].holding) return;
     setTimeout(() => {
-      if (worker.job === undefined) worker.read[name].flush((bytes) => void this.output(worker, name, bytes));
+      if (worker.job === undefined) this.flushHeld(worker, name);
     }, HELD_MS).unref();
+  }
+
+  /** Outputs what the pipe's reader held back for a mark. */
+  private flushHeld(worker: Worker, name: PipeName): void {
+    worker.read[name].flush((bytes) => void this.output(worker, name, bytes));
   }
 
   /** Ends the worker's task once its `done` came and its output was read up to the marks `done` names. */
