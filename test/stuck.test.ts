@@ -29,6 +29,7 @@ export const forever = task({
     for (;;) {}
   },
 });
+export const atOnce = task({ run: () => { console.log("spinning"); for (;;) {} } });
 `;
 
 const started: number[] = [];
@@ -44,13 +45,13 @@ afterEach(() => {
 });
 
 /**
- * Starts runner as the leader of a process group of its own, as a shell starts a job; in CI,
- * where the watchdog starts with the run (elsewhere without a terminal or time limit, a second in).
+ * Starts runner as the leader of a process group of its own, as a shell starts a job: with no
+ * terminal and not in CI (the watchdog is there all the same).
  */
 function start(dir: string, args: readonly string[]) {
   const child = spawn(process.execPath, [runnerBin, ...args], {
     cwd: dir,
-    env: cleanEnv({ CI: "true" }),
+    env: cleanEnv({}),
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
@@ -142,6 +143,20 @@ describe("a task stuck in synchronous code", () => {
     expect(end.code).toBe(143);
     expect(end.stderr).toContain("✖ forever: stuck in synchronous code when runner got SIGTERM");
     expect(end.stderr).not.toContain("internal");
+    expect(end.stderr).toMatch(/^1 task: 1 cancelled in /m);
+  });
+
+  // The watchdog starts with the task's first line, not a while into the run: a start on a
+  // timer would need the event loop that the stuck code holds from then on.
+  it("hears SIGTERM also when stuck from its first line, with no time limit, terminal or CI", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const run = start(dir, ["at-once"]);
+    await run.spinning;
+    await sleep(1500);
+    process.kill(run.pid, "SIGTERM");
+    const end = await Promise.race([run.ended, sleep(10_000).then(() => ({ code: "still running", stderr: "" }))]);
+    expect(end.code).toBe(143);
+    expect(end.stderr).toContain("✖ at-once: stuck in synchronous code when runner got SIGTERM");
     expect(end.stderr).toMatch(/^1 task: 1 cancelled in /m);
   });
 });

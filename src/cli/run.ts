@@ -42,9 +42,6 @@ import { floodGauge } from "../child/flood.ts";
 import type { Watchdog, World } from "../world/world.ts";
 import type { CoreOptions } from "./grammar.ts";
 
-/** When the watchdog starts in a run that gives no reason to start it at once. */
-const WATCHDOG_AFTER_MS = 1000;
-
 export interface RunRequest {
   readonly steps: readonly Step[];
   readonly core: CoreOptions;
@@ -180,24 +177,12 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     });
     watchdog?.setDeadline(deadlines.earliest()?.epochMs);
   };
-  // A worker thread costs a Node start-up of its own (CPU taken from the tasks while they run),
-  // and only task code on this thread can hold it: it starts once some does (not for isolated
-  // or remote tasks, whose code runs elsewhere), at once where a time limit, a person at a
-  // terminal or a CI job may need it, and otherwise once the run has lasted a second (a short
-  // run is over before then).
-  const timeLimited = config.timeout !== undefined || steps.some((step) => step.task.timeoutMs !== undefined);
-  let due = timeLimited || world.stdout.isTTY || world.stderr.isTTY || isCI(world.env);
-  let codeHere = false;
+  // Only task code on this thread can hold it: the watchdog starts once some runs here (not
+  // for isolated or remote tasks, whose code runs elsewhere), at once — a later start would
+  // need the event loop that stuck code holds.
   const onMainThread = (): void => {
-    codeHere = true;
-    if (due) startWatchdog();
+    startWatchdog();
   };
-  let later: NodeJS.Timeout | undefined;
-  if (!due)
-    (later = setTimeout(() => {
-      due = true;
-      if (codeHere) startWatchdog();
-    }, WATCHDOG_AFTER_MS)).unref();
   const signals = new SignalPolicy(world, () => groups.killAll("SIGKILL"));
   // Errors that escaped task code with no attempt left to fail: one line each, and the run
   // cannot pass.
@@ -305,7 +290,6 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
     return afterReportFiles(exitCode, files?.problems ?? 0);
   } finally {
     unfillEnv();
-    clearTimeout(later);
     watchdog?.stop();
     scopes.restore();
     signals.dispose();

@@ -56,7 +56,10 @@ export function realWorld(options: RealWorldOptions): World {
     kill,
     captureWrites,
     trapExit,
-    startWatchdog: (onStuck) => startWatchdog(options.watchdog, onStuck),
+    startWatchdog: (onStuck) => {
+      watched = true;
+      return startWatchdog(options.watchdog, onStuck);
+    },
     onUncaught: (handler) => {
       const uncaught = (error: unknown): void => handler(error, "uncaught");
       const rejected = (error: unknown): void => handler(error, "unhandled rejection");
@@ -104,13 +107,18 @@ export function exitWith(code: number): never {
 /** How long a run must have lasted for its exit to skip Node's teardown (see skipTeardown). */
 const TEARDOWN_RISK_AFTER_S = 1;
 
+/** Whether this process started a watchdog thread, which Node's exit would wait for. */
+let watched = false;
+
 /**
- * Leaves without Node's teardown (leave.ts) after a run of a second or more. A shorter one
- * leaves as Node does: the shell's start (~3 ms) would be a noticeable part of it, and such
- * a short life leaves V8 little to be compiling at exit.
+ * Leaves without Node's teardown (leave.ts) after a run of a second or more, or once a
+ * watchdog thread was started: Node's exit joins that thread, and a short run's would still be
+ * booting (a Node start-up of its own, ~40 ms, that the exit would wait out). A short run with
+ * no watchdog leaves as Node does: the shell's start (~3 ms) would be a noticeable part of it,
+ * and such a short life leaves V8 little to be compiling at exit.
  */
 function skipTeardown(code: number): void {
-  if (process.uptime() >= TEARDOWN_RISK_AFTER_S) leaveWithoutTeardown(Number(process.exitCode ?? code));
+  if (watched || process.uptime() >= TEARDOWN_RISK_AFTER_S) leaveWithoutTeardown(Number(process.exitCode ?? code));
 }
 
 /**
