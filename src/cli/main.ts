@@ -20,6 +20,8 @@ import { loadProject, type Project } from "./project.ts";
 import type { WatchedPlan } from "./watch-loop.ts";
 import { stackOf } from "../common/error-text.ts";
 import { checkWatchedSources, checkWatchOptions } from "./watch-check.ts";
+import type { Spares } from "../pool/spares.ts";
+import { sparesAhead } from "./spares-ahead.ts";
 
 /** Runs `runner <argv>` in `world`; the exit status. Errors end here: one line, or a bug's stack. */
 export async function main(world: World): Promise<number> {
@@ -53,7 +55,23 @@ async function program(world: World): Promise<number> {
   const shapes = coreOptionShapes();
   const leading = readLeading(world.argv, shapes);
   const leadingCore = coreOptionsOf(leading.matches);
+  // Pool workers for an isolated run start now, their start-up beside runner's loading the tasks.
+  const spares = sparesAhead(world, leadingCore, world.argv.slice(leading.next));
+  try {
+    return await planAndRun(world, { shapes, leading, leadingCore, spares });
+  } finally {
+    spares?.discard();
+  }
+}
 
+interface CommandLine {
+  readonly shapes: ReturnType<typeof coreOptionShapes>;
+  readonly leading: ReturnType<typeof readLeading>;
+  readonly leadingCore: CoreOptions;
+  readonly spares: Spares | undefined;
+}
+
+async function planAndRun(world: World, { shapes, leading, leadingCore, spares }: CommandLine): Promise<number> {
   // --version and --completion need no tasks; anything else needs the project.
   let core = leadingCore;
   let project: Project | undefined;
@@ -180,6 +198,7 @@ async function program(world: World): Promise<number> {
     locate: project.locate,
     sourceHash: project.sourceHash,
     codeHash: project.codeHash,
+    spares,
   });
 }
 

@@ -4,6 +4,7 @@
 // so `--list`, `--help` and `--plan` never load the process, display or executor modules.
 import { dirname, isAbsolute, relative } from "node:path";
 import type { Dispatcher } from "../remote/dispatcher.ts";
+import type { Spares } from "../pool/spares.ts";
 import { runPool, type WorkerPool } from "../pool/worker-pool.ts";
 import type { ChalkInstance } from "chalk";
 import { ProcessGroups } from "../child/process-groups.ts";
@@ -52,6 +53,8 @@ export interface RunRequest {
   readonly stderrStyle: ChalkInstance;
   /** Where task code threw, in the user's files. */
   readonly locate: ExecuteOptions["locate"];
+  /** Pool workers forked ahead of the run (spares-ahead.ts), for its pool to take. */
+  readonly spares?: Spares | undefined;
   /** The tasks' content hash, which a distributed run's workers must share. */
   readonly sourceHash: string;
   /** The tasks' code as bundled: part of every up-to-date fingerprint (SPEC §10). */
@@ -262,6 +265,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
               // there too. Workers are made as tasks need them.
               max: config.jobs,
               dist: dirname(world.runner.entries.cjs["runner-ts"] ?? ""),
+              spares: request.spares,
               ...world.node,
               env,
               cwd,

@@ -12,6 +12,8 @@ import { deserializeError, serializeError } from "./errors.ts";
 import { orphanGuard, type OrphanGuard } from "./orphan-guard.ts";
 import { MarkReader, markPrefix, type Marks, type PipeName } from "./output-marks.ts";
 import { isFromWorker, type FromWorker, type RunRequest, type SentOutcome, type ToWorker } from "./protocol.ts";
+import type { Spares } from "./spares.ts";
+import { forkWorker, type WorkerFork } from "./worker-fork.ts";
 
 /** How an isolated task's code ended. */
 export type IsolatedEnd =
@@ -45,16 +47,10 @@ export interface WorkerNeeds {
   readonly maxRssBytes?: number | undefined;
 }
 
-export interface PoolOptions {
+export interface PoolOptions extends WorkerFork {
   readonly max: number;
-  /** The script the workers run, and how to run it. */
-  readonly script: string;
-  readonly execPath: string;
-  readonly execArgv: readonly string[];
-  readonly env: Readonly<Record<string, string | undefined>>;
-  readonly cwd: string;
-  /** The workers' stdin: runner's own where commands may read it (as in-process: a serial run), else none. */
-  readonly stdin: "inherit" | "ignore";
+  /** Workers forked ahead of the pool: one forked as this pool would fork is taken before forking anew. */
+  readonly spares?: Spares | undefined;
   /** Sends a signal to a process, or a group when `pid` is negative; false when there is none (the World's kill). */
   readonly kill: (pid: number, signal: NodeJS.Signals) => boolean;
   /** A worker past this resident size after a task is ended (the `isolateMaxRss` setting). */
@@ -129,10 +125,15 @@ interface Waiting {
   readonly start: (worker: Worker) => void;
 }
 
+/** The script a pool worker runs: runner's own boot script, in `dist`. */
+export function workerScript(dist: string): string {
+  return join(dist, "boot.cjs");
+}
+
 /** The run's pool: workers are runner's own boot script (dist/boot.cjs) under the same Node as runner. */
 export function runPool(options: Omit<PoolOptions, "script"> & { readonly dist: string }): WorkerPool {
   const { dist, ...rest } = options;
-  return new WorkerPool({ ...rest, script: join(dist, "boot.cjs") });
+  return new WorkerPool({ ...rest, script: workerScript(dist) });
 }
 
 /**
@@ -150,21 +151,6 @@ const HELD_MS = 50;
 
 /** How much longer than a worker's own grace period runner waits before it kills the worker. */
 const KILL_MARGIN_MS = 500;
-
-/** Node's inspector flags: a worker with runner's would fight it for the port. */
-const INSPECT = /^--inspect(-brk|-port|-wait)?(=|$)/;
-
-/** The workers' environment: runner's, marked, without an inspector flag in NODE_OPTIONS. */
-function workerEnv(env: PoolOptions["env"]): Record<string, string | undefined> {
-  const nodeOptions = env.NODE_OPTIONS?.split(/\s+/).filter((word) => word !== "" && !INSPECT.test(word));
-  return {
-    ...env,
-    ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions.join(" ") }),
-    RUNNER_POOL_WORKER: "1",
-  };
-}
-
-let fork: typeof import("node:child_process").fork | undefined;
 
 export class WorkerPool {
   private readonly idle: Worker[] = [];
@@ -324,17 +310,9 @@ export class WorkerPool {
   }
 
   private spawn(): Worker {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded by runs that isolate a task only
-    fork ??= (require("node:child_process") as typeof import("node:child_process")).fork;
-    const child = fork(this.options.script, [], {
-      cwd: this.options.cwd,
-      env: workerEnv(this.options.env),
-      execPath: this.options.execPath,
-      execArgv: this.options.execArgv.filter((arg) => !INSPECT.test(arg)),
-      serialization: "advanced",
-      stdio: [this.options.stdin, "pipe", "pipe", "ipc"],
-      detached: true,
-    });
+    const { script, execPath, execArgv, env, cwd, stdin } = this.options;
+    const spec: WorkerFork = { script, execPath, execArgv, env, cwd, stdin };
+    const child = this.options.spares?.take(spec) ?? forkWorker(spec);
     const marks = markPrefix(randomBytes(16).toString("hex"));
     const worker: Worker = {
       child,
