@@ -5,8 +5,11 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { project, runRunner } from "./helpers.ts";
-import { readPid, waitUntilGone } from "./process-helpers.ts";
+import { setTimeout as sleep } from "node:timers/promises";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { cleanEnv, project, runnerBin, runRunner } from "./helpers.ts";
+import { killIfAlive, readPid, waitUntilGone } from "./process-helpers.ts";
 
 const TASKS = `import { task } from "runner";
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -27,6 +30,9 @@ function children(): number[] {
   return found;
 }
 if (process.send === undefined) writeFileSync("forked-at-load.json", JSON.stringify(children()));
+// Runner busy loading the tasks file for a while, where the test says so.
+if (process.send === undefined && process.env.HOLD_LOAD_MS)
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Number(process.env.HOLD_LOAD_MS));
 
 const runs = (name: string) =>
   task({ run: () => { writeFileSync(\`\${name}.pid\`, String(process.pid)); console.log(name, process.env.FROM_DOTENV ?? "-"); } });
@@ -102,6 +108,27 @@ describe("workers forked ahead of an --isolate run", () => {
       const r = await runRunner(args, { cwd: dir });
       expect(r.code, `${args.join(" ")}\n${r.all}`).toBe(0);
       expect(forkedAtLoad(dir), args.join(" ")).toEqual([]);
+    }
+  });
+
+  it("end by themselves when runner is killed (SIGKILL) while it loads the tasks file", async () => {
+    const dir = project({ "tasks.ts": TASKS });
+    const child = spawn(process.execPath, [runnerBin, "-p", "-j2", "--isolate", "a", "b"], {
+      cwd: dir,
+      env: cleanEnv({ HOLD_LOAD_MS: "5000" }),
+      stdio: "ignore",
+    });
+    try {
+      for (let waited = 0; !existsSync(join(dir, "forked-at-load.json")) && waited < 10_000; waited += 50)
+        await sleep(50);
+      // Written, then read once whole.
+      await sleep(100);
+      const forked = forkedAtLoad(dir);
+      expect(forked).toHaveLength(2);
+      child.kill("SIGKILL");
+      expect(await allGone(forked)).toBe(true);
+    } finally {
+      if (child.pid !== undefined) killIfAlive(child.pid);
     }
   });
 });

@@ -15,9 +15,9 @@ import type { CoreOptions } from "./grammar.ts";
 
 /**
  * Spares for a run the leading options say isolates its tasks, as many as it may run at once
- * (`-j`, else the CPUs), and no more than the CPUs or the words after those options (each task is named by
- * one); none where they say that nothing runs here (--list, --plan, a run through Redis), or
- * where a loop of runs (--watch) follows.
+ * (`-j`, else the CPUs), and no more than the CPUs or the words after those options (each
+ * task is named by one); none where they say that nothing runs here (--list, --plan, a run
+ * through Redis), or where a loop of runs (--watch) follows.
  */
 export function sparesAhead(world: World, core: CoreOptions, words: readonly string[]): Spares | undefined {
   const runsHere =
@@ -55,7 +55,7 @@ export function sparesAhead(world: World, core: CoreOptions, words: readonly str
       cwd: file === undefined ? start : projectDir(resolve(world.cwd, file)),
       stdin: !concurrent && world.stdinInheritable ? "inherit" : "ignore",
     },
-    // (No more than the CPUs, either: the pool forks the rest of a larger -j as tasks need them.)
+    // The pool forks the rest of a larger -j as tasks need them.
     Math.min(concurrent ? jobs : 1, names, availableParallelism()),
   );
   return spares;

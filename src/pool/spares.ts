@@ -58,11 +58,6 @@ export class Spares {
     return taken?.child;
   }
 
-  /** How many are left to take (for tests). */
-  get size(): number {
-    return this.spares.length;
-  }
-
   /** Kills those no run took: their groups, while they are certainly theirs. */
   discard(): void {
     for (const { child } of this.spares.splice(0)) {
