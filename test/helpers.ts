@@ -43,6 +43,11 @@ export interface RunOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly input?: string;
   readonly timeoutMs?: number;
+  /**
+   * stdout and stderr into one pipe (`2>&1`), so that `all` (then also `stdout`) has runner's
+   * own order: from two pipes, the reader may see one's later bytes before the other's earlier.
+   */
+  readonly oneStream?: boolean;
 }
 
 /** Environment without the colour, CI and RUNNER_* variables of whoever runs the tests; `extra` on top (undefined deletes). */
@@ -84,7 +89,11 @@ export function collectOutput(child: { readonly stdout: Readable; readonly stder
 /** Runs `node bin/runner.js ...args` and collects its output and exit status. */
 export function runRunner(args: readonly string[], options: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runnerBin, ...args], {
+    const [file, words] =
+      options.oneStream === true
+        ? ["/bin/sh", ["-c", 'exec "$@" 2>&1', "sh", process.execPath, runnerBin, ...args]]
+        : [process.execPath, [runnerBin, ...args]];
+    const child = spawn(file, words, {
       cwd: options.cwd,
       env: cleanEnv(options.env ?? {}),
       stdio: ["pipe", "pipe", "pipe"],

@@ -332,7 +332,8 @@ export const quitter = task({ isolate: true, run: () => { setTimeout(() => proce
       ["here", []],
     ] as const) {
       const dir = project({ "tasks.ts": tasks });
-      const r = await runRunner(["-j1", ...flags, "a", next, "--report", "run.json"], { cwd: dir });
+      // One pipe: the order of the grouped blocks' lines (stderr) and their output (stdout) is runner's.
+      const r = await runRunner(["-j1", ...flags, "a", next, "--report", "run.json"], { cwd: dir, oneStream: true });
       expect(r.stdout, `${next} ${flags.join(" ")}`).toContain("late print from a");
       const report = JSON.parse(readFileSync(join(dir, "run.json"), "utf8")) as {
         tasks: { name: string; outputTail: string }[];
