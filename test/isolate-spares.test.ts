@@ -2,12 +2,11 @@
 // `--isolate` says before the tasks file loads that the run will want them. The tasks file
 // below notes, as runner's own process loads it, which processes runner has forked by then;
 // a pool worker (it has an IPC channel) skips that. Real CLI, real processes.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { setTimeout as sleep } from "node:timers/promises";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describe, expect, it } from "vitest";
 import { cleanEnv, project, runnerBin, runRunner } from "./helpers.ts";
 import { killIfAlive, readPid, waitUntilGone } from "./process-helpers.ts";
 

@@ -131,15 +131,23 @@ describe("a task stuck in synchronous code", () => {
     expect(await waitUntilGone(background)).toBe(true);
   });
 
+  /** Sends SIGTERM to runner alone `afterMs` into `task`'s spinning; how runner ended. */
+  async function sigtermWhileStuck(
+    task: string,
+    afterMs: number,
+  ): Promise<{ code: number | string | null; stderr: string }> {
+    const dir = project({ "tasks.ts": TASKS });
+    const run = start(dir, [task]);
+    await run.spinning;
+    await sleep(afterMs);
+    process.kill(run.pid, "SIGTERM");
+    return Promise.race([run.ended, sleep(10_000).then(() => ({ code: "still running", stderr: "" }))]);
+  }
+
   // A worker thread hears signals sent to runner's pid alone only through Node's signal
   // binding: process.binding up to Node 22, an internal binding on Node 24.
   it("still hears SIGTERM sent to runner alone: status 143", async () => {
-    const dir = project({ "tasks.ts": TASKS });
-    const run = start(dir, ["forever"]);
-    await run.spinning;
-    await sleep(700);
-    process.kill(run.pid, "SIGTERM");
-    const end = await run.ended;
+    const end = await sigtermWhileStuck("forever", 700);
     expect(end.code).toBe(143);
     expect(end.stderr).toContain("✖ forever: stuck in synchronous code when runner got SIGTERM");
     expect(end.stderr).not.toContain("internal");
@@ -149,12 +157,7 @@ describe("a task stuck in synchronous code", () => {
   // The watchdog starts with the task's first line, not a while into the run: a start on a
   // timer would need the event loop that the stuck code holds from then on.
   it("hears SIGTERM also when stuck from its first line, with no time limit, terminal or CI", async () => {
-    const dir = project({ "tasks.ts": TASKS });
-    const run = start(dir, ["at-once"]);
-    await run.spinning;
-    await sleep(1500);
-    process.kill(run.pid, "SIGTERM");
-    const end = await Promise.race([run.ended, sleep(10_000).then(() => ({ code: "still running", stderr: "" }))]);
+    const end = await sigtermWhileStuck("at-once", 1500);
     expect(end.code).toBe(143);
     expect(end.stderr).toContain("✖ at-once: stuck in synchronous code when runner got SIGTERM");
     expect(end.stderr).toMatch(/^1 task: 1 cancelled in /m);

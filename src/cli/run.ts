@@ -151,6 +151,9 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
   // What the events said, for the summary and report of a run the watchdog ends.
   const ledger = new RunLedger(world.clock);
   let watchdog: Watchdog | undefined;
+  // Only task code on this thread can hold it: the watchdog starts once some runs here (not
+  // for isolated or remote tasks, whose code runs elsewhere), at once — a later start would
+  // need the event loop that stuck code holds.
   const startWatchdog = (): void => {
     watchdog ??= world.startWatchdog((reason) => {
       const limit = deadlines.earliest();
@@ -179,12 +182,6 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
       };
     });
     watchdog?.setDeadline(deadlines.earliest()?.epochMs);
-  };
-  // Only task code on this thread can hold it: the watchdog starts once some runs here (not
-  // for isolated or remote tasks, whose code runs elsewhere), at once — a later start would
-  // need the event loop that stuck code holds.
-  const onMainThread = (): void => {
-    startWatchdog();
   };
   const signals = new SignalPolicy(world, () => groups.killAll("SIGKILL"));
   // Errors that escaped task code with no attempt left to fail: one line each, and the run
@@ -245,7 +242,7 @@ export async function runSteps(world: World, request: RunRequest): Promise<numbe
           return reporters.emit(event);
         },
         scopes,
-        onMainThread,
+        onMainThread: startWatchdog,
         exitCode: world.exitCode,
         late,
         deadlines,

@@ -6,16 +6,11 @@
 // takes one, a spare runs nothing but runner's own boot code, and ends should runner go
 // away (its IPC channel disconnects).
 import type { ChildProcess } from "node:child_process";
-import { forkWorker, sameFork, type WorkerFork } from "./worker-fork.ts";
+import { forkWorker, killWorkerGroup, sameFork, unreaped, type WorkerFork } from "./worker-fork.ts";
 
 interface Spare {
   readonly spec: WorkerFork;
   readonly child: ChildProcess;
-}
-
-/** Whether `child` has not been reaped: until then its pid, and so its group, cannot be anyone else's. */
-function unreaped(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
 }
 
 export class Spares {
@@ -46,10 +41,9 @@ export class Spares {
    * Those forked otherwise are killed now: the pool that asks will never take them.
    */
   take(spec: WorkerFork): ChildProcess | undefined {
-    const [matching, other] = [
-      this.spares.filter((s) => sameFork(s.spec, spec)),
-      this.spares.filter((s) => !sameFork(s.spec, spec)),
-    ];
+    const matching: Spare[] = [];
+    const other: Spare[] = [];
+    for (const spare of this.spares) (sameFork(spare.spec, spec) ? matching : other).push(spare);
     this.spares = other;
     this.discard();
     const at = matching.findIndex(({ child }) => child.pid !== undefined && unreaped(child) && child.connected);
@@ -60,9 +54,6 @@ export class Spares {
 
   /** Kills those no run took: their groups, while they are certainly theirs. */
   discard(): void {
-    for (const { child } of this.spares.splice(0)) {
-      const pid = child.pid;
-      if (pid !== undefined && unreaped(child) && !this.kill(-pid, "SIGKILL")) child.kill("SIGKILL");
-    }
+    for (const { child } of this.spares.splice(0)) killWorkerGroup(child, this.kill);
   }
 }

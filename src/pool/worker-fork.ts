@@ -44,6 +44,20 @@ export function forkWorker(spec: WorkerFork): ChildProcess {
   });
 }
 
+/** Whether `child` has not been reaped: until then its pid, and so its group id, cannot be anyone else's. */
+export function unreaped(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
+/**
+ * Kills a worker and what it forked itself: the process group it leads (detached), only while
+ * it is not yet reaped; the worker alone where there is no such group.
+ */
+export function killWorkerGroup(child: ChildProcess, kill: (pid: number, signal: NodeJS.Signals) => boolean): void {
+  const pid = child.pid;
+  if (pid !== undefined && unreaped(child) && !kill(-pid, "SIGKILL")) child.kill("SIGKILL");
+}
+
 /** Whether two forks make the same worker: same program, arguments, directory, stdin and environment. */
 export function sameFork(a: WorkerFork, b: WorkerFork): boolean {
   const sameList = (x: readonly string[], y: readonly string[]): boolean =>

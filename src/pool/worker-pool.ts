@@ -13,7 +13,7 @@ import { orphanGuard, type OrphanGuard } from "./orphan-guard.ts";
 import { MarkReader, markPrefix, type Marks, type PipeName } from "./output-marks.ts";
 import { isFromWorker, type FromWorker, type RunRequest, type SentOutcome, type ToWorker } from "./protocol.ts";
 import type { Spares } from "./spares.ts";
-import { forkWorker, type WorkerFork } from "./worker-fork.ts";
+import { forkWorker, killWorkerGroup, unreaped, type WorkerFork } from "./worker-fork.ts";
 
 /** How an isolated task's code ended. */
 export type IsolatedEnd =
@@ -295,18 +295,15 @@ export class WorkerPool {
         // A pool closed already has nothing left to guard.
         if (this.closed) return;
         const guard = this.guard();
-        for (const w of unguarded) if (w.child.pid !== undefined && unreaped(w)) guard?.add(w.child.pid);
+        for (const w of unguarded) if (w.child.pid !== undefined && unreaped(w.child)) guard?.add(w.child.pid);
       });
     }
     this.unguarded.push(worker);
   }
 
   private killWorker(worker: Worker): void {
-    const pid = worker.child.pid;
     // The worker leads its own group (detached): that kills it and what it forked itself.
-    // Only while it is not yet reaped (no exit code or signal recorded): until then its pid,
-    // and so its group id, cannot belong to anyone else.
-    if (pid !== undefined && unreaped(worker) && !this.options.kill(-pid, "SIGKILL")) worker.child.kill("SIGKILL");
+    killWorkerGroup(worker.child, this.options.kill);
   }
 
   private spawn(): Worker {
@@ -622,10 +619,6 @@ function allRead(worker: Worker, marks: Marks): boolean {
 }
 
 /** Whether the worker has not been reaped (no exit code or signal recorded): its pid is still its own. */
-function unreaped(worker: Worker): boolean {
-  return worker.child.exitCode === null && worker.child.signalCode === null;
-}
-
 /** Notes whether the worker's stderr says V8 ran out of heap (Node aborts right after). */
 function noticeOutOfMemory(worker: Worker, chunk: Buffer): void {
   if (worker.outOfMemory) return;
